@@ -1,0 +1,48 @@
+#include "consoleadapter.h"
+
+#include "consolelog.h"
+
+#include <QJSEngine>
+
+namespace airlock {
+
+namespace {
+ConsoleAdapter *s_instance = nullptr;
+} // namespace
+
+ConsoleAdapter::ConsoleAdapter(ConnectionController *connection, QObject *parent)
+    : QObject(parent)
+    , m_connection(connection)
+{
+}
+
+ConsoleAdapter::~ConsoleAdapter()
+{
+    if (s_instance == this)
+        s_instance = nullptr;
+}
+
+QString ConsoleAdapter::consoleVersion() const
+{
+    return QStringLiteral(AIRLOCK_VERSION);
+}
+
+void ConsoleAdapter::setInstance(ConsoleAdapter *adapter)
+{
+    s_instance = adapter;
+}
+
+ConsoleAdapter *ConsoleAdapter::create(QQmlEngine *, QJSEngine *jsEngine)
+{
+    // Returning a null singleton makes every binding fail with a vague error; say why instead.
+    if (!s_instance) {
+        qCCritical(lcConsole) << "Console used before ConsoleAdapter::setInstance()";
+        return nullptr;
+    }
+    // The object belongs to main() or the test; the engine must not delete it.
+    QJSEngine::setObjectOwnership(s_instance, QJSEngine::CppOwnership);
+    Q_UNUSED(jsEngine);
+    return s_instance;
+}
+
+} // namespace airlock

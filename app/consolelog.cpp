@@ -1,0 +1,5 @@
+#include "consolelog.h"
+
+namespace airlock {
+Q_LOGGING_CATEGORY(lcConsole, "airlock.console")
+} // namespace airlock

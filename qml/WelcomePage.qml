@@ -1,0 +1,143 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Airlock.Console
+import Airlock.Console.Components
+
+// Choosing a gateway: a remote airlockd by admin URL and token, or one run inside the console.
+// Keyboard: the URL field has focus, Tab walks URL → token → Connect → Run locally, and Enter in
+// either field (or on a focused button) triggers it.
+Page {
+    id: page
+
+    required property ConnectionController connection
+    readonly property bool busy: connection.state === ConnectionController.Connecting
+
+    function connectToGateway() {
+        if (!busy)
+            connection.connectTo(urlField.text, tokenField.text)
+    }
+
+    title: qsTr("Connect to a gateway")
+
+    ScrollView {
+        anchors.fill: parent
+        contentWidth: availableWidth
+
+        ColumnLayout {
+            width: Math.min(Theme.formWidth, parent.width - 2 * Theme.margin)
+            x: (parent.width - width) / 2
+            spacing: Theme.spacing
+
+            Item { implicitHeight: Theme.margin * 2 }
+
+            Label {
+                text: page.title
+                font.pixelSize: Theme.titleSize
+                font.bold: true
+            }
+            Label {
+                text: qsTr("Enter the address of the gateway's admin API and its admin token.")
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+                Layout.bottomMargin: Theme.spacing
+            }
+
+            FieldLabel {
+                text: qsTr("Admin API URL")
+            }
+            TextField {
+                id: urlField
+                text: page.connection.adminUrl.length > 0 && !page.connection.embedded
+                      ? page.connection.adminUrl : "http://127.0.0.1:5053"
+                placeholderText: "http://127.0.0.1:5053"
+                inputMethodHints: Qt.ImhUrlCharactersOnly | Qt.ImhNoAutoUppercase
+                selectByMouse: true
+                focus: true
+                enabled: !page.busy
+                Layout.fillWidth: true
+                Accessible.name: qsTr("Admin API URL")
+                KeyNavigation.tab: tokenField
+                onAccepted: page.connectToGateway()
+            }
+
+            FieldLabel {
+                text: qsTr("Admin token")
+                Layout.topMargin: Theme.spacing
+            }
+            TextField {
+                id: tokenField
+                placeholderText: qsTr("Bearer token from the gateway's data directory")
+                echoMode: TextInput.Password
+                inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText
+                selectByMouse: true
+                enabled: !page.busy
+                Layout.fillWidth: true
+                Accessible.name: qsTr("Admin token")
+                KeyNavigation.tab: connectButton
+                onAccepted: page.connectToGateway()
+            }
+
+            ErrorBanner {
+                text: page.connection.state === ConnectionController.Error ? page.connection.errorMessage : ""
+                Layout.fillWidth: true
+                Layout.topMargin: Theme.spacing
+            }
+
+            RowLayout {
+                spacing: Theme.spacing
+                Layout.topMargin: Theme.spacing
+
+                Button {
+                    id: connectButton
+                    text: qsTr("Connect")
+                    highlighted: true
+                    enabled: !page.busy
+                    KeyNavigation.tab: embeddedButton
+                    Keys.onReturnPressed: page.connectToGateway()
+                    Keys.onEnterPressed: page.connectToGateway()
+                    onClicked: page.connectToGateway()
+                }
+                BusyIndicator {
+                    running: page.busy
+                    visible: running
+                    implicitWidth: connectButton.implicitHeight
+                    implicitHeight: connectButton.implicitHeight
+                }
+                Label {
+                    text: qsTr("Connecting to %1…").arg(page.connection.adminUrl)
+                    visible: page.busy
+                    elide: Text.ElideMiddle
+                    Layout.fillWidth: true
+                }
+            }
+
+            MenuSeparator {
+                Layout.fillWidth: true
+                Layout.topMargin: Theme.margin
+                Layout.bottomMargin: Theme.spacing
+            }
+
+            Label {
+                text: qsTr("No gateway yet?")
+                font.pixelSize: Theme.headingSize
+                font.bold: true
+            }
+            Label {
+                text: qsTr("Run a gateway inside this console for a single machine. It listens on 127.0.0.1 only and stops when you close the console.")
+                wrapMode: Text.Wrap
+                Layout.fillWidth: true
+            }
+            Button {
+                id: embeddedButton
+                text: qsTr("Run gateway on this computer")
+                enabled: !page.busy
+                KeyNavigation.tab: urlField
+                Keys.onReturnPressed: page.connection.startEmbedded("")
+                Keys.onEnterPressed: page.connection.startEmbedded("")
+                onClicked: page.connection.startEmbedded("")
+                Layout.topMargin: Theme.spacing / 2
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+#pragma once
+
+// One running gateway: the store, the worker threads serving the data path on one port, and the
+// admin listener. airlockd's main and the console's embedded mode both create exactly this.
+//
+// Lifecycle: construct, start() (returns once every listener accepts connections, or an error),
+// stop() or destroy (drains nothing yet: in-flight requests are cut). Lives on the thread that
+// created it, which must run an event loop (the admin listener and config changes use it).
+
+#include "gatewayoptions.h"
+#include "gatewayconfig.h"
+#include "result.h"
+
+#include <QObject>
+
+#include <memory>
+
+namespace airlock {
+
+class Gateway : public QObject
+{
+    Q_OBJECT
+public:
+    explicit Gateway(GatewayOptions options, QObject *parent = nullptr);
+    ~Gateway() override;
+
+    Status start();
+    void stop();
+    bool isRunning() const;
+
+    // Where the listeners actually are (port 0 resolved).
+    ListenAddress gatewayAddress() const;
+    ListenAddress adminAddress() const;
+    int workerCount() const;
+    QString dataDir() const;
+    // The admin bearer token in force (for the console's embedded mode).
+    QString adminToken() const;
+
+    // The configuration in force, and replacing it (stored, then swapped atomically for new requests).
+    GatewayConfig config() const;
+    Status applyConfig(const GatewayConfig &config);
+
+Q_SIGNALS:
+    void configChanged();
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace airlock

@@ -1,0 +1,117 @@
+#pragma once
+
+// ConnectionGuard closes Qt HttpServer 6.4's gaps for one client connection. It sits in front of
+// QHttpServer's own reader: its readyRead slot is connected first, so it sees every byte before
+// QHttpServer does (RequestFramer frames them), and it decides what QHttpServer may read.
+//
+//  - Size limits: a Content-Length over the limit is refused (413) before the body is buffered; a
+//    chunked body is counted as it arrives; an endless header block is refused (431).
+//  - Timeouts: a request must arrive whole within headerTimeoutMs of its first byte (else 408); an idle
+//    keep-alive connection is closed after keepAliveTimeoutMs.
+//  - One response at a time: bytes of a pipelined request are held back until the response to the
+//    previous one is finished, then handed to QHttpServer, so two responses never interleave.
+//  - `Connection: close` (and HTTP/1.0 without keep-alive) closes the connection after the response.
+//  - The client leaving: clientGone handlers run at once so upstream work can be aborted; nothing
+//    writes to the socket afterwards (HttpExchange keeps a QPointer).
+//
+// Fast path: when a read delivers exactly one whole request and nothing else, QHttpServer reads it
+// straight from the socket (no copy). Otherwise the guard drains the socket itself and re-injects one
+// whole request at a time into the socket's read buffer (QIODevice::ungetChar) before re-emitting
+// readyRead, so QHttpServer never sees a partial request and its parser never holds state we cannot
+// see. QHttpServer's empty read transaction is rolled back first; it never holds data in slow mode.
+//
+// Lifetime: a child of its socket; lives and dies with it. All on the socket's thread.
+
+#include "apierror.h"
+#include "gatewayoptions.h"
+#include "requestframer.h"
+
+#include <QBasicTimer>
+#include <QObject>
+#include <QPointer>
+#include <QTcpServer>
+
+#include <functional>
+
+class QTcpSocket;
+
+namespace airlock::http {
+
+class ConnectionGuard : public QObject
+{
+    Q_OBJECT
+public:
+    ConnectionGuard(QTcpSocket *socket, const ServerLimits &limits);
+    ~ConnectionGuard() override;
+
+    // The guard of a socket created by GuardedTcpServer on this thread, or nullptr.
+    static ConnectionGuard *of(const QTcpSocket *socket);
+
+    QTcpSocket *socket() const { return m_socket; }
+
+    // QHttpServer handed the framed request to a handler.
+    void requestDispatched();
+    // Facts about the request being answered (valid after requestDispatched()).
+    bool keepAlive() const { return m_keepAlive; }
+    bool isHttp10() const { return m_http10; }
+
+    // The whole response has been written: close if the request asked for it, else serve the next.
+    void responseFinished();
+    bool isResponding() const { return m_state == State::Responding; }
+
+    // Called once when the client goes away while a response is being produced.
+    void setClientGoneHandler(std::function<void()> handler) { m_onClientGone = std::move(handler); }
+
+    // Writes a complete error response with `Connection: close` and closes the connection.
+    void failAndClose(const ApiError &error);
+
+    // Number of requests answered on this connection.
+    int requestCount() const { return m_requests; }
+
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
+private:
+    enum class State { Idle, Receiving, Dispatching, Responding, Closing };
+
+    void onReadyRead();
+    void onDisconnected();
+    void processHeld();
+    void injectForServer(QByteArrayView request);
+    void armTimer(int ms);
+    void scheduleProcessHeld();
+
+    QTcpSocket *m_socket;
+    ServerLimits m_limits;
+    RequestFramer m_framer;
+    State m_state = State::Idle;
+    QByteArray m_held;          // bytes drained from the socket, not yet handed to QHttpServer
+    qsizetype m_heldFramed = 0; // bytes at the front of m_held already fed to the framer
+    bool m_slowPath = false;    // the current request is being assembled in m_held
+    bool m_injecting = false;
+    bool m_processQueued = false;
+    bool m_keepAlive = true;
+    bool m_http10 = false;
+    bool m_sentContinue = false;
+    int m_requests = 0;
+    QBasicTimer m_timer;
+    std::function<void()> m_onClientGone;
+};
+
+// A QTcpServer whose connections are guarded. Accepts on a listening descriptor made elsewhere (the
+// SO_REUSEPORT listener) or listens itself.
+class GuardedTcpServer : public QTcpServer
+{
+    Q_OBJECT
+public:
+    explicit GuardedTcpServer(const ServerLimits &limits, QObject *parent = nullptr);
+    void setLimits(const ServerLimits &limits) { m_limits = limits; }
+
+protected:
+    void incomingConnection(qintptr descriptor) override;
+
+private:
+    ServerLimits m_limits;
+};
+
+} // namespace airlock::http

@@ -1,0 +1,63 @@
+#pragma once
+
+// The route table of one listener on one thread: a QAbstractHttpServer whose requests are dispatched
+// by (method, path) to handlers that take ownership of an HttpExchange. Unknown paths get 404, a known
+// path with another method 405 with an Allow header; each route set may bring its own error writer
+// for those (the GitLab dialect answers {"detail": ...}).
+//
+// Connections come from GuardedTcpServer (see connectionguard.h); bind() it like any QTcpServer.
+
+#include "httpexchange.h"
+
+#include <QAbstractHttpServer>
+#include <QHash>
+
+#include <functional>
+#include <memory>
+
+namespace airlock::http {
+
+using Handler = std::function<void(std::unique_ptr<HttpExchange>)>;
+// Writes a 404/405 for a path (405 passes the allowed methods).
+using FallbackWriter = std::function<void(HttpExchange &, int status, const QByteArrayList &allowed)>;
+
+class GatewayServer : public QAbstractHttpServer
+{
+    Q_OBJECT
+public:
+    explicit GatewayServer(QObject *parent = nullptr);
+
+    // Exact path.
+    void addRoute(QByteArray method, QByteArray path, Handler handler);
+    // Every path under prefix ("/v1/chat/" matches "/v1/chat/explain_code").
+    void addPrefixRoute(QByteArray method, QByteArray prefix, Handler handler);
+    // 404/405 writer for paths under prefix (longest prefix wins); default: OpenAI-shaped JSON.
+    void setFallback(QByteArray prefix, FallbackWriter writer);
+
+    // Requests dispatched by this server (for tests and metrics).
+    quint64 requestCount() const { return m_requests; }
+
+protected:
+    bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
+    void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
+
+private:
+    struct MethodHandler
+    {
+        QByteArray method;
+        Handler handler;
+    };
+    struct PrefixRoute
+    {
+        QByteArray prefix;
+        MethodHandler entry;
+    };
+    void writeFallback(std::unique_ptr<HttpExchange> exchange, int status, const QByteArrayList &allowed);
+
+    QHash<QByteArray, QList<MethodHandler>> m_exact;
+    QList<PrefixRoute> m_prefixes;
+    QList<std::pair<QByteArray, FallbackWriter>> m_fallbacks;
+    quint64 m_requests = 0;
+};
+
+} // namespace airlock::http

@@ -1,0 +1,179 @@
+#include "httpexchange.h"
+
+#include "connectionguard.h"
+
+#include <QTcpSocket>
+
+namespace airlock::http {
+
+QByteArray HttpRequest::header(QByteArrayView name) const
+{
+    for (const auto &[key, value] : headers) {
+        if (QByteArrayView(key).compare(name, Qt::CaseInsensitive) == 0)
+            return value;
+    }
+    return {};
+}
+
+HttpExchange::HttpExchange(QTcpSocket *socket, HttpRequest request)
+    : m_socket(socket)
+    , m_guard(ConnectionGuard::of(socket))
+    , m_request(std::move(request))
+{
+    m_timer.start();
+    if (m_guard)
+        m_guard->requestDispatched();
+}
+
+HttpExchange::~HttpExchange()
+{
+    if (m_guard)
+        m_guard->setClientGoneHandler({});
+    if (!m_finished && m_socket) {
+        // Nobody can complete this response any more; the connection cannot be reused.
+        m_socket->abort();
+    }
+}
+
+bool HttpExchange::clientConnected() const
+{
+    return m_socket && m_socket->state() == QAbstractSocket::ConnectedState;
+}
+
+void HttpExchange::onClientGone(std::function<void()> handler)
+{
+    if (m_guard)
+        m_guard->setClientGoneHandler(std::move(handler));
+}
+
+void HttpExchange::addResponseHeader(QByteArray name, QByteArray value)
+{
+    m_responseHeaders.append({std::move(name), std::move(value)});
+}
+
+void HttpExchange::appendHead(QByteArray &out, int status, QByteArrayView contentType, const HeaderPairs &extra,
+                              qint64 length)
+{
+    const bool keepAlive = m_guard ? m_guard->keepAlive() : false;
+    out += m_guard && m_guard->isHttp10() ? "HTTP/1.0 " : "HTTP/1.1 ";
+    out += QByteArray::number(status);
+    out += ' ';
+    out += reasonPhrase(status);
+    out += "\r\n";
+    if (!contentType.isEmpty()) {
+        out += "Content-Type: ";
+        out += contentType;
+        out += "\r\n";
+    }
+    if (length >= 0) {
+        out += "Content-Length: ";
+        out += QByteArray::number(length);
+        out += "\r\n";
+    } else if (m_chunked) {
+        out += "Transfer-Encoding: chunked\r\n";
+    }
+    if (!keepAlive || (length < 0 && !m_chunked))
+        out += "Connection: close\r\n";
+    else if (m_guard && m_guard->isHttp10())
+        out += "Connection: keep-alive\r\n";
+    for (const HeaderPairs *list : {static_cast<const HeaderPairs *>(&m_responseHeaders), &extra}) {
+        for (const auto &[name, value] : *list) {
+            out += name;
+            out += ": ";
+            out += value;
+            out += "\r\n";
+        }
+    }
+    out += "\r\n";
+}
+
+void HttpExchange::respond(int status, QByteArrayView contentType, QByteArrayView body, const HeaderPairs &extra)
+{
+    if (m_started)
+        return;
+    m_started = true;
+    if (m_socket) {
+        QByteArray out;
+        out.reserve(256 + body.size());
+        appendHead(out, status, contentType, extra, body.size());
+        if (m_request.method != "HEAD")
+            out += body;
+        m_socket->write(out);
+    }
+    finish();
+}
+
+void HttpExchange::respondError(const ApiError &error)
+{
+    respond(error.status, "application/json", openAiErrorBody(error));
+}
+
+void HttpExchange::beginStream(int status, QByteArrayView contentType, const HeaderPairs &extra)
+{
+    if (m_started)
+        return;
+    m_started = true;
+    // HTTP/1.0 has no chunked coding: the stream ends when the connection closes.
+    m_chunked = !(m_guard && m_guard->isHttp10());
+    if (!m_socket)
+        return;
+    QByteArray out;
+    out.reserve(256);
+    appendHead(out, status, contentType, extra, -1);
+    m_socket->write(out);
+}
+
+void HttpExchange::writeChunk(QByteArrayView data)
+{
+    if (!m_started || m_finished || data.isEmpty() || !m_socket)
+        return;
+    if (!m_chunked) {
+        m_socket->write(data.data(), data.size());
+        return;
+    }
+    QByteArray out;
+    out.reserve(data.size() + 16);
+    out += QByteArray::number(data.size(), 16);
+    out += "\r\n";
+    out += data;
+    out += "\r\n";
+    m_socket->write(out);
+}
+
+void HttpExchange::endStream()
+{
+    if (!m_started || m_finished)
+        return;
+    if (m_socket) {
+        if (m_chunked)
+            m_socket->write("0\r\n\r\n", 5);
+        else if (m_guard) // close-delimited: the guard closes after the response
+            m_guard->setClientGoneHandler({});
+    }
+    if (!m_chunked && m_socket) {
+        m_finished = true;
+        m_socket->disconnectFromHost();
+        return;
+    }
+    finish();
+}
+
+void HttpExchange::abortStream()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    if (m_socket)
+        m_socket->abort();
+}
+
+void HttpExchange::finish()
+{
+    if (m_finished)
+        return;
+    m_finished = true;
+    if (m_guard)
+        m_guard->responseFinished();
+}
+
+} // namespace airlock::http

@@ -1,0 +1,94 @@
+#pragma once
+
+// One request and its response on a guarded connection. Handlers read the request from it and write
+// the response through it; nothing else writes to the socket.
+//
+// The request is copied out of QHttpServerRequest (which QHttpServer reuses for the next request).
+// The response is either whole (respond()) or streamed (beginStream/writeChunk/endStream, framed with
+// chunked transfer coding, or close-delimited for HTTP/1.0 clients). Writes after the client left are
+// dropped: the socket is held in a QPointer and the guard tells us when the client is gone.
+//
+// Lifetime: owned by whoever produces the response; destroying an exchange whose response was not
+// finished closes the connection (a half-written response cannot be continued by anyone else).
+
+#include "apierror.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+#include <QHostAddress>
+#include <QList>
+#include <QPointer>
+
+#include <functional>
+#include <utility>
+
+class QHttpServerRequest;
+class QTcpSocket;
+
+namespace airlock::http {
+
+class ConnectionGuard;
+
+using HeaderPairs = QList<std::pair<QByteArray, QByteArray>>;
+
+struct HttpRequest
+{
+    QByteArray method;  // "GET", "POST", ...
+    QByteArray path;    // percent-encoded path, without query
+    QByteArray query;   // without '?'
+    HeaderPairs headers;
+    QByteArray body;
+    QHostAddress peer;
+
+    // Case-insensitive lookup of the first header with this name; empty if absent.
+    QByteArray header(QByteArrayView name) const;
+};
+
+class HttpExchange
+{
+public:
+    HttpExchange(QTcpSocket *socket, HttpRequest request);
+    ~HttpExchange();
+    HttpExchange(const HttpExchange &) = delete;
+    HttpExchange &operator=(const HttpExchange &) = delete;
+
+    const HttpRequest &request() const { return m_request; }
+    HttpRequest &request() { return m_request; }
+    // Milliseconds since the request was dispatched.
+    qint64 elapsedMs() const { return m_timer.elapsed(); }
+    QElapsedTimer startTime() const { return m_timer; }
+
+    bool clientConnected() const;
+    bool responseStarted() const { return m_started; }
+    bool responseFinished() const { return m_finished; }
+
+    // Runs once if the client leaves before the response is finished. Replaces any earlier handler.
+    void onClientGone(std::function<void()> handler);
+
+    // Headers added to every response of this exchange (e.g. X-Request-ID, timing).
+    void addResponseHeader(QByteArray name, QByteArray value);
+
+    void respond(int status, QByteArrayView contentType, QByteArrayView body, const HeaderPairs &extra = {});
+    void respondError(const ApiError &error); // OpenAI-shaped JSON
+
+    void beginStream(int status, QByteArrayView contentType, const HeaderPairs &extra = {});
+    void writeChunk(QByteArrayView data);
+    void endStream();
+    // Ends a stream abnormally: the client sees a truncated response (no terminating chunk).
+    void abortStream();
+
+private:
+    void appendHead(QByteArray &out, int status, QByteArrayView contentType, const HeaderPairs &extra, qint64 length);
+    void finish();
+
+    QPointer<QTcpSocket> m_socket;
+    QPointer<ConnectionGuard> m_guard;
+    HttpRequest m_request;
+    HeaderPairs m_responseHeaders;
+    QElapsedTimer m_timer;
+    bool m_started = false;
+    bool m_finished = false;
+    bool m_chunked = false;
+};
+
+} // namespace airlock::http

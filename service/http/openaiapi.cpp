@@ -1,0 +1,161 @@
+#include "openaiapi.h"
+
+#include "jsonscanner.h"
+#include "routing/router.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+namespace airlock::http {
+
+namespace {
+
+bool isJsonContentType(QByteArrayView value)
+{
+    const qsizetype semi = value.indexOf(';');
+    QByteArrayView type = semi < 0 ? value : value.first(semi);
+    while (!type.isEmpty() && (type.back() == ' ' || type.back() == '\t'))
+        type.chop(1);
+    return type.compare("application/json", Qt::CaseInsensitive) == 0;
+}
+
+int statusForRoutingError(const QString &code)
+{
+    if (code == QLatin1String("model_not_found"))
+        return 404;
+    return 403; // feature_disabled, feature_unassigned
+}
+
+void writeOpenAiError(HttpExchange &exchange, const ApiError &error)
+{
+    exchange.respondError(error);
+}
+
+} // namespace
+
+OpenAiApi::OpenAiApi(const routing::ConfigHolder &config, upstream::UpstreamClient &client)
+    : m_config(config)
+    , m_client(client)
+{
+}
+
+void OpenAiApi::registerRoutes(GatewayServer &server)
+{
+    server.addRoute("POST", "/v1/chat/completions",
+                    [this](std::unique_ptr<HttpExchange> e) { proxy(std::move(e), Kind::ChatCompletions); });
+    server.addRoute("POST", "/v1/completions",
+                    [this](std::unique_ptr<HttpExchange> e) { proxy(std::move(e), Kind::Completions); });
+    server.addRoute("GET", "/v1/models", [this](std::unique_ptr<HttpExchange> e) { listModels(std::move(e)); });
+}
+
+Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,
+                                  std::shared_ptr<const routing::ConfigSnapshot> snapshot, ApiError *apiError)
+{
+    auto refuse = [apiError](int status, const char *code, QString message, QString param = {}) {
+        *apiError = ApiError::make(status, QLatin1String(code), std::move(message), std::move(param));
+        return Error::make(apiError->code, apiError->message, apiError->param);
+    };
+
+    const QByteArray contentType = request.header("content-type");
+    if (!isJsonContentType(contentType)) {
+        return refuse(415, "unsupported_media_type",
+                      contentType.isEmpty()
+                          ? QStringLiteral("the Content-Type header is missing; send application/json")
+                          : QStringLiteral("Content-Type \"%1\" is not supported; send application/json")
+                                .arg(QString::fromLatin1(contentType)));
+    }
+    const auto scan = scanJson(request.body);
+    if (!scan) {
+        return refuse(400, scan.error().code == QLatin1String("invalid_utf8") ? "invalid_utf8" : "invalid_json",
+                      QStringLiteral("the request body is not valid JSON: %1").arg(scan.error().message));
+    }
+    if (scan->rootType != JsonType::Object)
+        return refuse(400, "invalid_body", QStringLiteral("the request body must be a JSON object"));
+
+    int count = 0;
+    const JsonMember *model = scan->find("model", &count);
+    if (!model)
+        return refuse(400, "missing_field", QStringLiteral("the field \"model\" is required"), QStringLiteral("model"));
+    if (count > 1)
+        return refuse(400, "duplicate_field", QStringLiteral("the field \"model\" appears more than once"),
+                      QStringLiteral("model"));
+    if (model->type != JsonType::String)
+        return refuse(400, "invalid_type", QStringLiteral("the field \"model\" must be a string"), QStringLiteral("model"));
+    const QString modelName = decodeJsonString(QByteArrayView(request.body).sliced(model->valueBegin,
+                                                                                   model->valueEnd - model->valueBegin));
+    if (modelName.isEmpty())
+        return refuse(400, "missing_field", QStringLiteral("the field \"model\" must not be empty"), QStringLiteral("model"));
+
+    bool stream = false;
+    const JsonMember *streamMember = scan->find("stream", &count);
+    if (streamMember) {
+        if (count > 1)
+            return refuse(400, "duplicate_field", QStringLiteral("the field \"stream\" appears more than once"),
+                          QStringLiteral("stream"));
+        if (streamMember->type != JsonType::Bool && streamMember->type != JsonType::Null)
+            return refuse(400, "invalid_type", QStringLiteral("the field \"stream\" must be a boolean"),
+                          QStringLiteral("stream"));
+        stream = request.body.at(streamMember->valueBegin) == 't';
+    }
+
+    const auto route = routing::resolveModel(*snapshot, modelName);
+    if (!route) {
+        return refuse(statusForRoutingError(route.error().code), route.error().code.toLatin1().constData(),
+                      route.error().message, QStringLiteral("model"));
+    }
+
+    ProxyJob job;
+    job.endpoint = route->endpoint;
+    job.url = kind == Kind::ChatCompletions ? route->endpoint->chatCompletionsUrl : route->endpoint->completionsUrl;
+    job.stream = stream;
+    const QByteArray &identifier = route->endpoint->identifierJson;
+    job.body.reserve(request.body.size() - (model->valueEnd - model->valueBegin) + identifier.size());
+    job.body.append(QByteArrayView(request.body).first(model->valueBegin));
+    job.body.append(identifier);
+    job.body.append(QByteArrayView(request.body).sliced(model->valueEnd));
+    job.snapshot = std::move(snapshot);
+    return job;
+}
+
+void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
+{
+    ApiError error;
+    auto job = adapt(exchange->request(), kind, m_config.current(), &error);
+    if (!job) {
+        exchange->respondError(error);
+        return;
+    }
+    ProxyOperation::start(std::move(exchange), std::move(job).value(), &m_client, writeOpenAiError);
+}
+
+void OpenAiApi::listModels(std::unique_ptr<HttpExchange> exchange)
+{
+    const auto snapshot = m_config.current();
+    const GatewayConfig &config = snapshot->config();
+    QJsonArray data;
+    const qint64 created = 0;
+    for (const ModelEndpoint &m : config.models) {
+        data.append(QJsonObject{{QStringLiteral("id"), m.name},
+                                {QStringLiteral("object"), QStringLiteral("model")},
+                                {QStringLiteral("created"), created},
+                                {QStringLiteral("owned_by"), QStringLiteral("airlock")},
+                                {QStringLiteral("family"), familyName(m.family)}});
+    }
+    for (auto it = config.features.cbegin(); it != config.features.cend(); ++it) {
+        if (it.value() == kDisabled)
+            continue;
+        data.append(QJsonObject{{QStringLiteral("id"), it.key()},
+                                {QStringLiteral("object"), QStringLiteral("model")},
+                                {QStringLiteral("created"), created},
+                                {QStringLiteral("owned_by"), QStringLiteral("airlock")},
+                                {QStringLiteral("served_by"), it.value()}});
+    }
+    const QByteArray body = QJsonDocument(QJsonObject{{QStringLiteral("object"), QStringLiteral("list")},
+                                                      {QStringLiteral("data"), data}})
+                                .toJson(QJsonDocument::Compact);
+    exchange->respond(200, "application/json", body);
+}
+
+} // namespace airlock::http

@@ -1,0 +1,257 @@
+#include "gatewayconfig.h"
+
+#include "featureids.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonParseError>
+#include <QSet>
+
+namespace airlock {
+
+namespace {
+
+Error unknownKey(const QString &where, const QString &key)
+{
+    const QString path = where.isEmpty() ? key : where + QLatin1Char('.') + key;
+    return Error::make(QStringLiteral("unknown_key"), QStringLiteral("unknown key \"%1\"").arg(path), path);
+}
+
+Error wrongType(const QString &path, const char *expected)
+{
+    return Error::make(QStringLiteral("invalid_type"),
+                       QStringLiteral("%1 must be %2").arg(path, QLatin1String(expected)), path);
+}
+
+Status checkKeys(const QJsonObject &object, const QString &where, std::initializer_list<const char *> allowed)
+{
+    for (auto it = object.begin(); it != object.end(); ++it) {
+        bool known = false;
+        for (const char *key : allowed)
+            known = known || it.key() == QLatin1String(key);
+        if (!known)
+            return unknownKey(where, it.key());
+    }
+    return {};
+}
+
+Result<int> readInt(const QJsonObject &object, const char *key, const QString &where, int fallback)
+{
+    const QJsonValue value = object.value(QLatin1String(key));
+    if (value.isUndefined())
+        return fallback;
+    const double d = value.toDouble(-1.5);
+    // Range first: converting an out-of-range double (1e300) to an integer is undefined behaviour.
+    if (!value.isDouble() || d < -2147483648.0 || d > 2147483647.0 || d != double(qint64(d)))
+        return wrongType(where + QLatin1Char('.') + QLatin1String(key), "an integer");
+    return int(d);
+}
+
+Result<QString> readString(const QJsonObject &object, const char *key, const QString &where, bool required)
+{
+    const QJsonValue value = object.value(QLatin1String(key));
+    const QString path = where + QLatin1Char('.') + QLatin1String(key);
+    if (value.isUndefined()) {
+        if (required) {
+            return Error::make(QStringLiteral("missing_field"), QStringLiteral("%1 is required").arg(path), path);
+        }
+        return QString();
+    }
+    if (!value.isString())
+        return wrongType(path, "a string");
+    return value.toString();
+}
+
+} // namespace
+
+const ModelEndpoint *GatewayConfig::findModel(QStringView name) const
+{
+    for (const ModelEndpoint &m : models) {
+        if (m.name == name)
+            return &m;
+    }
+    return nullptr;
+}
+
+Result<ModelEndpoint> parseModelEndpoint(const QJsonObject &o, const QString &where)
+{
+    if (auto st = checkKeys(o, where, {"name", "family", "base_url", "identifier", "api_key", "max_concurrency",
+                                       "timeouts_ms"});
+        !st) {
+        return st.error();
+    }
+    ModelEndpoint e;
+    auto name = readString(o, "name", where, true);
+    if (!name)
+        return name.error();
+    e.name = *name;
+
+    auto family = readString(o, "family", where, true);
+    if (!family)
+        return family.error();
+    const auto f = familyFromName(*family);
+    if (!f) {
+        const QString path = where + QStringLiteral(".family");
+        return Error::make(QStringLiteral("invalid_value"),
+                           QStringLiteral("%1: unknown model family \"%2\" (known: %3)")
+                               .arg(path, *family, allFamilyNames().join(QStringLiteral(", "))),
+                           path);
+    }
+    e.family = *f;
+
+    auto baseUrl = readString(o, "base_url", where, true);
+    if (!baseUrl)
+        return baseUrl.error();
+    e.baseUrl = QUrl(*baseUrl, QUrl::StrictMode);
+
+    auto identifier = readString(o, "identifier", where, true);
+    if (!identifier)
+        return identifier.error();
+    e.identifier = *identifier;
+
+    auto apiKey = readString(o, "api_key", where, false);
+    if (!apiKey)
+        return apiKey.error();
+    e.apiKey = *apiKey;
+
+    auto cap = readInt(o, "max_concurrency", where, e.maxConcurrency);
+    if (!cap)
+        return cap.error();
+    e.maxConcurrency = *cap;
+
+    const QJsonValue timeouts = o.value(QLatin1String("timeouts_ms"));
+    if (!timeouts.isUndefined()) {
+        const QString tw = where + QStringLiteral(".timeouts_ms");
+        if (!timeouts.isObject())
+            return wrongType(tw, "an object");
+        const QJsonObject t = timeouts.toObject();
+        if (auto st = checkKeys(t, tw, {"connect", "first_byte", "idle", "total"}); !st)
+            return st.error();
+        std::array<std::pair<const char *, int *>, 4> fields{{{"connect", &e.timeouts.connectMs},
+                                                              {"first_byte", &e.timeouts.firstByteMs},
+                                                              {"idle", &e.timeouts.idleMs},
+                                                              {"total", &e.timeouts.totalMs}}};
+        for (auto &[key, target] : fields) {
+            auto v = readInt(t, key, tw, *target);
+            if (!v)
+                return v.error();
+            *target = *v;
+        }
+    }
+    if (auto st = validateEndpoint(e, where); !st)
+        return st.error();
+    return e;
+}
+
+Result<GatewayConfig> parseGatewayConfig(const QByteArray &json)
+{
+    QJsonParseError parseError;
+    const QJsonDocument doc = QJsonDocument::fromJson(json, &parseError);
+    if (parseError.error != QJsonParseError::NoError) {
+        return Error::make(QStringLiteral("invalid_json"),
+                           QStringLiteral("the configuration is not valid JSON: %1 at offset %2")
+                               .arg(parseError.errorString())
+                               .arg(parseError.offset));
+    }
+    if (!doc.isObject())
+        return Error::make(QStringLiteral("invalid_type"), QStringLiteral("the configuration must be a JSON object"));
+    const QJsonObject root = doc.object();
+    if (auto st = checkKeys(root, QString(), {"models", "features"}); !st)
+        return st.error();
+
+    GatewayConfig config;
+    const QJsonValue models = root.value(QLatin1String("models"));
+    if (!models.isUndefined()) {
+        if (!models.isArray())
+            return wrongType(QStringLiteral("models"), "an array");
+        const QJsonArray list = models.toArray();
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            const QString where = QStringLiteral("models[%1]").arg(i);
+            if (!list.at(i).isObject())
+                return wrongType(where, "an object");
+            auto endpoint = parseModelEndpoint(list.at(i).toObject(), where);
+            if (!endpoint)
+                return endpoint.error();
+            config.models.append(std::move(endpoint).value());
+        }
+    }
+    const QJsonValue features = root.value(QLatin1String("features"));
+    if (!features.isUndefined()) {
+        if (!features.isObject())
+            return wrongType(QStringLiteral("features"), "an object");
+        const QJsonObject map = features.toObject();
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            const QString path = QStringLiteral("features.") + it.key();
+            if (!it.value().isString())
+                return wrongType(path, "a model name or \"disabled\"");
+            config.features.insert(it.key(), it.value().toString());
+        }
+    }
+    if (auto st = validateGatewayConfig(config); !st)
+        return st.error();
+    return config;
+}
+
+Status validateGatewayConfig(const GatewayConfig &config)
+{
+    QSet<QString> names;
+    for (qsizetype i = 0; i < config.models.size(); ++i) {
+        const ModelEndpoint &m = config.models.at(i);
+        const QString where = QStringLiteral("models[%1]").arg(i);
+        if (auto st = validateEndpoint(m, where); !st)
+            return st;
+        if (names.contains(m.name)) {
+            return Error::make(QStringLiteral("duplicate_name"),
+                               QStringLiteral("%1.name: model \"%2\" is defined twice").arg(where, m.name),
+                               where + QStringLiteral(".name"));
+        }
+        names.insert(m.name);
+    }
+    for (auto it = config.features.begin(); it != config.features.end(); ++it) {
+        const QString path = QStringLiteral("features.") + it.key();
+        if (!isKnownFeature(it.key())) {
+            return Error::make(QStringLiteral("unknown_feature"),
+                               QStringLiteral("%1: unknown feature \"%2\"").arg(path, it.key()), path);
+        }
+        if (it.value() != kDisabled && !names.contains(it.value())) {
+            return Error::make(QStringLiteral("unknown_model"),
+                               QStringLiteral("%1: feature \"%2\" is assigned to unknown model \"%3\"")
+                                   .arg(path, it.key(), it.value()),
+                               path);
+        }
+    }
+    return {};
+}
+
+QJsonObject modelEndpointToJson(const ModelEndpoint &e, Secrets secrets)
+{
+    QJsonObject o{
+        {QStringLiteral("name"), e.name},
+        {QStringLiteral("family"), familyName(e.family)},
+        {QStringLiteral("base_url"), e.baseUrl.toString()},
+        {QStringLiteral("identifier"), e.identifier},
+        {QStringLiteral("max_concurrency"), e.maxConcurrency},
+        {QStringLiteral("timeouts_ms"),
+         QJsonObject{{QStringLiteral("connect"), e.timeouts.connectMs},
+                     {QStringLiteral("first_byte"), e.timeouts.firstByteMs},
+                     {QStringLiteral("idle"), e.timeouts.idleMs},
+                     {QStringLiteral("total"), e.timeouts.totalMs}}},
+    };
+    if (secrets == Secrets::Include && !e.apiKey.isEmpty())
+        o.insert(QStringLiteral("api_key"), e.apiKey);
+    return o;
+}
+
+QByteArray serializeGatewayConfig(const GatewayConfig &config, Secrets secrets)
+{
+    QJsonArray models;
+    for (const ModelEndpoint &m : config.models)
+        models.append(modelEndpointToJson(m, secrets));
+    QJsonObject features;
+    for (auto it = config.features.begin(); it != config.features.end(); ++it)
+        features.insert(it.key(), it.value());
+    return QJsonDocument(QJsonObject{{QStringLiteral("models"), models}, {QStringLiteral("features"), features}})
+        .toJson(QJsonDocument::Indented);
+}
+
+} // namespace airlock

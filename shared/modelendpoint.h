@@ -1,0 +1,65 @@
+#pragma once
+
+// A model server the admin registered: where it is, what it serves and how hard it may be pushed.
+
+#include "result.h"
+
+#include <QJsonObject>
+#include <QString>
+#include <QStringList>
+#include <QUrl>
+
+namespace airlock {
+
+enum class ModelFamily {
+    Mistral,
+    Mixtral,
+    Codestral,
+    CodeLlama,
+    CodeGemma,
+    DeepSeekCoder,
+    Llama3,
+    QwenCoder,
+    Claude3,
+    Gpt,
+    Gemini,
+    General,
+};
+
+// Wire names ("codestral", "qwen2.5-coder", ...). familyFromName is case-insensitive.
+QString familyName(ModelFamily family);
+std::optional<ModelFamily> familyFromName(const QString &name);
+QStringList allFamilyNames();
+
+struct EndpointTimeouts
+{
+    int connectMs = 2000;
+    int firstByteMs = 30000;
+    int idleMs = 30000;
+    int totalMs = 120000;
+
+    friend bool operator==(const EndpointTimeouts &, const EndpointTimeouts &) = default;
+};
+
+struct ModelEndpoint
+{
+    QString name;        // unique, what clients and assignments refer to
+    ModelFamily family = ModelFamily::General;
+    QUrl baseUrl;        // as the admin gave it; "http://h:8000" and "http://h:8000/v1" both accepted
+    QString identifier;  // the model id the server serves ("codestral-22b")
+    QString apiKey;      // secret: never exported, logged or returned by the admin API
+    int maxConcurrency = 64;
+    EndpointTimeouts timeouts;
+
+    // The OpenAI API root of the server: baseUrl with exactly one trailing "/v1".
+    QUrl apiRoot() const;
+    // apiRoot() + "/" + path, e.g. apiUrl("chat/completions").
+    QUrl apiUrl(QStringView path) const;
+
+    friend bool operator==(const ModelEndpoint &, const ModelEndpoint &) = default;
+};
+
+// Checks a single endpoint's fields; `where` prefixes field names in errors ("models[2]").
+Status validateEndpoint(const ModelEndpoint &endpoint, const QString &where);
+
+} // namespace airlock

@@ -1,0 +1,209 @@
+#pragma once
+
+#include "testtiming.h"
+
+#include <QtCore/QByteArray>
+#include <QtCore/QJsonObject>
+#include <QtCore/QList>
+#include <QtCore/QObject>
+#include <QtCore/QPair>
+#include <QtCore/QQueue>
+#include <QtCore/QStringList>
+#include <QtCore/QUrl>
+
+#include <functional>
+
+QT_BEGIN_NAMESPACE
+class QHttpServer;
+class QHttpServerRequest;
+class QHttpServerResponder;
+class QTcpServer;
+QT_END_NAMESPACE
+
+// A fake OpenAI-compatible model server (vLLM, TGI, Ollama, ... stand-in) for tests.
+//
+// Lifecycle: construct (it listens at once on 127.0.0.1, port 0), point the gateway at baseUrl(), script
+// behaviour, run the test, assert on what was recorded. Single-threaded: it lives on the thread that created
+// it and needs that thread's event loop to run (QTest functions: use waitUntil / waitFor* helpers).
+// Destroying it drops every connection without recording aborts.
+//
+// Disconnects: a client that goes away (FIN or RST) before its response is complete, during latency, hold,
+// hang or mid-stream, is recorded in abortedRequests() and signalled by requestAborted(), as soon as the
+// socket reports end-of-stream, `disconnected`, an error or its deletion (whichever comes first; a few ms
+// on loopback). A client that half-closes its side after the request therefore counts as gone.
+// All timestamps are airlock::test::TimePoint (one monotonic clock), comparable with TestHttpClient's.
+//
+// Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models. Anything else is recorded and
+// answered 404 with an OpenAI-style error. A completion request streams (SSE over chunked framing) if and
+// only if its JSON body has "stream": true.
+namespace airlock::test {
+
+using HeaderList = QList<QPair<QByteArray, QByteArray>>;
+
+// How the server answers one request. Plain value; see the factories for the common cases.
+struct FakeBehavior {
+    enum class Outcome {
+        Answer, // a normal completion (streamed or not, as the request asks)
+        HttpError, // errorStatus + errorBody (Content-Length framing), after latencyMs
+        CloseWithoutAnswer, // after latencyMs: close the connection (FIN) without a byte of response
+        ResetWithoutAnswer, // after latencyMs: reset the connection (RST, SO_LINGER 0) without a response
+        Hang, // never answer; only the client going away ends the request (recorded as abort)
+        CloseMidStream, // stream: send the head and closeAfterChunks chunks, then close (no [DONE], no
+                        // 0-chunk)
+        Raw, // after latencyMs: write rawResponse verbatim, then close if closeAfterRaw
+    };
+
+    Outcome outcome = Outcome::Answer;
+    int latencyMs = 0; // delay between the request's arrival and the status line
+    bool holdUntilReleased = false; // wait for FakeModelServer::releaseHeld() before the latency starts
+
+    // Answer: the completion text is made of chunkCount pieces: chunkTexts[i] if given, else "tok<i> ".
+    // A stream sends one SSE event per piece (one HTTP chunk each), chunkDelayMs apart (the first one right
+    // after the head), then `data: [DONE]` if sendDone. A non-stream answer carries the concatenated text.
+    int chunkCount = 3;
+    int chunkDelayMs = 0;
+    QStringList chunkTexts;
+    bool sendDone = true;
+    QByteArray finishReason = "stop";
+    HeaderList extraHeaders; // added to the response head (Answer and HttpError)
+
+    int errorStatus = 500;
+    QByteArray errorBody; // empty: an OpenAI error object naming the status
+    int closeAfterChunks = 1; // CloseMidStream only
+    QByteArray rawResponse; // Raw only
+    bool closeAfterRaw = true; // Raw only
+
+    QString chunkText(int index) const;
+    QString fullText() const;
+
+    static FakeBehavior answer(int chunkCount = 3, int chunkDelayMs = 0, int latencyMs = 0);
+    static FakeBehavior error(int status, const QByteArray &body = {}, int latencyMs = 0);
+    static FakeBehavior closeWithoutAnswer(int latencyMs = 0);
+    static FakeBehavior resetWithoutAnswer(int latencyMs = 0);
+    static FakeBehavior hang();
+    static FakeBehavior closeMidStream(int afterChunks, int chunkDelayMs = 0);
+    static FakeBehavior raw(const QByteArray &bytes, bool closeAfter = true, int latencyMs = 0);
+};
+
+// One request as it arrived (copied before the handler returns: QHttpServer reuses its request object).
+struct RecordedRequest {
+    quint64 id = 0; // 1, 2, ... in arrival order
+    quint64 connectionId = 0; // same value for requests on the same TCP connection (keep-alive checks)
+    quint16 peerPort = 0;
+    QByteArray method; // "GET", "POST", ...
+    QString path; // e.g. "/v1/chat/completions"
+    QString query;
+    HeaderList headers; // as received (names in the case the client sent)
+    QByteArray body;
+    TimePoint arrivedAt;
+    bool stream = false; // body JSON had "stream": true
+    QString model; // body JSON "model"
+
+    QByteArray header(const QByteArray &name) const; // first value, case-insensitive name; empty if absent
+    bool hasHeader(const QByteArray &name) const;
+    QJsonObject json() const; // body parsed as a JSON object (empty if not one)
+};
+
+// A request whose client went away before the response was complete.
+struct AbortedRequest {
+    enum class Phase {
+        BeforeHead, // during latency / hold / hang: no byte of response written yet
+        MidBody, // head written, body not finished (mid-stream)
+    };
+    quint64 requestId = 0;
+    QString path;
+    Phase phase = Phase::BeforeHead;
+    int chunksSent = 0; // SSE data events written before the client left
+    TimePoint abortedAt; // when the server saw the disconnect
+    double msAfterArrival = 0;
+};
+
+class FakeModelServer : public QObject {
+    Q_OBJECT
+
+public:
+    explicit FakeModelServer(QObject *parent = nullptr);
+    ~FakeModelServer() override;
+
+    bool isListening() const;
+    quint16 port() const;
+    QUrl baseUrl() const; // http://127.0.0.1:PORT/v1
+
+    // --- behaviour. Order of precedence for a completion request: the scripted queue (FIFO, one entry
+    //     per request), then the selector (if set), then the default behaviour.
+    void setDefaultBehavior(const FakeBehavior &behavior);
+    FakeBehavior defaultBehavior() const;
+    void enqueue(const FakeBehavior &behavior);
+    void clearQueue();
+    int queuedBehaviors() const;
+    using BehaviorSelector = std::function<FakeBehavior(const RecordedRequest &)>;
+    void setBehaviorSelector(BehaviorSelector selector); // empty function: no selector
+
+    // GET /v1/models: answers with these ids (default {"fake-model"}), using modelsBehavior's outcome and
+    // latency (default: answer at once). The scripted queue does not apply to it.
+    void setModels(const QStringList &ids);
+    QStringList models() const;
+    void setModelsBehavior(const FakeBehavior &behavior);
+
+    // Requests with holdUntilReleased wait before their latency starts until this is called; releases all
+    // requests held now (not later ones). Returns how many were released.
+    int releaseHeld();
+    int heldCount() const;
+
+    // --- records
+    QList<RecordedRequest> requests() const;
+    int requestCount() const;
+    RecordedRequest lastRequest() const; // default-constructed if none
+    QList<AbortedRequest> abortedRequests() const;
+    int abortCount() const;
+    int inFlight() const; // requests received and not yet fully answered, closed or aborted
+    int maxConcurrent() const; // highest inFlight() ever (since construction or resetRecords())
+    int completedCount() const; // responses written to the end (Answer, HttpError, Raw)
+    int connectionCount() const; // distinct TCP connections that carried a request
+    // Clears requests, aborts and counters (maxConcurrent restarts at the current inFlight()).
+    void resetRecords();
+
+    // --- waits (spin the event loop; see waitUntil)
+    bool waitForRequests(int count, int timeoutMs = 5000);
+    bool waitForAborts(int count, int timeoutMs = 5000);
+    bool waitForInFlight(int count, int timeoutMs = 5000);
+    bool waitForIdle(int timeoutMs = 5000); // inFlight() == 0
+
+Q_SIGNALS:
+    void requestReceived(const airlock::test::RecordedRequest &request);
+    void requestAborted(const airlock::test::AbortedRequest &abort);
+    void requestCompleted(quint64 requestId);
+
+private:
+    class Exchange;
+    friend class Exchange;
+    enum class Route { ChatCompletions, Completions, Models, Unknown };
+
+    void handle(Route route, const QHttpServerRequest &request, QHttpServerResponder &&responder);
+    FakeBehavior pickBehavior(Route route, const RecordedRequest &request);
+    void exchangeFinished(Exchange *exchange, bool completed);
+    void exchangeAborted(Exchange *exchange, const AbortedRequest &abort);
+
+    QHttpServer *m_http = nullptr;
+    QTcpServer *m_tcp = nullptr;
+    quint16 m_port = 0;
+    FakeBehavior m_default;
+    FakeBehavior m_modelsBehavior;
+    QQueue<FakeBehavior> m_queue;
+    BehaviorSelector m_selector;
+    QStringList m_models;
+    QList<RecordedRequest> m_requests;
+    QList<AbortedRequest> m_aborts;
+    QList<Exchange *> m_exchanges;
+    quint64 m_nextRequestId = 1;
+    quint64 m_nextConnectionId = 1;
+    int m_inFlight = 0;
+    int m_maxConcurrent = 0;
+    int m_completed = 0;
+    bool m_shuttingDown = false;
+};
+
+} // namespace airlock::test
+
+Q_DECLARE_METATYPE(airlock::test::RecordedRequest)
+Q_DECLARE_METATYPE(airlock::test::AbortedRequest)
