@@ -297,10 +297,16 @@ const JsonMember *JsonScan::find(QByteArrayView name, int *count) const
 {
     const JsonMember *first = nullptr;
     int n = 0;
+    std::optional<QString> decodedName; // `name` is UTF-8 like the document; built for the first escaped key
     for (const JsonMember &m : members) {
-        const bool match = m.rawKey.contains('\\') ? decodeJsonString(QByteArray('"' + m.rawKey.toByteArray() + '"'))
-                                                         == QLatin1String(name)
-                                                   : m.rawKey == name;
+        bool match;
+        if (m.rawKey.contains('\\')) {
+            if (!decodedName)
+                decodedName = QString::fromUtf8(name.data(), name.size());
+            match = decodeJsonString(QByteArray('"' + m.rawKey.toByteArray() + '"')) == *decodedName;
+        } else {
+            match = m.rawKey == name;
+        }
         if (match) {
             if (!first)
                 first = &m;

@@ -6,6 +6,8 @@ namespace airlock::http {
 
 namespace {
 
+constexpr qsizetype kMaxChunkLine = 1024;
+
 bool isTokenChar(char c)
 {
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
@@ -126,12 +128,14 @@ RequestFramer::Outcome RequestFramer::feed(QByteArrayView data)
                     break;
                 }
             }
+            // On 431, `consumed` stops at the first byte over the limit, so it does not depend on how the
+            // bytes were split into feeds (oldSize <= maxHeaderBytes here, or an earlier feed had failed).
             if (end < 0) {
                 if (m_head.size() > m_limits.maxHeaderBytes) {
                     return fail(431, "headers_too_large",
                                 QStringLiteral("the request line and headers exceed %1 bytes")
                                     .arg(m_limits.maxHeaderBytes),
-                                pos + take);
+                                pos + m_limits.maxHeaderBytes + 1 - oldSize);
                 }
                 pos += take;
                 return {Status::NeedMore, pos};
@@ -139,7 +143,7 @@ RequestFramer::Outcome RequestFramer::feed(QByteArrayView data)
             if (end > m_limits.maxHeaderBytes) {
                 return fail(431, "headers_too_large",
                             QStringLiteral("the request line and headers exceed %1 bytes").arg(m_limits.maxHeaderBytes),
-                            pos + take);
+                            pos + m_limits.maxHeaderBytes + 1 - oldSize);
             }
             pos += end - oldSize;
             m_head.truncate(end);
@@ -184,12 +188,16 @@ RequestFramer::Outcome RequestFramer::feed(QByteArrayView data)
             const qsizetype take = nl < 0 ? size - pos : nl + 1;
             m_line.append(data.sliced(pos, take));
             pos += take;
+            // As for the head, `consumed` on these errors stops at the first byte over the limit.
             if (m_state == State::Trailer) {
                 m_trailerBytes += take;
-                if (m_trailerBytes > m_limits.maxHeaderBytes)
-                    return fail(431, "headers_too_large", QStringLiteral("the chunked trailer is too large"), pos);
-            } else if (m_line.size() > 1024) {
-                return fail(400, "bad_chunk", QStringLiteral("a chunk-size line is too long"), pos);
+                if (m_trailerBytes > m_limits.maxHeaderBytes) {
+                    return fail(431, "headers_too_large", QStringLiteral("the chunked trailer is too large"),
+                                pos - (m_trailerBytes - m_limits.maxHeaderBytes - 1));
+                }
+            } else if (m_line.size() > kMaxChunkLine) {
+                return fail(400, "bad_chunk", QStringLiteral("a chunk-size line is too long"),
+                            pos - (m_line.size() - kMaxChunkLine - 1));
             }
             if (nl < 0)
                 return {Status::NeedMore, pos};
@@ -318,6 +326,8 @@ bool RequestFramer::parseHead(QString *why, int *status, const char **code)
     bool haveHost = false;
     bool haveLength = false;
     bool haveTransferEncoding = false;
+    bool connectionClose = false;
+    bool connectionKeepAlive = false;
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArrayView line = lines.at(i);
         if (line.isEmpty() || line.front() == ' ' || line.front() == '\t') {
@@ -366,12 +376,13 @@ bool RequestFramer::parseHead(QString *why, int *status, const char **code)
             for (const QByteArray &token : value.toByteArray().split(',')) {
                 const QByteArrayView t = trimmed(token);
                 if (equalsIgnoringCase(t, "close"))
-                    m_keepAlive = false;
-                else if (equalsIgnoringCase(t, "keep-alive") && m_http10)
-                    m_keepAlive = true;
+                    connectionClose = true;
+                else if (equalsIgnoringCase(t, "keep-alive"))
+                    connectionKeepAlive = true;
             }
         } else if (equalsIgnoringCase(name, "expect")) {
-            m_expectContinue = equalsIgnoringCase(value, "100-continue");
+            // RFC 9110 10.1.1: a server MUST ignore a 100-continue expectation in an HTTP/1.0 request.
+            m_expectContinue = !m_http10 && equalsIgnoringCase(value, "100-continue");
         } else if (equalsIgnoringCase(name, "host")) {
             if (haveHost) {
                 *why = QStringLiteral("more than one Host header");
@@ -392,6 +403,11 @@ bool RequestFramer::parseHead(QString *why, int *status, const char **code)
         *why = QStringLiteral("the Host header is required in HTTP/1.1");
         return false;
     }
+    // "close" wins wherever it appears; "keep-alive" only matters to HTTP/1.0.
+    if (connectionClose)
+        m_keepAlive = false;
+    else if (connectionKeepAlive && m_http10)
+        m_keepAlive = true;
     if (m_chunked)
         m_contentLength = -1;
     return true;

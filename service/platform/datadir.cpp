@@ -5,7 +5,7 @@
 #include <QStandardPaths>
 
 #ifndef Q_OS_WIN
-#  include <unistd.h>
+#include <unistd.h>
 #endif
 
 namespace airlock {
@@ -55,24 +55,26 @@ QString defaultDataDir()
 Status ensurePrivateDir(const QString &path)
 {
     if (path.isEmpty())
-        return Error::make(QStringLiteral("invalid_value"), QStringLiteral("the data directory path is empty"));
+        return Error::make(
+            QStringLiteral("invalid_value"), QStringLiteral("the data directory path is empty"));
     const QFileInfo info(path);
     if (info.exists() || info.isSymLink()) {
         if (!info.isDir()) {
             return Error::make(QStringLiteral("not_a_directory"),
-                               QStringLiteral("%1 exists and is not a directory").arg(path));
+                QStringLiteral("%1 exists and is not a directory").arg(path));
         }
         return {};
     }
     const QString absolute = info.absoluteFilePath();
     if (!QDir().mkpath(info.absolutePath())) {
         return Error::make(QStringLiteral("io_error"),
-                           QStringLiteral("cannot create the parent directories of %1").arg(path));
+            QStringLiteral("cannot create the parent directories of %1").arg(path));
     }
     // mkdir with the mode given, not chmod afterwards: no moment where the directory is world-readable.
     if (!QDir().mkdir(absolute, QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner)
         && !QFileInfo(absolute).isDir()) {
-        return Error::make(QStringLiteral("io_error"), QStringLiteral("cannot create the directory %1").arg(path));
+        return Error::make(
+            QStringLiteral("io_error"), QStringLiteral("cannot create the directory %1").arg(path));
     }
     return {};
 }

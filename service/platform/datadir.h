@@ -17,13 +17,12 @@
 namespace airlock {
 
 // The environment facts the choice depends on; fromEnvironment() reads the real ones.
-struct DataDirContext
-{
-    QString stateDirectory;  // $STATE_DIRECTORY as set (may be a ':'-separated list)
+struct DataDirContext {
+    QString stateDirectory; // $STATE_DIRECTORY as set (may be a ':'-separated list)
     bool systemdService = false; // $INVOCATION_ID is set
     bool airlockService = false; // $AIRLOCK_SERVICE == "1"
-    bool root = false;           // effective uid 0
-    QString userDataLocation;    // QStandardPaths::writableLocation(GenericDataLocation)
+    bool root = false; // effective uid 0
+    QString userDataLocation; // QStandardPaths::writableLocation(GenericDataLocation)
 
     static DataDirContext fromEnvironment();
 };

@@ -4,12 +4,12 @@
 #include <QSocketNotifier>
 
 #ifndef Q_OS_WIN
-#  include <cerrno>
-#  include <csignal>
-#  include <cstring>
-#  include <fcntl.h>
-#  include <sys/socket.h>
-#  include <unistd.h>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #endif
 
 #include <atomic>
@@ -22,11 +22,11 @@ Q_LOGGING_CATEGORY(lcPlatform, "airlock.platform")
 
 #ifndef Q_OS_WIN
 
-constexpr int kSignals[] = {SIGINT, SIGTERM, SIGHUP};
+constexpr int kSignals[] = { SIGINT, SIGTERM, SIGHUP };
 struct sigaction s_previous[std::size(kSignals)];
 
 // Read by the signal handler: must be lock-free to be async-signal-safe.
-std::atomic<int> s_writeFd{-1};
+std::atomic<int> s_writeFd { -1 };
 static_assert(std::atomic<int>::is_always_lock_free);
 
 extern "C" void onSignal(int signal)
@@ -82,7 +82,7 @@ Status SignalHandler::install()
 #else
     if (s_writeFd.load() >= 0) {
         return Error::make(QStringLiteral("already_installed"),
-                           QStringLiteral("another SignalHandler already handles this process's signals"));
+            QStringLiteral("another SignalHandler already handles this process's signals"));
     }
     auto closeFds = [this] {
         for (int &fd : m_fds) {
@@ -95,13 +95,14 @@ Status SignalHandler::install()
         || !makeNonBlockingCloexec(m_fds[1])) {
         const QString reason = QString::fromLocal8Bit(std::strerror(errno));
         closeFds();
-        return Error::make(QStringLiteral("io_error"), QStringLiteral("cannot create the signal socketpair: %1").arg(reason));
+        return Error::make(QStringLiteral("io_error"),
+            QStringLiteral("cannot create the signal socketpair: %1").arg(reason));
     }
     int expected = -1;
     if (!s_writeFd.compare_exchange_strong(expected, m_fds[1])) { // lost a race with another install()
         closeFds();
         return Error::make(QStringLiteral("already_installed"),
-                           QStringLiteral("another SignalHandler already handles this process's signals"));
+            QStringLiteral("another SignalHandler already handles this process's signals"));
     }
     m_notifier = new QSocketNotifier(m_fds[0], QSocketNotifier::Read, this);
     connect(m_notifier, &QSocketNotifier::activated, this, &SignalHandler::readSignals);
@@ -121,7 +122,7 @@ Status SignalHandler::install()
             m_notifier = nullptr;
             closeFds();
             return Error::make(QStringLiteral("io_error"),
-                               QStringLiteral("cannot install the handler for signal %1: %2").arg(kSignals[i]).arg(reason));
+                QStringLiteral("cannot install the handler for signal %1: %2").arg(kSignals[i]).arg(reason));
         }
     }
     m_installed = true;

@@ -20,8 +20,7 @@ class QSocketNotifier;
 
 namespace airlock {
 
-class SignalHandler : public QObject
-{
+class SignalHandler : public QObject {
     Q_OBJECT
 
 public:
@@ -33,12 +32,12 @@ public:
 
 Q_SIGNALS:
     void terminationRequested(int signal); // SIGINT or SIGTERM
-    void reloadRequested();                // SIGHUP
+    void reloadRequested(); // SIGHUP
 
 private:
     void readSignals();
 
-    int m_fds[2] = {-1, -1}; // [0] read end (notifier), [1] write end (handler)
+    int m_fds[2] = { -1, -1 }; // [0] read end (notifier), [1] write end (handler)
     QSocketNotifier *m_notifier = nullptr;
     bool m_installed = false;
 };

@@ -13,7 +13,8 @@ namespace {
 QVariant modelColumn(const QString &modelNameOrDisabled)
 {
     // NULL = disabled, so the foreign key to model_endpoints holds for every real model name.
-    return modelNameOrDisabled == kDisabled ? QVariant(QMetaType(QMetaType::QString)) : QVariant(modelNameOrDisabled);
+    return modelNameOrDisabled == kDisabled ? QVariant(QMetaType(QMetaType::QString))
+                                            : QVariant(modelNameOrDisabled);
 }
 
 // Qt Sql binds a null QString as SQL NULL; the text columns are NOT NULL and "" is what we mean.
@@ -32,9 +33,9 @@ Error corrupt(const QString &what)
 Result<GatewayConfig> ConfigStore::load()
 {
     GatewayConfig config;
-    auto models = m_db.run(QStringLiteral(
-        "SELECT name, family, base_url, identifier, api_key, max_concurrency, connect_ms, first_byte_ms, idle_ms, "
-        "total_ms FROM model_endpoints"));
+    auto models = m_db.run(QStringLiteral("SELECT name, family, base_url, identifier, api_key, "
+                                          "max_concurrency, connect_ms, first_byte_ms, idle_ms, "
+                                          "total_ms FROM model_endpoints"));
     if (!models)
         return models.error();
     while (models->next()) {
@@ -60,14 +61,15 @@ Result<GatewayConfig> ConfigStore::load()
     models->finish();
     // Sorted here rather than with ORDER BY: collation differs between SQLite and PostgreSQL.
     std::sort(config.models.begin(), config.models.end(),
-              [](const ModelEndpoint &a, const ModelEndpoint &b) { return a.name < b.name; });
+        [](const ModelEndpoint &a, const ModelEndpoint &b) { return a.name < b.name; });
 
     auto features = m_db.run(QStringLiteral("SELECT feature, model_name FROM feature_assignments"));
     if (!features)
         return features.error();
     while (features->next()) {
         const QVariant model = features->value(1);
-        config.features.insert(features->value(0).toString(), model.isNull() ? QString(kDisabled) : model.toString());
+        config.features.insert(
+            features->value(0).toString(), model.isNull() ? QString(kDisabled) : model.toString());
     }
     return config;
 }
@@ -76,28 +78,30 @@ Status ConfigStore::writeModel(const ModelEndpoint &m, const QString &now)
 {
     // Portable upsert (SQLite >= 3.24, PostgreSQL >= 9.5); created_at survives an update.
     return m_db.exec(
-        QStringLiteral("INSERT INTO model_endpoints (name, family, base_url, identifier, api_key, max_concurrency, "
-                       "connect_ms, first_byte_ms, idle_ms, total_ms, created_at, updated_at) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                       "ON CONFLICT (name) DO UPDATE SET family = excluded.family, base_url = excluded.base_url, "
-                       "identifier = excluded.identifier, api_key = excluded.api_key, "
-                       "max_concurrency = excluded.max_concurrency, connect_ms = excluded.connect_ms, "
-                       "first_byte_ms = excluded.first_byte_ms, idle_ms = excluded.idle_ms, "
-                       "total_ms = excluded.total_ms, updated_at = excluded.updated_at"),
-        {m.name, familyName(m.family), m.baseUrl.toString(), text(m.identifier), text(m.apiKey), m.maxConcurrency,
-         m.timeouts.connectMs, m.timeouts.firstByteMs, m.timeouts.idleMs, m.timeouts.totalMs, now, now});
+        QStringLiteral(
+            "INSERT INTO model_endpoints (name, family, base_url, identifier, api_key, max_concurrency, "
+            "connect_ms, first_byte_ms, idle_ms, total_ms, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (name) DO UPDATE SET family = excluded.family, base_url = excluded.base_url, "
+            "identifier = excluded.identifier, api_key = excluded.api_key, "
+            "max_concurrency = excluded.max_concurrency, connect_ms = excluded.connect_ms, "
+            "first_byte_ms = excluded.first_byte_ms, idle_ms = excluded.idle_ms, "
+            "total_ms = excluded.total_ms, updated_at = excluded.updated_at"),
+        { m.name, familyName(m.family), m.baseUrl.toString(), text(m.identifier), text(m.apiKey),
+            m.maxConcurrency, m.timeouts.connectMs, m.timeouts.firstByteMs, m.timeouts.idleMs,
+            m.timeouts.totalMs, now, now });
 }
 
 Status ConfigStore::writeAssignment(const QString &feature, const QString &modelNameOrDisabled)
 {
     return m_db.exec(QStringLiteral("INSERT INTO feature_assignments (feature, model_name) VALUES (?, ?) "
                                     "ON CONFLICT (feature) DO UPDATE SET model_name = excluded.model_name"),
-                     {feature, modelColumn(modelNameOrDisabled)});
+        { feature, modelColumn(modelNameOrDisabled) });
 }
 
 Result<bool> ConfigStore::modelExists(const QString &name)
 {
-    auto q = m_db.run(QStringLiteral("SELECT 1 FROM model_endpoints WHERE name = ?"), {name});
+    auto q = m_db.run(QStringLiteral("SELECT 1 FROM model_endpoints WHERE name = ?"), { name });
     if (!q)
         return q.error();
     return q->next();
@@ -121,7 +125,8 @@ Status ConfigStore::replace(const GatewayConfig &config)
         }
         const QString deleteSql = keep.isEmpty()
             ? QStringLiteral("DELETE FROM model_endpoints")
-            : QStringLiteral("DELETE FROM model_endpoints WHERE name NOT IN (%1)").arg(placeholders.join(QLatin1Char(',')));
+            : QStringLiteral("DELETE FROM model_endpoints WHERE name NOT IN (%1)")
+                  .arg(placeholders.join(QLatin1Char(',')));
         if (auto s = m_db.exec(deleteSql, keep); !s)
             return s;
         for (const ModelEndpoint &m : config.models) {
@@ -159,11 +164,11 @@ Status ConfigStore::removeModel(const QString &name)
             return exists.error();
         if (!*exists) {
             return Error::make(QStringLiteral("not_found"), QStringLiteral("no model named \"%1\"").arg(name),
-                               QStringLiteral("name"));
+                QStringLiteral("name"));
         }
         auto users = m_db.run(QStringLiteral("SELECT feature FROM feature_assignments WHERE model_name = ? "
                                              "ORDER BY feature"),
-                              {name});
+            { name });
         if (!users)
             return users.error();
         QStringList features;
@@ -172,14 +177,13 @@ Status ConfigStore::removeModel(const QString &name)
         users->finish();
         if (!features.isEmpty()) {
             return Error::make(QStringLiteral("model_in_use"),
-                               QStringLiteral("model \"%1\" is still assigned to %2: %3; assign those features to "
-                                              "another model or disable them first")
-                                   .arg(name,
-                                        features.size() == 1 ? QStringLiteral("feature") : QStringLiteral("features"),
-                                        features.join(QStringLiteral(", "))),
-                               QStringLiteral("name"));
+                QStringLiteral("model \"%1\" is still assigned to %2: %3; assign those features to "
+                               "another model or disable them first")
+                    .arg(name, features.size() == 1 ? QStringLiteral("feature") : QStringLiteral("features"),
+                        features.join(QStringLiteral(", "))),
+                QStringLiteral("name"));
         }
-        return m_db.exec(QStringLiteral("DELETE FROM model_endpoints WHERE name = ?"), {name});
+        return m_db.exec(QStringLiteral("DELETE FROM model_endpoints WHERE name = ?"), { name });
     });
     if (st)
         qCInfo(lcStorage) << "model removed:" << name;
@@ -189,8 +193,8 @@ Status ConfigStore::removeModel(const QString &name)
 Status ConfigStore::assignFeature(const QString &feature, const QString &modelNameOrDisabled)
 {
     if (!isKnownFeature(feature)) {
-        return Error::make(QStringLiteral("unknown_feature"), QStringLiteral("unknown feature \"%1\"").arg(feature),
-                           QStringLiteral("feature"));
+        return Error::make(QStringLiteral("unknown_feature"),
+            QStringLiteral("unknown feature \"%1\"").arg(feature), QStringLiteral("feature"));
     }
     Status st = m_db.transaction([&]() -> Status {
         if (modelNameOrDisabled != kDisabled) {
@@ -199,9 +203,9 @@ Status ConfigStore::assignFeature(const QString &feature, const QString &modelNa
                 return exists.error();
             if (!*exists) {
                 return Error::make(QStringLiteral("unknown_model"),
-                                   QStringLiteral("feature \"%1\" cannot be assigned to unknown model \"%2\"")
-                                       .arg(feature, modelNameOrDisabled),
-                                   QStringLiteral("model"));
+                    QStringLiteral("feature \"%1\" cannot be assigned to unknown model \"%2\"")
+                        .arg(feature, modelNameOrDisabled),
+                    QStringLiteral("model"));
             }
         }
         return writeAssignment(feature, modelNameOrDisabled);
@@ -213,12 +217,12 @@ Status ConfigStore::assignFeature(const QString &feature, const QString &modelNa
 
 Result<QString> ConfigStore::setting(const QString &key)
 {
-    auto q = m_db.run(QStringLiteral("SELECT value FROM settings WHERE key = ?"), {key});
+    auto q = m_db.run(QStringLiteral("SELECT value FROM settings WHERE key = ?"), { key });
     if (!q)
         return q.error();
     if (!q->next()) {
-        return Error::make(QStringLiteral("not_found"), QStringLiteral("no setting \"%1\"").arg(key),
-                           QStringLiteral("key"));
+        return Error::make(
+            QStringLiteral("not_found"), QStringLiteral("no setting \"%1\"").arg(key), QStringLiteral("key"));
     }
     return q->value(0).toString();
 }
@@ -228,7 +232,7 @@ Status ConfigStore::setSetting(const QString &key, const QString &value)
     // The value is not logged: the settings registry decides what is sensitive, not the store.
     return m_db.exec(QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
                                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
-                     {text(key), text(value)});
+        { text(key), text(value) });
 }
 
 } // namespace airlock

@@ -18,8 +18,7 @@
 
 namespace airlock {
 
-class ConfigStore
-{
+class ConfigStore {
 public:
     explicit ConfigStore(Database &database) : m_db(database) { }
 

@@ -18,8 +18,7 @@ namespace {
 // What differs between database engines. Only SQLite exists today; QPSQL adds a second instance
 // (connection from a URL, plain BEGIN, no pragmas: PostgreSQL's defaults already give WAL durability
 // and enforced foreign keys).
-struct Dialect
-{
+struct Dialect {
     const char *driver;
     // Starts a transaction that will write. SQLite's default deferred BEGIN takes the write lock only
     // at the first write and then fails with SQLITE_BUSY without waiting on busy_timeout when another
@@ -27,9 +26,9 @@ struct Dialect
     const char *beginWrite;
 };
 
-constexpr Dialect kSqlite{"QSQLITE", "BEGIN IMMEDIATE"};
+constexpr Dialect kSqlite { "QSQLITE", "BEGIN IMMEDIATE" };
 
-std::atomic<int> s_connectionCounter{0};
+std::atomic<int> s_connectionCounter { 0 };
 
 Error dbError(const QString &message)
 {
@@ -43,16 +42,16 @@ Status ensureDirectory(const QString &path)
     if (info.exists()) {
         if (!info.isDir()) {
             return Error::make(QStringLiteral("not_a_directory"),
-                               QStringLiteral("the data directory %1 exists and is not a directory").arg(path));
+                QStringLiteral("the data directory %1 exists and is not a directory").arg(path));
         }
         return {};
     }
     const QString parent = info.absolutePath();
-    if (!QDir().mkpath(parent) || !QDir().mkdir(info.absoluteFilePath(), QFile::ReadOwner | QFile::WriteOwner
-                                                                            | QFile::ExeOwner)) {
+    if (!QDir().mkpath(parent)
+        || !QDir().mkdir(info.absoluteFilePath(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner)) {
         if (!QFileInfo(path).isDir()) { // lost a race to another process: fine
-            return Error::make(QStringLiteral("io_error"),
-                               QStringLiteral("cannot create the data directory %1").arg(path));
+            return Error::make(
+                QStringLiteral("io_error"), QStringLiteral("cannot create the data directory %1").arg(path));
         }
     }
     return {};
@@ -66,32 +65,33 @@ const QString kCreateMigrationsTable = QStringLiteral(
 const QList<Migration> &schemaMigrations()
 {
     // Append only: never edit a migration that has shipped. Portable SQL (SQLite and PostgreSQL).
-    static const QList<Migration> migrations{
-        {1,
-         {
-             // One row per registered model server. Timeouts in milliseconds. api_key is stored as given
-             // (empty = none); the file is 0600 in a 0700 directory.
-             QStringLiteral("CREATE TABLE model_endpoints ("
-                            " name TEXT NOT NULL PRIMARY KEY,"
-                            " family TEXT NOT NULL,"
-                            " base_url TEXT NOT NULL,"
-                            " identifier TEXT NOT NULL,"
-                            " api_key TEXT NOT NULL DEFAULT '',"
-                            " max_concurrency INTEGER NOT NULL,"
-                            " connect_ms INTEGER NOT NULL,"
-                            " first_byte_ms INTEGER NOT NULL,"
-                            " idle_ms INTEGER NOT NULL,"
-                            " total_ms INTEGER NOT NULL,"
-                            " created_at TEXT NOT NULL,"
-                            " updated_at TEXT NOT NULL)"),
-             // A row per feature the admin decided about. model_name NULL means "disabled" (so the
-             // foreign key can hold for every real model); a feature without a row is unassigned.
-             QStringLiteral("CREATE TABLE feature_assignments ("
-                            " feature TEXT NOT NULL PRIMARY KEY,"
-                            " model_name TEXT NULL REFERENCES model_endpoints (name))"),
-             QStringLiteral("CREATE INDEX feature_assignments_model_name ON feature_assignments (model_name)"),
-             QStringLiteral("CREATE TABLE settings (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"),
-         }},
+    static const QList<Migration> migrations {
+        { 1,
+            {
+                // One row per registered model server. Timeouts in milliseconds. api_key is stored as given
+                // (empty = none); the file is 0600 in a 0700 directory.
+                QStringLiteral("CREATE TABLE model_endpoints ("
+                               " name TEXT NOT NULL PRIMARY KEY,"
+                               " family TEXT NOT NULL,"
+                               " base_url TEXT NOT NULL,"
+                               " identifier TEXT NOT NULL,"
+                               " api_key TEXT NOT NULL DEFAULT '',"
+                               " max_concurrency INTEGER NOT NULL,"
+                               " connect_ms INTEGER NOT NULL,"
+                               " first_byte_ms INTEGER NOT NULL,"
+                               " idle_ms INTEGER NOT NULL,"
+                               " total_ms INTEGER NOT NULL,"
+                               " created_at TEXT NOT NULL,"
+                               " updated_at TEXT NOT NULL)"),
+                // A row per feature the admin decided about. model_name NULL means "disabled" (so the
+                // foreign key can hold for every real model); a feature without a row is unassigned.
+                QStringLiteral("CREATE TABLE feature_assignments ("
+                               " feature TEXT NOT NULL PRIMARY KEY,"
+                               " model_name TEXT NULL REFERENCES model_endpoints (name))"),
+                QStringLiteral(
+                    "CREATE INDEX feature_assignments_model_name ON feature_assignments (model_name)"),
+                QStringLiteral("CREATE TABLE settings (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"),
+            } },
     };
     return migrations;
 }
@@ -120,8 +120,8 @@ Result<std::unique_ptr<Database>> Database::open(const QString &dataDir, const D
 {
     if (!QSqlDatabase::isDriverAvailable(QLatin1String(kSqlite.driver))) {
         return Error::make(QStringLiteral("driver_missing"),
-                           QStringLiteral("the Qt SQLite driver (QSQLITE) is not available; install the Qt 6 SQLite "
-                                          "plugin (Debian: libqt6sql6-sqlite)"));
+            QStringLiteral("the Qt SQLite driver (QSQLITE) is not available; install the Qt 6 SQLite "
+                           "plugin (Debian: libqt6sql6-sqlite)"));
     }
     if (auto st = ensureDirectory(dataDir); !st)
         return st.error();
@@ -134,7 +134,7 @@ Result<std::unique_ptr<Database>> Database::open(const QString &dataDir, const D
         if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFile::ReadOwner | QFile::WriteOwner)
             && !QFileInfo::exists(path)) {
             return Error::make(QStringLiteral("io_error"),
-                               QStringLiteral("cannot create the database file %1: %2").arg(path, file.errorString()));
+                QStringLiteral("cannot create the database file %1: %2").arg(path, file.errorString()));
         }
     }
 
@@ -145,7 +145,8 @@ Result<std::unique_ptr<Database>> Database::open(const QString &dataDir, const D
     db->m_db = QSqlDatabase::addDatabase(QLatin1String(kSqlite.driver), db->m_connectionName);
     db->m_db.setDatabaseName(path);
     if (!db->m_db.open()) {
-        return dbError(QStringLiteral("cannot open the database %1: %2").arg(path, db->m_db.lastError().text()));
+        return dbError(
+            QStringLiteral("cannot open the database %1: %2").arg(path, db->m_db.lastError().text()));
     }
     if (auto st = db->configureConnection(options.busyTimeoutMs); !st)
         return st.error();
@@ -159,9 +160,9 @@ Status Database::checkThread() const
 {
     if (QThread::currentThread() != m_thread) {
         return Error::make(QStringLiteral("wrong_thread"),
-                           QStringLiteral("the database connection %1 is used from a thread other than the one "
-                                          "that opened it")
-                               .arg(m_connectionName));
+            QStringLiteral("the database connection %1 is used from a thread other than the one "
+                           "that opened it")
+                .arg(m_connectionName));
     }
     return {};
 }
@@ -268,22 +269,24 @@ Status Database::migrate(const QList<Migration> &migrations)
     const int known = migrations.isEmpty() ? 0 : migrations.constLast().version;
     if (*current > known) {
         return Error::make(QStringLiteral("schema_too_new"),
-                           QStringLiteral("the database %1 has schema version %2 but this airlockd knows versions up "
-                                          "to %3 only; run a newer airlockd (or restore a backup made for this "
-                                          "version)")
-                               .arg(m_filePath)
-                               .arg(*current)
-                               .arg(known));
+            QStringLiteral("the database %1 has schema version %2 but this airlockd knows versions up "
+                           "to %3 only; run a newer airlockd (or restore a backup made for this "
+                           "version)")
+                .arg(m_filePath)
+                .arg(*current)
+                .arg(known));
     }
     int previous = 0;
     for (const Migration &migration : migrations) {
-        Q_ASSERT_X(migration.version > previous, "Database::migrate", "migrations must be in ascending order");
+        Q_ASSERT_X(
+            migration.version > previous, "Database::migrate", "migrations must be in ascending order");
         previous = migration.version;
         if (migration.version <= *current)
             continue;
         Status st = transaction([&]() -> Status {
             // Another process may have applied it while we waited for the write lock.
-            auto applied = run(QStringLiteral("SELECT 1 FROM schema_migrations WHERE version = ?"), {migration.version});
+            auto applied = run(
+                QStringLiteral("SELECT 1 FROM schema_migrations WHERE version = ?"), { migration.version });
             if (!applied)
                 return applied.error();
             if (applied->next())
@@ -297,7 +300,7 @@ Status Database::migrate(const QList<Migration> &migrations)
                 }
             }
             return exec(QStringLiteral("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
-                        {migration.version, timestampNow()});
+                { migration.version, timestampNow() });
         });
         if (!st)
             return st;

@@ -42,8 +42,7 @@ namespace airlock {
 Q_DECLARE_LOGGING_CATEGORY(lcStorage)
 
 // One schema step. Statements run in order inside one transaction; keep them portable SQL.
-struct Migration
-{
+struct Migration {
     int version = 0;
     QStringList statements;
 };
@@ -51,15 +50,13 @@ struct Migration
 // The migrations this binary knows, in ascending version order.
 const QList<Migration> &schemaMigrations();
 
-struct DatabaseOptions
-{
+struct DatabaseOptions {
     int busyTimeoutMs = 5000;
     // Tests only: run these migrations instead of schemaMigrations().
     std::optional<QList<Migration>> migrations;
 };
 
-class Database
-{
+class Database {
 public:
     ~Database();
     Database(const Database &) = delete;
@@ -68,7 +65,8 @@ public:
     static QString fileName() { return QStringLiteral("airlock.db"); }
 
     // Opens `<dataDir>/airlock.db` (creating the directory and the file) and migrates it.
-    static Result<std::unique_ptr<Database>> open(const QString &dataDir, const DatabaseOptions &options = {});
+    static Result<std::unique_ptr<Database>> open(
+        const QString &dataDir, const DatabaseOptions &options = {});
 
     // The newest schema version this binary knows.
     static int latestSchemaVersion();

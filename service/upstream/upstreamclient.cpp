@@ -15,7 +15,8 @@
 
 namespace airlock::upstream {
 
-Q_LOGGING_CATEGORY(lcUpstream, "airlock.upstream")
+// Debug output (per connection and timeout) is off unless enabled with QT_LOGGING_RULES.
+Q_LOGGING_CATEGORY(lcUpstream, "airlock.upstream", QtInfoMsg)
 
 namespace {
 
@@ -340,8 +341,12 @@ bool UpstreamConnection::drainSocket()
         const qint64 n = m_socket->read(m_readBuffer.data(), m_readBuffer.size());
         if (n <= 0)
             return true;
-        // Coarse is enough: the idle deadline moves lazily, the timer is not re-armed per read.
+        // The idle deadline only moves later from one read to the next, so the timer is not re-armed
+        // per read; but the first byte switches from the first-byte to the (maybe shorter) idle timeout.
+        const bool firstByte = call->m_lastByteAt < 0;
         call->m_lastByteAt = m_d->now();
+        if (firstByte)
+            armTimer(deadline(nullptr));
         if (!process(QByteArrayView(m_readBuffer.constData(), n)))
             return false;
     }

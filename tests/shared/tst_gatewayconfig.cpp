@@ -5,8 +5,7 @@
 
 using namespace airlock;
 
-class tst_GatewayConfig : public QObject
-{
+class tst_GatewayConfig : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -62,7 +61,7 @@ void tst_GatewayConfig::parsesTheDocumentedExample()
     QCOMPARE(a.identifier, QStringLiteral("codestral-22b"));
     QCOMPARE(a.apiKey, QStringLiteral("sk-very-secret"));
     QCOMPARE(a.maxConcurrency, 64);
-    QCOMPARE(a.timeouts, (EndpointTimeouts{2000, 30000, 30000, 120000}));
+    QCOMPARE(a.timeouts, (EndpointTimeouts { 2000, 30000, 30000, 120000 }));
     const ModelEndpoint &b = config->models.at(1);
     QCOMPARE(b.family, ModelFamily::QwenCoder); // family names are case-insensitive
     QCOMPARE(b.timeouts.idleMs, 5000);
@@ -110,7 +109,8 @@ void tst_GatewayConfig::roundTripWithSecrets()
     QVERIFY(reparsed.ok());
     QVERIFY(*reparsed == *original);
     // A model without a key gets no api_key member even with secrets included.
-    QVERIFY(!modelEndpointToJson(original->models.at(1), Secrets::Include).contains(QStringLiteral("api_key")));
+    QVERIFY(
+        !modelEndpointToJson(original->models.at(1), Secrets::Include).contains(QStringLiteral("api_key")));
 }
 
 void tst_GatewayConfig::emptyConfig()
@@ -133,66 +133,76 @@ void tst_GatewayConfig::errors_data()
     QTest::newRow("root is an array") << QByteArray("[]") << QStringLiteral("invalid_type") << QString();
     QTest::newRow("unknown top-level key") << QByteArray(R"({"models":[],"modelz":[]})")
                                            << QStringLiteral("unknown_key") << QStringLiteral("modelz");
-    QTest::newRow("unknown key in a model") << withModel(R"("colour":"blue")") << QStringLiteral("unknown_key")
-                                            << QStringLiteral("models[0].colour");
+    QTest::newRow("unknown key in a model")
+        << withModel(R"("colour":"blue")") << QStringLiteral("unknown_key")
+        << QStringLiteral("models[0].colour");
     QTest::newRow("unknown key in the second model")
         << QByteArray(R"({"models":[)" + modelJson("a") + ',' + modelJson("b", R"("apikey":"x")") + "]}")
         << QStringLiteral("unknown_key") << QStringLiteral("models[1].apikey");
-    QTest::newRow("unknown key in timeouts_ms") << withModel(R"("timeouts_ms":{"connnect":5})")
-                                                << QStringLiteral("unknown_key")
-                                                << QStringLiteral("models[0].timeouts_ms.connnect");
-    QTest::newRow("models not an array") << QByteArray(R"({"models":{}})") << QStringLiteral("invalid_type")
-                                         << QStringLiteral("models");
-    QTest::newRow("model not an object") << QByteArray(R"({"models":["codestral"]})") << QStringLiteral("invalid_type")
-                                         << QStringLiteral("models[0]");
-    QTest::newRow("name not a string") << QByteArray(R"({"models":[{"name":7}]})") << QStringLiteral("invalid_type")
-                                       << QStringLiteral("models[0].name");
-    QTest::newRow("name missing") << QByteArray(R"({"models":[{"family":"gpt"}]})") << QStringLiteral("missing_field")
-                                  << QStringLiteral("models[0].name");
+    QTest::newRow("unknown key in timeouts_ms")
+        << withModel(R"("timeouts_ms":{"connnect":5})") << QStringLiteral("unknown_key")
+        << QStringLiteral("models[0].timeouts_ms.connnect");
+    QTest::newRow("models not an array")
+        << QByteArray(R"({"models":{}})") << QStringLiteral("invalid_type") << QStringLiteral("models");
+    QTest::newRow("model not an object") << QByteArray(R"({"models":["codestral"]})")
+                                         << QStringLiteral("invalid_type") << QStringLiteral("models[0]");
+    QTest::newRow("name not a string") << QByteArray(R"({"models":[{"name":7}]})")
+                                       << QStringLiteral("invalid_type") << QStringLiteral("models[0].name");
+    QTest::newRow("name missing") << QByteArray(R"({"models":[{"family":"gpt"}]})")
+                                  << QStringLiteral("missing_field") << QStringLiteral("models[0].name");
     QTest::newRow("identifier missing")
         << QByteArray(R"({"models":[{"name":"a","family":"gpt","base_url":"http://h"}]})")
         << QStringLiteral("missing_field") << QStringLiteral("models[0].identifier");
     QTest::newRow("api_key not a string") << withModel(R"("api_key":123)") << QStringLiteral("invalid_type")
                                           << QStringLiteral("models[0].api_key");
-    QTest::newRow("max_concurrency a string") << withModel(R"("max_concurrency":"8")") << QStringLiteral("invalid_type")
-                                              << QStringLiteral("models[0].max_concurrency");
-    QTest::newRow("max_concurrency fractional") << withModel(R"("max_concurrency":1.5)")
-                                                << QStringLiteral("invalid_type")
-                                                << QStringLiteral("models[0].max_concurrency");
-    QTest::newRow("max_concurrency huge") << withModel(R"("max_concurrency":1e300)") << QStringLiteral("invalid_type")
-                                          << QStringLiteral("models[0].max_concurrency");
-    QTest::newRow("max_concurrency zero") << withModel(R"("max_concurrency":0)") << QStringLiteral("invalid_value")
-                                          << QStringLiteral("models[0].max_concurrency");
-    QTest::newRow("timeouts_ms not an object") << withModel(R"("timeouts_ms":[1,2])") << QStringLiteral("invalid_type")
-                                               << QStringLiteral("models[0].timeouts_ms");
-    QTest::newRow("timeout a string") << withModel(R"("timeouts_ms":{"idle":"30s"})") << QStringLiteral("invalid_type")
-                                      << QStringLiteral("models[0].timeouts_ms.idle");
-    QTest::newRow("timeout negative") << withModel(R"("timeouts_ms":{"total":-1})") << QStringLiteral("invalid_value")
-                                      << QStringLiteral("models[0].timeouts_ms.total");
-    QTest::newRow("bad family")
-        << QByteArray(R"({"models":[{"name":"a","family":"gpt-5","base_url":"http://h","identifier":"x"}]})")
-        << QStringLiteral("invalid_value") << QStringLiteral("models[0].family");
-    const char *badUrls[] = {"ftp://h/v1", "not a url", "http://", "http://user:pw@h:8000", "http://h/v1?key=x",
-                             "/v1", "http://h:99999"};
+    QTest::newRow("max_concurrency a string")
+        << withModel(R"("max_concurrency":"8")") << QStringLiteral("invalid_type")
+        << QStringLiteral("models[0].max_concurrency");
+    QTest::newRow("max_concurrency fractional")
+        << withModel(R"("max_concurrency":1.5)") << QStringLiteral("invalid_type")
+        << QStringLiteral("models[0].max_concurrency");
+    QTest::newRow("max_concurrency huge")
+        << withModel(R"("max_concurrency":1e300)") << QStringLiteral("invalid_type")
+        << QStringLiteral("models[0].max_concurrency");
+    QTest::newRow("max_concurrency zero")
+        << withModel(R"("max_concurrency":0)") << QStringLiteral("invalid_value")
+        << QStringLiteral("models[0].max_concurrency");
+    QTest::newRow("timeouts_ms not an object")
+        << withModel(R"("timeouts_ms":[1,2])") << QStringLiteral("invalid_type")
+        << QStringLiteral("models[0].timeouts_ms");
+    QTest::newRow("timeout a string")
+        << withModel(R"("timeouts_ms":{"idle":"30s"})") << QStringLiteral("invalid_type")
+        << QStringLiteral("models[0].timeouts_ms.idle");
+    QTest::newRow("timeout negative")
+        << withModel(R"("timeouts_ms":{"total":-1})") << QStringLiteral("invalid_value")
+        << QStringLiteral("models[0].timeouts_ms.total");
+    QTest::newRow("bad family") << QByteArray(
+        R"({"models":[{"name":"a","family":"gpt-5","base_url":"http://h","identifier":"x"}]})")
+                                << QStringLiteral("invalid_value") << QStringLiteral("models[0].family");
+    const char *badUrls[] = { "ftp://h/v1", "not a url", "http://", "http://user:pw@h:8000",
+        "http://h/v1?key=x", "/v1", "http://h:99999" };
     for (const char *url : badUrls) {
         QTest::addRow("bad base_url %s", url)
             << QByteArray(R"({"models":[{"name":"a","family":"gpt","base_url":")" + QByteArray(url)
-                          + R"(","identifier":"x"}]})")
+                   + R"(","identifier":"x"}]})")
             << QStringLiteral("invalid_value") << QStringLiteral("models[0].base_url");
     }
     QTest::newRow("bad name") << QByteArray(R"({"models":[)" + modelJson("has space") + "]}")
                               << QStringLiteral("invalid_value") << QStringLiteral("models[0].name");
-    QTest::newRow("model named disabled") << QByteArray(R"({"models":[)" + modelJson("disabled") + "]}")
-                                          << QStringLiteral("invalid_value") << QStringLiteral("models[0].name");
+    QTest::newRow("model named disabled")
+        << QByteArray(R"({"models":[)" + modelJson("disabled") + "]}") << QStringLiteral("invalid_value")
+        << QStringLiteral("models[0].name");
     QTest::newRow("duplicate model names")
         << QByteArray(R"({"models":[)" + modelJson("a") + ',' + modelJson("b") + ',' + modelJson("a") + "]}")
         << QStringLiteral("duplicate_name") << QStringLiteral("models[2].name");
     QTest::newRow("features not an object") << QByteArray(R"({"features":["duo_chat"]})")
                                             << QStringLiteral("invalid_type") << QStringLiteral("features");
-    QTest::newRow("feature value not a string") << QByteArray(R"({"features":{"duo_chat":false}})")
-                                                << QStringLiteral("invalid_type") << QStringLiteral("features.duo_chat");
+    QTest::newRow("feature value not a string")
+        << QByteArray(R"({"features":{"duo_chat":false}})") << QStringLiteral("invalid_type")
+        << QStringLiteral("features.duo_chat");
     QTest::newRow("unknown feature") << QByteArray(R"({"features":{"make_coffee":"disabled"}})")
-                                     << QStringLiteral("unknown_feature") << QStringLiteral("features.make_coffee");
+                                     << QStringLiteral("unknown_feature")
+                                     << QStringLiteral("features.make_coffee");
     QTest::newRow("feature mapped to unknown model")
         << QByteArray(R"({"models":[)" + modelJson("a") + R"(],"features":{"duo_chat":"b"}})")
         << QStringLiteral("unknown_model") << QStringLiteral("features.duo_chat");
@@ -214,10 +224,12 @@ void tst_GatewayConfig::errors()
 
 void tst_GatewayConfig::unknownModelErrorNamesBoth()
 {
-    auto config = parseGatewayConfig(R"({"models":[)" + modelJson("a") + R"(],"features":{"duo_chat":"ghost-model"}})");
+    auto config = parseGatewayConfig(
+        R"({"models":[)" + modelJson("a") + R"(],"features":{"duo_chat":"ghost-model"}})");
     QVERIFY(!config.ok());
     QVERIFY2(config.error().message.contains(QStringLiteral("duo_chat")), qPrintable(config.error().message));
-    QVERIFY2(config.error().message.contains(QStringLiteral("ghost-model")), qPrintable(config.error().message));
+    QVERIFY2(
+        config.error().message.contains(QStringLiteral("ghost-model")), qPrintable(config.error().message));
 }
 
 void tst_GatewayConfig::apiRoot_data()
@@ -228,7 +240,8 @@ void tst_GatewayConfig::apiRoot_data()
     QTest::newRow("slash") << QStringLiteral("http://h:8000/") << QStringLiteral("http://h:8000/v1");
     QTest::newRow("/v1") << QStringLiteral("http://h:8000/v1") << QStringLiteral("http://h:8000/v1");
     QTest::newRow("/v1/") << QStringLiteral("http://h:8000/v1/") << QStringLiteral("http://h:8000/v1");
-    QTest::newRow("prefix") << QStringLiteral("https://gw.example/llm") << QStringLiteral("https://gw.example/llm/v1");
+    QTest::newRow("prefix") << QStringLiteral("https://gw.example/llm")
+                            << QStringLiteral("https://gw.example/llm/v1");
     QTest::newRow("prefix /v1") << QStringLiteral("https://gw.example/llm/v1")
                                 << QStringLiteral("https://gw.example/llm/v1");
     QTest::newRow("ipv6") << QStringLiteral("http://[::1]:11434") << QStringLiteral("http://[::1]:11434/v1");
@@ -243,8 +256,8 @@ void tst_GatewayConfig::apiRoot()
     QCOMPARE(m.apiRoot().toString(), root);
 
     // The same through the parser: with and without /v1 agree.
-    auto config = parseGatewayConfig(R"({"models":[{"name":"a","family":"gpt","base_url":")" + baseUrl.toUtf8()
-                                     + R"(","identifier":"x"}]})");
+    auto config = parseGatewayConfig(R"({"models":[{"name":"a","family":"gpt","base_url":")"
+        + baseUrl.toUtf8() + R"(","identifier":"x"}]})");
     QVERIFY(config.ok());
     QCOMPARE(config->models.at(0).apiRoot().toString(), root);
 }
@@ -255,7 +268,8 @@ void tst_GatewayConfig::apiUrl()
     with.baseUrl = QUrl(QStringLiteral("http://h:8000/v1/"));
     ModelEndpoint without;
     without.baseUrl = QUrl(QStringLiteral("http://h:8000"));
-    QCOMPARE(with.apiUrl(u"chat/completions").toString(), QStringLiteral("http://h:8000/v1/chat/completions"));
+    QCOMPARE(
+        with.apiUrl(u"chat/completions").toString(), QStringLiteral("http://h:8000/v1/chat/completions"));
     QCOMPARE(without.apiUrl(u"chat/completions"), with.apiUrl(u"chat/completions"));
 }
 

@@ -9,8 +9,7 @@ using namespace airlock;
 
 Q_DECLARE_METATYPE(airlock::GatewayConfig)
 
-class tst_ConfigStore : public QObject
-{
+class tst_ConfigStore : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -61,7 +60,7 @@ GatewayConfig tst_ConfigStore::fullConfig()
     GatewayConfig c;
     ModelEndpoint a = model(QStringLiteral("codestral-a"), QStringLiteral("sk-secret-a"));
     a.maxConcurrency = 128;
-    a.timeouts = {1500, 25000, 20000, 90000};
+    a.timeouts = { 1500, 25000, 20000, 90000 };
     ModelEndpoint b;
     b.name = QStringLiteral("qwen.chat:7b");
     b.family = ModelFamily::QwenCoder;
@@ -71,7 +70,7 @@ GatewayConfig tst_ConfigStore::fullConfig()
     ModelEndpoint c3 = model(QStringLiteral("zz-llama"));
     c3.family = ModelFamily::Llama3;
     c3.baseUrl = QUrl(QStringLiteral("http://[::1]:11434/api/"));
-    c.models = {a, b, c3}; // name order: load() returns models ordered by name
+    c.models = { a, b, c3 }; // name order: load() returns models ordered by name
     c.features.insert(QStringLiteral("code_completions"), QStringLiteral("codestral-a"));
     c.features.insert(QStringLiteral("code_generations"), QStringLiteral("codestral-a"));
     c.features.insert(QStringLiteral("duo_chat"), QStringLiteral("qwen.chat:7b"));
@@ -116,7 +115,8 @@ void tst_ConfigStore::replaceLoadRoundTrip()
     QCOMPARE(loaded->features, config.features);
     QVERIFY(*loaded == config);
     // Disabled is stored as NULL, not as a model named "disabled".
-    auto q = m_db->run(QStringLiteral("SELECT model_name FROM feature_assignments WHERE feature = 'generate_commit_message'"));
+    auto q = m_db->run(QStringLiteral(
+        "SELECT model_name FROM feature_assignments WHERE feature = 'generate_commit_message'"));
     QVERIFY(q.ok() && q->next());
     QVERIFY(q->value(0).isNull());
 }
@@ -138,7 +138,7 @@ void tst_ConfigStore::replaceIsExact()
 {
     QVERIFY(m_store->replace(fullConfig()).ok());
     GatewayConfig smaller;
-    smaller.models = {model(QStringLiteral("other"))};
+    smaller.models = { model(QStringLiteral("other")) };
     smaller.features.insert(QStringLiteral("duo_chat"), QStringLiteral("other"));
     QVERIFY(m_store->replace(smaller).ok());
     auto loaded = m_store->load();
@@ -170,24 +170,27 @@ void tst_ConfigStore::replaceValidatesFirst_data()
     QTest::addColumn<QString>("field");
 
     GatewayConfig dup;
-    dup.models = {model(QStringLiteral("m")), model(QStringLiteral("m"))};
-    QTest::newRow("duplicate model") << dup << QStringLiteral("duplicate_name") << QStringLiteral("models[1].name");
+    dup.models = { model(QStringLiteral("m")), model(QStringLiteral("m")) };
+    QTest::newRow("duplicate model") << dup << QStringLiteral("duplicate_name")
+                                     << QStringLiteral("models[1].name");
 
     GatewayConfig unknownFeature;
-    unknownFeature.models = {model(QStringLiteral("m"))};
+    unknownFeature.models = { model(QStringLiteral("m")) };
     unknownFeature.features.insert(QStringLiteral("make_coffee"), QStringLiteral("m"));
     QTest::newRow("unknown feature") << unknownFeature << QStringLiteral("unknown_feature")
                                      << QStringLiteral("features.make_coffee");
 
     GatewayConfig unknownModel;
-    unknownModel.models = {model(QStringLiteral("m"))};
+    unknownModel.models = { model(QStringLiteral("m")) };
     unknownModel.features.insert(QStringLiteral("duo_chat"), QStringLiteral("ghost"));
-    QTest::newRow("unknown model") << unknownModel << QStringLiteral("unknown_model") << QStringLiteral("features.duo_chat");
+    QTest::newRow("unknown model") << unknownModel << QStringLiteral("unknown_model")
+                                   << QStringLiteral("features.duo_chat");
 
     GatewayConfig badUrl;
-    badUrl.models = {model(QStringLiteral("m"))};
+    badUrl.models = { model(QStringLiteral("m")) };
     badUrl.models[0].baseUrl = QUrl(QStringLiteral("ftp://x"));
-    QTest::newRow("bad url") << badUrl << QStringLiteral("invalid_value") << QStringLiteral("models[0].base_url");
+    QTest::newRow("bad url") << badUrl << QStringLiteral("invalid_value")
+                             << QStringLiteral("models[0].base_url");
 }
 
 void tst_ConfigStore::replaceValidatesFirst()
@@ -224,18 +227,24 @@ void tst_ConfigStore::upsertModel()
 void tst_ConfigStore::upsertKeepsCreatedAt()
 {
     auto stamps = [&] {
-        auto q = m_db->run(QStringLiteral("SELECT created_at, updated_at FROM model_endpoints WHERE name = 'codestral-a'"));
-        return q.ok() && q->next() ? q->value(0).toString() + QLatin1Char('|') + q->value(1).toString() : QString();
+        auto q = m_db->run(
+            QStringLiteral("SELECT created_at, updated_at FROM model_endpoints WHERE name = 'codestral-a'"));
+        return q.ok() && q->next() ? q->value(0).toString() + QLatin1Char('|') + q->value(1).toString()
+                                   : QString();
     };
     const QString old = QStringLiteral("2001-01-01T00:00:00.000Z");
     QVERIFY(m_store->upsertModel(model(QStringLiteral("codestral-a"))).ok());
-    QVERIFY(m_db->exec(QStringLiteral("UPDATE model_endpoints SET created_at = ?, updated_at = ?"), {old, old}).ok());
+    QVERIFY(
+        m_db->exec(QStringLiteral("UPDATE model_endpoints SET created_at = ?, updated_at = ?"), { old, old })
+            .ok());
     QVERIFY(m_store->upsertModel(model(QStringLiteral("codestral-a"), QStringLiteral("k"))).ok());
     QVERIFY(stamps().startsWith(old + QLatin1Char('|')));
     QVERIFY(!stamps().endsWith(old));
 
     // replace() keeps it too for models that stay.
-    QVERIFY(m_db->exec(QStringLiteral("UPDATE model_endpoints SET created_at = ?, updated_at = ?"), {old, old}).ok());
+    QVERIFY(
+        m_db->exec(QStringLiteral("UPDATE model_endpoints SET created_at = ?, updated_at = ?"), { old, old })
+            .ok());
     QVERIFY(m_store->replace(fullConfig()).ok());
     QVERIFY(stamps().startsWith(old + QLatin1Char('|')));
     QVERIFY(!stamps().endsWith(old));
@@ -265,9 +274,11 @@ void tst_ConfigStore::removeModelRefusedWhileAssigned_data()
 {
     QTest::addColumn<QString>("name");
     QTest::addColumn<QStringList>("features");
-    QTest::newRow("one feature") << QStringLiteral("qwen.chat:7b") << QStringList{QStringLiteral("duo_chat")};
+    QTest::newRow("one feature") << QStringLiteral("qwen.chat:7b")
+                                 << QStringList { QStringLiteral("duo_chat") };
     QTest::newRow("two features") << QStringLiteral("codestral-a")
-                                  << QStringList{QStringLiteral("code_completions"), QStringLiteral("code_generations")};
+                                  << QStringList { QStringLiteral("code_completions"),
+                                         QStringLiteral("code_generations") };
 }
 
 void tst_ConfigStore::removeModelRefusedWhileAssigned()
@@ -302,7 +313,8 @@ void tst_ConfigStore::assignFeature()
     QVERIFY(m_store->replace(fullConfig()).ok());
     QVERIFY(m_store->assignFeature(QStringLiteral("duo_chat"), QStringLiteral("zz-llama")).ok());
     QVERIFY(m_store->assignFeature(QStringLiteral("code_completions"), QString(kDisabled)).ok());
-    QVERIFY(m_store->assignFeature(QStringLiteral("review_merge_request"), QStringLiteral("codestral-a")).ok());
+    QVERIFY(
+        m_store->assignFeature(QStringLiteral("review_merge_request"), QStringLiteral("codestral-a")).ok());
     auto loaded = m_store->load();
     QVERIFY(loaded.ok());
     QCOMPARE(loaded->features.value(QStringLiteral("duo_chat")), QStringLiteral("zz-llama"));
@@ -318,15 +330,16 @@ void tst_ConfigStore::assignFeatureErrors_data()
     QTest::addColumn<QString>("code");
     QTest::addColumn<QStringList>("mentions");
     QTest::newRow("unknown feature") << QStringLiteral("make_coffee") << QStringLiteral("codestral-a")
-                                     << QStringLiteral("unknown_feature") << QStringList{QStringLiteral("make_coffee")};
+                                     << QStringLiteral("unknown_feature")
+                                     << QStringList { QStringLiteral("make_coffee") };
     QTest::newRow("unknown model") << QStringLiteral("duo_chat") << QStringLiteral("ghost")
                                    << QStringLiteral("unknown_model")
-                                   << QStringList{QStringLiteral("duo_chat"), QStringLiteral("ghost")};
-    QTest::newRow("model name in wrong case") << QStringLiteral("duo_chat") << QStringLiteral("CODESTRAL-A")
-                                              << QStringLiteral("unknown_model")
-                                              << QStringList{QStringLiteral("CODESTRAL-A")};
+                                   << QStringList { QStringLiteral("duo_chat"), QStringLiteral("ghost") };
+    QTest::newRow("model name in wrong case")
+        << QStringLiteral("duo_chat") << QStringLiteral("CODESTRAL-A") << QStringLiteral("unknown_model")
+        << QStringList { QStringLiteral("CODESTRAL-A") };
     QTest::newRow("empty model") << QStringLiteral("duo_chat") << QString() << QStringLiteral("unknown_model")
-                                 << QStringList{QStringLiteral("duo_chat")};
+                                 << QStringList { QStringLiteral("duo_chat") };
 }
 
 void tst_ConfigStore::assignFeatureErrors()

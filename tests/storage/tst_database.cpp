@@ -9,8 +9,7 @@
 
 using namespace airlock;
 
-class tst_Database : public QObject
-{
+class tst_Database : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -53,7 +52,7 @@ void tst_Database::createsDirectoryAndPrivateFile()
     QVERIFY(QFileInfo::exists((*db)->filePath()));
 #ifndef Q_OS_WIN
     QCOMPARE(QFileInfo(dir).permissions() & 0x0777,
-             QFile::ReadUser | QFile::WriteUser | QFile::ExeUser); // no group/other bits
+        QFile::ReadUser | QFile::WriteUser | QFile::ExeUser); // no group/other bits
     const auto filePerms = QFileInfo((*db)->filePath()).permissions();
     QVERIFY(!(filePerms & (QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther)));
 #endif
@@ -85,7 +84,8 @@ void tst_Database::walIsReallyOn()
     auto db = Database::open(tmp.path());
     QVERIFY(db.ok());
     QVERIFY((*db)->exec(QStringLiteral("INSERT INTO settings (key, value) VALUES ('k', 'v')")).ok());
-    QVERIFY2(QFileInfo::exists((*db)->filePath() + QStringLiteral("-wal")), "no -wal file next to the database");
+    QVERIFY2(
+        QFileInfo::exists((*db)->filePath() + QStringLiteral("-wal")), "no -wal file next to the database");
     // WAL is persistent: a plain connection that sets nothing sees it too.
     {
         QSqlDatabase raw = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("raw"));
@@ -109,8 +109,9 @@ void tst_Database::migrationsAppliedOnceAndIdempotent()
         QVERIFY(v.ok());
         QCOMPARE(*v, Database::latestSchemaVersion());
         QCOMPARE(scalar(**db, QStringLiteral("SELECT COUNT(*) FROM schema_migrations")),
-                 QString::number(schemaMigrations().size()));
-        appliedAt = scalar(**db, QStringLiteral("SELECT applied_at FROM schema_migrations WHERE version = 1"));
+            QString::number(schemaMigrations().size()));
+        appliedAt
+            = scalar(**db, QStringLiteral("SELECT applied_at FROM schema_migrations WHERE version = 1"));
         QVERIFY(!appliedAt.isEmpty());
         QVERIFY((*db)->exec(QStringLiteral("INSERT INTO settings (key, value) VALUES ('kept', 'yes')")).ok());
     }
@@ -118,10 +119,11 @@ void tst_Database::migrationsAppliedOnceAndIdempotent()
         auto db = Database::open(tmp.path());
         QVERIFY2(db.ok(), qPrintable(db.ok() ? QString() : db.error().message));
         QCOMPARE(scalar(**db, QStringLiteral("SELECT COUNT(*) FROM schema_migrations")),
-                 QString::number(schemaMigrations().size()));
+            QString::number(schemaMigrations().size()));
         QCOMPARE(scalar(**db, QStringLiteral("SELECT applied_at FROM schema_migrations WHERE version = 1")),
-                 appliedAt);
-        QCOMPARE(scalar(**db, QStringLiteral("SELECT value FROM settings WHERE key = 'kept'")), QStringLiteral("yes"));
+            appliedAt);
+        QCOMPARE(scalar(**db, QStringLiteral("SELECT value FROM settings WHERE key = 'kept'")),
+            QStringLiteral("yes"));
     }
 }
 
@@ -129,17 +131,19 @@ void tst_Database::tablesExist_data()
 {
     QTest::addColumn<QString>("table");
     QTest::addColumn<QStringList>("columns");
-    QTest::newRow("model_endpoints")
-        << QStringLiteral("model_endpoints")
-        << QStringList{QStringLiteral("name"),       QStringLiteral("family"),          QStringLiteral("base_url"),
-                       QStringLiteral("identifier"), QStringLiteral("api_key"),         QStringLiteral("max_concurrency"),
-                       QStringLiteral("connect_ms"), QStringLiteral("first_byte_ms"),   QStringLiteral("idle_ms"),
-                       QStringLiteral("total_ms"),   QStringLiteral("created_at"),      QStringLiteral("updated_at")};
-    QTest::newRow("feature_assignments") << QStringLiteral("feature_assignments")
-                                         << QStringList{QStringLiteral("feature"), QStringLiteral("model_name")};
-    QTest::newRow("settings") << QStringLiteral("settings") << QStringList{QStringLiteral("key"), QStringLiteral("value")};
-    QTest::newRow("schema_migrations") << QStringLiteral("schema_migrations")
-                                       << QStringList{QStringLiteral("version"), QStringLiteral("applied_at")};
+    QTest::newRow("model_endpoints") << QStringLiteral("model_endpoints")
+                                     << QStringList { QStringLiteral("name"), QStringLiteral("family"),
+                                            QStringLiteral("base_url"), QStringLiteral("identifier"),
+                                            QStringLiteral("api_key"), QStringLiteral("max_concurrency"),
+                                            QStringLiteral("connect_ms"), QStringLiteral("first_byte_ms"),
+                                            QStringLiteral("idle_ms"), QStringLiteral("total_ms"),
+                                            QStringLiteral("created_at"), QStringLiteral("updated_at") };
+    QTest::newRow("feature_assignments") << QStringLiteral(
+        "feature_assignments") << QStringList { QStringLiteral("feature"), QStringLiteral("model_name") };
+    QTest::newRow("settings") << QStringLiteral("settings")
+                              << QStringList { QStringLiteral("key"), QStringLiteral("value") };
+    QTest::newRow("schema_migrations") << QStringLiteral(
+        "schema_migrations") << QStringList { QStringLiteral("version"), QStringLiteral("applied_at") };
 }
 
 void tst_Database::tablesExist()
@@ -149,7 +153,7 @@ void tst_Database::tablesExist()
     QTemporaryDir tmp;
     auto db = Database::open(tmp.path());
     QVERIFY(db.ok());
-    auto q = (*db)->run(QStringLiteral("SELECT name FROM pragma_table_info(?) ORDER BY cid"), {table});
+    auto q = (*db)->run(QStringLiteral("SELECT name FROM pragma_table_info(?) ORDER BY cid"), { table });
     QVERIFY(q.ok());
     QStringList actual;
     while (q->next())
@@ -163,15 +167,17 @@ void tst_Database::newerSchemaIsRefused()
     {
         auto db = Database::open(tmp.path());
         QVERIFY(db.ok());
-        QVERIFY((*db)->exec(QStringLiteral("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
-                            {Database::latestSchemaVersion() + 7, Database::timestampNow()})
-                    .ok());
+        QVERIFY(
+            (*db)
+                ->exec(QStringLiteral("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)"),
+                    { Database::latestSchemaVersion() + 7, Database::timestampNow() })
+                .ok());
     }
     auto db = Database::open(tmp.path());
     QVERIFY(!db.ok());
     QCOMPARE(db.error().code, QStringLiteral("schema_too_new"));
     QVERIFY2(db.error().message.contains(QString::number(Database::latestSchemaVersion() + 7)),
-             qPrintable(db.error().message));
+        qPrintable(db.error().message));
     QVERIFY(db.error().message.contains(QStringLiteral("airlock.db")));
 }
 
@@ -179,9 +185,9 @@ void tst_Database::failedMigrationRollsBack()
 {
     QTemporaryDir tmp;
     DatabaseOptions options;
-    options.migrations = QList<Migration>{
-        {1, {QStringLiteral("CREATE TABLE a (x INTEGER)")}},
-        {2, {QStringLiteral("CREATE TABLE b (x INTEGER)"), QStringLiteral("THIS IS NOT SQL")}},
+    options.migrations = QList<Migration> {
+        { 1, { QStringLiteral("CREATE TABLE a (x INTEGER)") } },
+        { 2, { QStringLiteral("CREATE TABLE b (x INTEGER)"), QStringLiteral("THIS IS NOT SQL") } },
     };
     auto db = Database::open(tmp.path(), options);
     QVERIFY(!db.ok());
@@ -190,28 +196,31 @@ void tst_Database::failedMigrationRollsBack()
     QVERIFY2(db.error().message.contains(QStringLiteral("syntax error")), qPrintable(db.error().message));
 
     // Version 1 stays, version 2 (and its table b) is gone entirely.
-    options.migrations = QList<Migration>{{1, {QStringLiteral("CREATE TABLE a (x INTEGER)")}}};
+    options.migrations = QList<Migration> { { 1, { QStringLiteral("CREATE TABLE a (x INTEGER)") } } };
     auto again = Database::open(tmp.path(), options);
     QVERIFY(again.ok());
     QCOMPARE(*(*again)->schemaVersion(), 1);
-    QCOMPARE(scalar(**again, QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'")), QStringLiteral("0"));
-    QCOMPARE(scalar(**again, QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE name = 'a'")), QStringLiteral("1"));
+    QCOMPARE(scalar(**again, QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE name = 'b'")),
+        QStringLiteral("0"));
+    QCOMPARE(scalar(**again, QStringLiteral("SELECT COUNT(*) FROM sqlite_master WHERE name = 'a'")),
+        QStringLiteral("1"));
 }
 
 void tst_Database::laterMigrationAppliedOnReopen()
 {
     QTemporaryDir tmp;
     DatabaseOptions v1;
-    v1.migrations = QList<Migration>{{1, {QStringLiteral("CREATE TABLE a (x INTEGER)")}}};
+    v1.migrations = QList<Migration> { { 1, { QStringLiteral("CREATE TABLE a (x INTEGER)") } } };
     {
         auto db = Database::open(tmp.path(), v1);
         QVERIFY(db.ok());
         QVERIFY((*db)->exec(QStringLiteral("INSERT INTO a (x) VALUES (42)")).ok());
     }
     DatabaseOptions v2;
-    v2.migrations = QList<Migration>{
-        {1, {QStringLiteral("CREATE TABLE a (x INTEGER)")}},
-        {2, {QStringLiteral("ALTER TABLE a ADD COLUMN y TEXT"), QStringLiteral("UPDATE a SET y = 'new'")}},
+    v2.migrations = QList<Migration> {
+        { 1, { QStringLiteral("CREATE TABLE a (x INTEGER)") } },
+        { 2,
+            { QStringLiteral("ALTER TABLE a ADD COLUMN y TEXT"), QStringLiteral("UPDATE a SET y = 'new'") } },
     };
     auto db = Database::open(tmp.path(), v2);
     QVERIFY2(db.ok(), qPrintable(db.ok() ? QString() : db.error().message));
@@ -231,8 +240,10 @@ void tst_Database::twoConnectionsOnOneFile()
     auto reading = (*b)->run(QStringLiteral("SELECT key FROM settings"));
     QVERIFY(reading.ok() && reading->next());
     QVERIFY((*a)->transaction([&] {
-                    return (*a)->exec(QStringLiteral("INSERT INTO settings (key, value) VALUES ('two', '2')"));
-                }).ok());
+                    return (*a)->exec(
+                        QStringLiteral("INSERT INTO settings (key, value) VALUES ('two', '2')"));
+                })
+                .ok());
     reading->finish();
     QCOMPARE(scalar(**b, QStringLiteral("SELECT COUNT(*) FROM settings")), QStringLiteral("2"));
 }
@@ -248,7 +259,8 @@ void tst_Database::errorsCarryTheDriverMessage()
     QVERIFY2(st.error().message.contains(QStringLiteral("no such table")), qPrintable(st.error().message));
 
     // Foreign keys are enforced.
-    st = (*db)->exec(QStringLiteral("INSERT INTO feature_assignments (feature, model_name) VALUES ('duo_chat', 'ghost')"));
+    st = (*db)->exec(
+        QStringLiteral("INSERT INTO feature_assignments (feature, model_name) VALUES ('duo_chat', 'ghost')"));
     QVERIFY(!st.ok());
     QVERIFY2(st.error().message.contains(QStringLiteral("FOREIGN KEY")), qPrintable(st.error().message));
 

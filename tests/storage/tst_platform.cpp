@@ -11,8 +11,7 @@
 
 using namespace airlock;
 
-class tst_Platform : public QObject
-{
+class tst_Platform : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -40,7 +39,8 @@ void tst_Platform::chooseDataDir_data()
     QTest::addColumn<QString>("expected");
     const QString user = QStringLiteral("/home/ana/.local/share/airlock");
     QTest::newRow("interactive user") << QString() << false << false << false << user;
-    QTest::newRow("interactive root") << QString() << false << false << true << QStringLiteral("/home/ana/.local/share/airlock");
+    QTest::newRow("interactive root")
+        << QString() << false << false << true << QStringLiteral("/home/ana/.local/share/airlock");
     QTest::newRow("systemd StateDirectory") << QStringLiteral("/var/lib/airlock-x") << true << false << true
                                             << QStringLiteral("/var/lib/airlock-x");
     QTest::newRow("StateDirectory list takes the first")
@@ -48,8 +48,10 @@ void tst_Platform::chooseDataDir_data()
     QTest::newRow("StateDirectory wins over AIRLOCK_SERVICE")
         << QStringLiteral("/srv/state/") << false << true << false << QStringLiteral("/srv/state");
 #ifndef Q_OS_WIN
-    QTest::newRow("systemd system service as root") << QString() << true << false << true << QStringLiteral("/var/lib/airlock");
-    QTest::newRow("AIRLOCK_SERVICE=1") << QString() << false << true << false << QStringLiteral("/var/lib/airlock");
+    QTest::newRow("systemd system service as root")
+        << QString() << true << false << true << QStringLiteral("/var/lib/airlock");
+    QTest::newRow("AIRLOCK_SERVICE=1")
+        << QString() << false << true << false << QStringLiteral("/var/lib/airlock");
 #endif
     QTest::newRow("systemd user service / desktop terminal") << QString() << true << false << false << user;
 }

@@ -170,6 +170,7 @@ public:
     bool waitForIdle(int timeoutMs = 5000); // inFlight() == 0
 
 Q_SIGNALS:
+    // Emitted synchronously when the event happens (the record is already stored).
     void requestReceived(const airlock::test::RecordedRequest &request);
     void requestAborted(const airlock::test::AbortedRequest &abort);
     void requestCompleted(quint64 requestId);

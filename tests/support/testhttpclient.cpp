@@ -222,6 +222,10 @@ bool TestHttpClient::isClosed() const
 {
     return m_closed;
 }
+QAbstractSocket::SocketError TestHttpClient::socketError() const
+{
+    return m_socketError;
+}
 TimePoint TestHttpClient::abortedAt() const
 {
     return m_abortedAt;

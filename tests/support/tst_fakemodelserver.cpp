@@ -318,7 +318,6 @@ void TestFakeModelServer::errorInjection()
     if (serverClosed)
         QVERIFY(client.waitForClosed(2000));
     QCOMPARE(client.serverClosed(), serverClosed);
-    qDebug() << client.socketError();
     QVERIFY(server.waitForIdle());
     QCOMPARE(server.abortCount(), 0); // the server ended these, not the client
     QCOMPARE(server.requestCount(), 1);
@@ -528,6 +527,7 @@ void TestFakeModelServer::connectionRefused()
     QCOMPARE(response.status, 0);
     QVERIFY(client.isClosed());
     QVERIFY(client.connectionFailed());
+    QCOMPARE(client.socketError(), QAbstractSocket::ConnectionRefusedError);
 }
 
 void TestFakeModelServer::concurrentStreams300()

@@ -223,8 +223,8 @@ void tst_UpstreamClient::plainResponse()
     Recorder recorder;
     UpstreamRequest request = makeRequest(server.url(QStringLiteral("/v1/chat/completions?stream=false")),
                                           "{\"model\":\"m\"}");
-    request.headers.append({"Authorization", "Bearer secret"});
-    request.headers.append({"Content-Length", "999"}); // ignored: the client frames the body itself
+    request.headers.emplace_back("Authorization", "Bearer secret");
+    request.headers.emplace_back("Content-Length", "999"); // ignored: the client frames the body itself
     QPointer<UpstreamCall> call = client.start(request, &recorder);
     QVERIFY(call);
     QTRY_VERIFY(recorder.finished());

@@ -1,0 +1,74 @@
+#pragma once
+
+// Runs a real airlock::Gateway in-process (worker threads, SQLite in a temporary data dir, listeners on
+// 127.0.0.1 port 0) in front of a FakeModelServer, for integration tests.
+
+#include "fakemodelserver.h"
+#include "gateway.h"
+#include "testhttpclient.h"
+
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <memory>
+
+namespace airlock::test {
+
+class GatewayFixture
+{
+public:
+    explicit GatewayFixture(ServerLimits limits = {}, int workers = 2)
+    {
+        GatewayOptions options;
+        options.dataDir = m_dir.path();
+        options.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
+        options.adminListen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
+        options.workers = workers;
+        options.limits = limits;
+        options.adminToken = QStringLiteral("test-admin-token");
+        gateway = std::make_unique<Gateway>(options);
+        const Status st = gateway->start();
+        if (!st)
+            qFatal("gateway did not start: %s", qPrintable(st.error().message));
+    }
+
+    // One endpoint "fake" (family codestral, identifier "served-model", key "sk-upstream-secret") at the
+    // fake server; code_completions -> fake, duo_chat disabled.
+    GatewayConfig standardConfig(const QUrl &baseUrl, int maxConcurrency = 512, EndpointTimeouts timeouts = {}) const
+    {
+        GatewayConfig config;
+        ModelEndpoint endpoint;
+        endpoint.name = QStringLiteral("fake");
+        endpoint.family = ModelFamily::Codestral;
+        endpoint.baseUrl = baseUrl;
+        endpoint.identifier = QStringLiteral("served-model");
+        endpoint.apiKey = QStringLiteral("sk-upstream-secret");
+        endpoint.maxConcurrency = maxConcurrency;
+        endpoint.timeouts = timeouts;
+        config.models.append(endpoint);
+        config.features.insert(QStringLiteral("code_completions"), QStringLiteral("fake"));
+        config.features.insert(QStringLiteral("duo_chat"), QString(kDisabled));
+        return config;
+    }
+
+    void apply(const GatewayConfig &config)
+    {
+        const Status st = gateway->applyConfig(config);
+        if (!st)
+            qFatal("config refused: %s", qPrintable(st.error().message));
+    }
+
+    quint16 port() const { return gateway->gatewayAddress().port; }
+    quint16 adminPort() const { return gateway->adminAddress().port; }
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<Gateway> gateway;
+};
+
+inline QByteArray chatBody(const QByteArray &model, bool stream = false)
+{
+    return "{\"model\":\"" + model + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hello\"}]"
+        + (stream ? QByteArray(",\"stream\":true") : QByteArray()) + "}";
+}
+
+} // namespace airlock::test

@@ -1,0 +1,175 @@
+// The airlockd binary as an admin runs it: command line, declarative import, config export, readiness,
+// signals.
+
+#include "fakemodelserver.h"
+#include "testhttpclient.h"
+
+#include <QElapsedTimer>
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace airlock::test;
+
+class tst_Airlockd : public QObject
+{
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+    static quint16 freePort()
+    {
+        QTcpServer s;
+        s.listen(QHostAddress::LocalHost, 0);
+        return s.serverPort();
+    }
+
+    QString writeFile(const QString &name, const QByteArray &content)
+    {
+        const QString path = m_dir.filePath(name);
+        QFile f(path);
+        f.open(QIODevice::WriteOnly | QIODevice::Truncate);
+        f.write(content);
+        return path;
+    }
+
+    struct Run
+    {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+    static Run run(const QStringList &args, int timeoutMs = 15000)
+    {
+        QProcess p;
+        p.start(QStringLiteral(AIRLOCKD_PATH), args);
+        if (!p.waitForFinished(timeoutMs)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        return Run{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
+                   p.readAllStandardError()};
+    }
+
+    QByteArray configFor(const QUrl &base, const QByteArray &extra = {})
+    {
+        return "{\"models\":[{\"name\":\"codestral-a\",\"family\":\"codestral\",\"base_url\":\"" + base.toString().toUtf8()
+            + "\",\"identifier\":\"codestral-22b\",\"api_key\":\"sk-cli-secret\",\"max_concurrency\":8,"
+              "\"timeouts_ms\":{\"connect\":2000,\"first_byte\":30000,\"idle\":30000,\"total\":120000}}],"
+              "\"features\":{\"code_completions\":\"codestral-a\",\"duo_chat\":\"disabled\"}"
+            + extra + "}";
+    }
+
+private Q_SLOTS:
+    void versionAndHelp()
+    {
+        const Run version = run({QStringLiteral("--version")});
+        QCOMPARE(version.exitCode, 0);
+        QVERIFY(version.out.contains("airlockd"));
+        QVERIFY(QRegularExpression(QStringLiteral("\\d+\\.\\d+\\.\\d+")).match(QString::fromUtf8(version.out)).hasMatch());
+        const Run help = run({QStringLiteral("--help")});
+        QCOMPARE(help.exitCode, 0);
+        for (const char *option : {"--config", "--data-dir", "--listen", "--admin-listen", "--workers"})
+            QVERIFY2(help.out.contains(option), option);
+    }
+
+    void badDeclarativeFilesNameTheProblem_data()
+    {
+        QTest::addColumn<QByteArray>("content");
+        QTest::addColumn<QByteArray>("mention");
+        QTest::newRow("unknown top-level key") << QByteArray("{\"models\":[],\"modles\":[]}") << QByteArray("modles");
+        QTest::newRow("unknown model key")
+            << QByteArray("{\"models\":[{\"name\":\"a\",\"family\":\"mistral\",\"base_url\":\"http://h:1\",\"identifier\":\"m\",\"colour\":\"red\"}]}")
+            << QByteArray("models[0].colour");
+        QTest::newRow("unknown model for feature")
+            << QByteArray("{\"models\":[],\"features\":{\"code_completions\":\"ghost\"}}") << QByteArray("ghost");
+        QTest::newRow("not json") << QByteArray("{models:") << QByteArray("not valid JSON");
+    }
+    void badDeclarativeFilesNameTheProblem()
+    {
+        QFETCH(QByteArray, content);
+        QFETCH(QByteArray, mention);
+        const QString file = writeFile(QStringLiteral("bad.json"), content);
+        const Run r = run({QStringLiteral("--config"), file, QStringLiteral("--data-dir"), m_dir.filePath(QStringLiteral("bad")),
+                           QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(freePort()),
+                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:%1").arg(freePort())});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(mention), r.err.constData());
+        if (QByteArray(QTest::currentDataTag()) == "unknown model for feature")
+            QVERIFY2(r.err.contains("code_completions"), r.err.constData());
+    }
+
+    void badArguments()
+    {
+        QCOMPARE(run({QStringLiteral("--listen"), QStringLiteral("nowhere")}).exitCode, 2);
+        QCOMPARE(run({QStringLiteral("--workers"), QStringLiteral("-3")}).exitCode, 2);
+        QCOMPARE(run({QStringLiteral("frobnicate")}).exitCode, 2);
+    }
+
+    void servesImportsExportsAndStopsOnSigterm()
+    {
+        FakeModelServer fake;
+        const QString config = writeFile(QStringLiteral("airlock.json"), configFor(fake.baseUrl()));
+        const QString dataDir = m_dir.filePath(QStringLiteral("data"));
+        const quint16 port = freePort();
+        const quint16 adminPort = freePort();
+        QProcess gateway;
+        gateway.setProcessChannelMode(QProcess::SeparateChannels);
+        QElapsedTimer started;
+        started.start();
+        gateway.start(QStringLiteral(AIRLOCKD_PATH),
+                      {QStringLiteral("--config"), config, QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
+                       QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--admin-listen"),
+                       QStringLiteral("127.0.0.1:%1").arg(adminPort), QStringLiteral("--workers"), QStringLiteral("2")});
+        QVERIFY(waitUntil([&] { return gateway.canReadLine() || gateway.state() == QProcess::NotRunning; }, 10000));
+        const QByteArray ready = gateway.readLine();
+        const QByteArray expected = "listening on 127.0.0.1:" + QByteArray::number(port);
+        QVERIFY2(ready.contains(expected), ready.constData());
+        QVERIFY(ready.contains("2 workers"));
+
+        const HttpResponse r = TestHttpClient::fetch(
+            port, HttpRequest::post("/v1/chat/completions",
+                                    "{\"model\":\"code_completions\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+        QCOMPARE(r.status, 200);
+        QCOMPARE(fake.lastRequest().model, QStringLiteral("codestral-22b"));
+
+        // The admin API answers with the token the first start created (owner-only file).
+        QFile tokenFile(dataDir + QStringLiteral("/admin-token"));
+        QVERIFY(tokenFile.open(QIODevice::ReadOnly));
+        QCOMPARE(tokenFile.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+        const QByteArray token = tokenFile.readAll().trimmed();
+        const HttpResponse info = TestHttpClient::fetch(adminPort, HttpRequest::get("/api/v1/info").withBearer(token));
+        QCOMPARE(info.status, 200);
+        QCOMPARE(info.json().value(QStringLiteral("name")).toString(), QStringLiteral("airlockd"));
+        QCOMPARE(TestHttpClient::fetch(adminPort, HttpRequest::get("/api/v1/info")).status, 401);
+        QCOMPARE(TestHttpClient::fetch(adminPort, HttpRequest::get("/api/v1/info").withBearer("wrong")).status, 401);
+
+        gateway.terminate(); // SIGTERM: a clean stop
+        QVERIFY(gateway.waitForFinished(10000));
+        QCOMPARE(gateway.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(gateway.exitCode(), 0);
+
+        // config export: the same configuration, secrets left out.
+        const Run exported = run({QStringLiteral("config"), QStringLiteral("export"), QStringLiteral("--data-dir"), dataDir});
+        QCOMPARE(exported.exitCode, 0);
+        QVERIFY(!exported.out.contains("sk-cli-secret"));
+        const QJsonObject json = QJsonDocument::fromJson(exported.out).object();
+        const QJsonObject model = json.value(QStringLiteral("models")).toArray().at(0).toObject();
+        QCOMPARE(model.value(QStringLiteral("name")).toString(), QStringLiteral("codestral-a"));
+        QCOMPARE(model.value(QStringLiteral("identifier")).toString(), QStringLiteral("codestral-22b"));
+        QCOMPARE(model.value(QStringLiteral("max_concurrency")).toInt(), 8);
+        QVERIFY(!model.contains(QStringLiteral("api_key")));
+        QCOMPARE(json.value(QStringLiteral("features")).toObject().value(QStringLiteral("duo_chat")).toString(),
+                 QStringLiteral("disabled"));
+    }
+};
+
+QTEST_MAIN(tst_Airlockd)
+#include "tst_airlockd.moc"
