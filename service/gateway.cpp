@@ -5,6 +5,9 @@
 #include "http/gatewayserver.h"
 #include "http/openaiapi.h"
 #include "http/reuseportlistener.h"
+#include "http/workerservices.h"
+#include "logging/requestrecord.h"
+#include "auth/principal.h"
 #include "platform/datadir.h"
 #include "routing/configsnapshot.h"
 #include "storage/configstore.h"
@@ -29,20 +32,24 @@ struct WorkerState
 {
     upstream::UpstreamClient client;
     http::GatewayServer server;
-    http::OpenAiApi openAi;
+    http::WorkerServices services;
+    std::unique_ptr<http::OpenAiApi> openAi;
 
-    explicit WorkerState(const routing::ConfigHolder &config)
-        : openAi(config, client)
+    explicit WorkerState(http::WorkerServices shared)
+        : services(shared)
     {
-        openAi.registerRoutes(server);
+        services.client = &client;
+        server.setObserver(services.observer);
+        openAi = std::make_unique<http::OpenAiApi>(services);
+        openAi->registerRoutes(server);
     }
 };
 
 class Worker
 {
 public:
-    Worker(int index, const routing::ConfigHolder &config, const ServerLimits &limits)
-        : m_config(config)
+    Worker(int index, const http::WorkerServices &services, const ServerLimits &limits)
+        : m_services(services)
         , m_limits(limits)
     {
         m_thread.setObjectName(QStringLiteral("airlock-worker-%1").arg(index));
@@ -64,7 +71,7 @@ public:
         QMetaObject::invokeMethod(
             &m_context,
             [&] {
-                m_state = std::make_unique<WorkerState>(m_config);
+                m_state = std::make_unique<WorkerState>(m_services);
                 auto *tcp = new http::GuardedTcpServer(m_limits);
                 if (!tcp->setSocketDescriptor(descriptor)) {
                     status = Error::make(QStringLiteral("listen_failed"),
@@ -79,7 +86,7 @@ public:
     }
 
 private:
-    const routing::ConfigHolder &m_config;
+    http::WorkerServices m_services; // shared parts; each worker adds its own upstream client
     ServerLimits m_limits;
     QThread m_thread;
     QObject m_context; // lives on m_thread; invokeMethod target
@@ -139,6 +146,18 @@ struct Gateway::Private : public admin::AdminBackend
     ListenAddress gatewayAddress;
     ListenAddress adminAddress;
     bool running = false;
+    auth::Authenticator *authenticator = nullptr; // not owned
+    RequestObserver *observer = nullptr;          // not owned
+
+    // What every worker shares; the auth and observer slots are filled as those services start.
+    http::WorkerServices workerServices() const
+    {
+        http::WorkerServices services;
+        services.config = config.get();
+        services.auth = authenticator;
+        services.observer = observer;
+        return services;
+    }
 
     QJsonObject info() const override
     {
@@ -232,7 +251,7 @@ Status Gateway::start()
         return sockets.error();
     d->gatewayAddress = ListenAddress{o.listen.host, sockets->port};
     for (int i = 0; i < workerCount; ++i) {
-        auto worker = std::make_unique<Worker>(i, *d->config, o.limits);
+        auto worker = std::make_unique<Worker>(i, d->workerServices(), o.limits);
         if (auto st = worker->start(sockets->descriptors.at(i)); !st) {
             http::closeDescriptors(sockets->descriptors.mid(i));
             d->workers.clear();

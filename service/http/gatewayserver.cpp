@@ -61,7 +61,7 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
         copy.headers.append({header.first, header.second});
     copy.body = request.body();
     copy.peer = request.remoteAddress();
-    auto exchange = std::make_unique<HttpExchange>(socket, std::move(copy));
+    auto exchange = std::make_unique<HttpExchange>(socket, std::move(copy), m_observer);
     const HttpRequest &req = exchange->request();
 
     QByteArrayList allowed;

@@ -34,6 +34,9 @@ public:
     // 404/405 writer for paths under prefix (longest prefix wins); default: OpenAI-shaped JSON.
     void setFallback(QByteArray prefix, FallbackWriter writer);
 
+    // Receives the record of every request this server answers (may be null). Not owned.
+    void setObserver(RequestObserver *observer) { m_observer = observer; }
+
     // Requests dispatched by this server (for tests and metrics).
     quint64 requestCount() const { return m_requests; }
 
@@ -58,6 +61,7 @@ private:
     QList<PrefixRoute> m_prefixes;
     QList<std::pair<QByteArray, FallbackWriter>> m_fallbacks;
     quint64 m_requests = 0;
+    RequestObserver *m_observer = nullptr;
 };
 
 } // namespace airlock::http

@@ -2,6 +2,7 @@
 
 #include "connectionguard.h"
 
+#include <QDateTime>
 #include <QTcpSocket>
 
 namespace airlock::http {
@@ -15,12 +16,22 @@ QByteArray HttpRequest::header(QByteArrayView name) const
     return {};
 }
 
-HttpExchange::HttpExchange(QTcpSocket *socket, HttpRequest request)
+HttpExchange::HttpExchange(QTcpSocket *socket, HttpRequest request, RequestObserver *observer)
     : m_socket(socket)
+    , m_observer(observer)
     , m_guard(ConnectionGuard::of(socket))
     , m_request(std::move(request))
 {
     m_timer.start();
+    if (m_observer) {
+        m_record.startedAtMs = QDateTime::currentMSecsSinceEpoch();
+        m_record.method = m_request.method;
+        m_record.path = m_request.path;
+        m_record.requestId = QString::fromLatin1(m_request.header("x-request-id"));
+        m_record.userAgent = QString::fromUtf8(m_request.header("user-agent"));
+        m_record.clientIp = m_request.peer.toString();
+        m_record.promptBytes = m_request.body.size();
+    }
     if (m_guard)
         m_guard->requestDispatched();
 }
@@ -29,9 +40,19 @@ HttpExchange::~HttpExchange()
 {
     if (m_guard)
         m_guard->setClientGoneHandler({});
+    const bool clientLeft = !m_finished && !clientConnected();
     if (!m_finished && m_socket) {
         // Nobody can complete this response any more; the connection cannot be reused.
         m_socket->abort();
+    }
+    if (m_observer) {
+        if (m_record.requestId.isEmpty())
+            m_record.requestId = QString::number(quintptr(this), 16) + QString::number(m_record.startedAtMs, 36);
+        m_record.status = m_finished || !clientLeft ? (m_status ? m_status : 500) : 499;
+        if (clientLeft && m_record.errorCode.isEmpty())
+            m_record.errorCode = QStringLiteral("client_closed_request");
+        m_record.totalMs = m_finishedMs >= 0 ? m_finishedMs : m_timer.nsecsElapsed() / 1e6;
+        m_observer->requestFinished(std::move(m_record));
     }
 }
 
@@ -92,6 +113,8 @@ void HttpExchange::respond(int status, QByteArrayView contentType, QByteArrayVie
     if (m_started)
         return;
     m_started = true;
+    m_status = status;
+    m_bytesOut += body.size();
     if (m_socket) {
         QByteArray out;
         out.reserve(256 + body.size());
@@ -105,6 +128,8 @@ void HttpExchange::respond(int status, QByteArrayView contentType, QByteArrayVie
 
 void HttpExchange::respondError(const ApiError &error)
 {
+    m_record.errorCode = error.code;
+    m_record.errorMessage = error.message;
     respond(error.status, "application/json", openAiErrorBody(error));
 }
 
@@ -113,6 +138,7 @@ void HttpExchange::beginStream(int status, QByteArrayView contentType, const Hea
     if (m_started)
         return;
     m_started = true;
+    m_status = status;
     // HTTP/1.0 has no chunked coding: the stream ends when the connection closes.
     m_chunked = !(m_guard && m_guard->isHttp10());
     if (!m_socket)
@@ -127,6 +153,7 @@ void HttpExchange::writeChunk(QByteArrayView data)
 {
     if (!m_started || m_finished || data.isEmpty() || !m_socket)
         return;
+    m_bytesOut += data.size();
     if (!m_chunked) {
         m_socket->write(data.data(), data.size());
         return;
@@ -172,6 +199,8 @@ void HttpExchange::finish()
     if (m_finished)
         return;
     m_finished = true;
+    m_finishedMs = m_timer.nsecsElapsed() / 1e6;
+    m_record.answerBytes = m_bytesOut;
     if (m_guard)
         m_guard->responseFinished();
 }

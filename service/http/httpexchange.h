@@ -12,6 +12,7 @@
 // finished closes the connection (a half-written response cannot be continued by anyone else).
 
 #include "apierror.h"
+#include "logging/requestrecord.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
@@ -47,12 +48,17 @@ struct HttpRequest
 class HttpExchange
 {
 public:
-    HttpExchange(QTcpSocket *socket, HttpRequest request);
+    // `observer` (may be null) receives the request record when the exchange is destroyed.
+    HttpExchange(QTcpSocket *socket, HttpRequest request, RequestObserver *observer = nullptr);
     ~HttpExchange();
     HttpExchange(const HttpExchange &) = delete;
     HttpExchange &operator=(const HttpExchange &) = delete;
 
     const HttpRequest &request() const { return m_request; }
+    // The log record of this request; layers fill in what they learn. Submitted once, on destruction.
+    RequestRecord &record() { return m_record; }
+    const RequestRecord &record() const { return m_record; }
+    int responseStatus() const { return m_status; }
     HttpRequest &request() { return m_request; }
     // Milliseconds since the request was dispatched.
     qint64 elapsedMs() const { return m_timer.elapsed(); }
@@ -82,6 +88,11 @@ private:
     void finish();
 
     QPointer<QTcpSocket> m_socket;
+    RequestObserver *m_observer = nullptr;
+    RequestRecord m_record;
+    int m_status = 0;
+    qint64 m_bytesOut = 0;
+    double m_finishedMs = -1;
     QPointer<ConnectionGuard> m_guard;
     HttpRequest m_request;
     HeaderPairs m_responseHeaders;

@@ -1,9 +1,11 @@
 #include "openaiapi.h"
 
 #include "jsonscanner.h"
+#include "auth/principal.h"
 #include "routing/router.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -35,9 +37,8 @@ void writeOpenAiError(HttpExchange &exchange, const ApiError &error)
 
 } // namespace
 
-OpenAiApi::OpenAiApi(const routing::ConfigHolder &config, upstream::UpstreamClient &client)
-    : m_config(config)
-    , m_client(client)
+OpenAiApi::OpenAiApi(const WorkerServices &services)
+    : m_services(services)
 {
 }
 
@@ -121,18 +122,34 @@ Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,
 
 void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
 {
+    exchange->record().dialect = QStringLiteral("openai");
+    if (m_services.auth) {
+        QElapsedTimer authTimer;
+        authTimer.start();
+        auto principal = m_services.auth->authenticate(exchange->request(), auth::Dialect::OpenAi);
+        exchange->record().authMs = authTimer.nsecsElapsed() / 1e6;
+        if (!principal) {
+            exchange->respondError(ApiError::make(auth::statusFor(principal.error()), principal.error().code,
+                                                  principal.error().message));
+            return;
+        }
+        exchange->record().userId = principal->subject;
+        exchange->record().tokenIssuer = principal->issuer;
+        exchange->record().tokenId = principal->tokenId;
+    }
     ApiError error;
-    auto job = adapt(exchange->request(), kind, m_config.current(), &error);
+    auto job = adapt(exchange->request(), kind, m_services.config->current(), &error);
     if (!job) {
         exchange->respondError(error);
         return;
     }
-    ProxyOperation::start(std::move(exchange), std::move(job).value(), &m_client, writeOpenAiError);
+    ProxyOperation::start(std::move(exchange), std::move(job).value(), m_services.client, writeOpenAiError,
+                          m_services.observer);
 }
 
 void OpenAiApi::listModels(std::unique_ptr<HttpExchange> exchange)
 {
-    const auto snapshot = m_config.current();
+    const auto snapshot = m_services.config->current();
     const GatewayConfig &config = snapshot->config();
     QJsonArray data;
     const qint64 created = 0;

@@ -9,13 +9,14 @@
 #include "proxyoperation.h"
 #include "routing/configsnapshot.h"
 #include "upstream/upstreamclient.h"
+#include "workerservices.h"
 
 namespace airlock::http {
 
 class OpenAiApi
 {
 public:
-    OpenAiApi(const routing::ConfigHolder &config, upstream::UpstreamClient &client);
+    explicit OpenAiApi(const WorkerServices &services);
     void registerRoutes(GatewayServer &server);
 
     enum class Kind { ChatCompletions, Completions };
@@ -28,8 +29,7 @@ private:
     void proxy(std::unique_ptr<HttpExchange> exchange, Kind kind);
     void listModels(std::unique_ptr<HttpExchange> exchange);
 
-    const routing::ConfigHolder &m_config;
-    upstream::UpstreamClient &m_client;
+    WorkerServices m_services;
 };
 
 } // namespace airlock::http

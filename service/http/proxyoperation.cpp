@@ -14,23 +14,31 @@ constexpr qsizetype kMaxBufferedAnswer = 64 * 1024 * 1024;
 } // namespace
 
 void ProxyOperation::start(std::unique_ptr<HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
-                           ErrorWriter errorWriter)
+                           ErrorWriter errorWriter, RequestObserver *observer)
 {
-    auto *op = new ProxyOperation(std::move(exchange), std::move(job), client, std::move(errorWriter));
+    auto *op = new ProxyOperation(std::move(exchange), std::move(job), client, std::move(errorWriter), observer);
     op->run();
 }
 
 ProxyOperation::ProxyOperation(std::unique_ptr<HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
-                               ErrorWriter errorWriter)
+                               ErrorWriter errorWriter, RequestObserver *observer)
     : m_exchange(std::move(exchange))
     , m_job(std::move(job))
     , m_client(client)
     , m_errorWriter(std::move(errorWriter))
+    , m_observer(observer)
 {
+    RequestRecord &record = m_exchange->record();
+    const ModelEndpoint &endpoint = m_job.endpoint->endpoint;
+    record.modelEndpoint = endpoint.name;
+    record.modelIdentifier = endpoint.identifier;
+    record.modelFamily = familyName(endpoint.family);
+    record.stream = m_job.stream;
 }
 
 ProxyOperation::~ProxyOperation()
 {
+    upstreamEnded();
     if (m_call)
         m_call->abort();
     if (m_ticket)
@@ -61,6 +69,11 @@ void ProxyOperation::run()
 void ProxyOperation::sendUpstream()
 {
     const routing::EndpointRuntime &endpoint = *m_job.endpoint;
+    m_exchange->record().queueMs = m_exchange->elapsedMs();
+    m_upstreamTimer.start();
+    m_upstreamRunning = true;
+    if (m_observer)
+        m_observer->upstreamStarted(m_exchange->record());
     upstream::UpstreamRequest request;
     request.url = m_job.url;
     request.body = std::move(m_job.body);
@@ -78,7 +91,10 @@ void ProxyOperation::sendUpstream()
 
 void ProxyOperation::onHead(const upstream::UpstreamResponseHead &head)
 {
+    m_exchange->record().upstreamFirstByteMs = m_upstreamTimer.nsecsElapsed() / 1e6;
     m_status = head.status;
+    if (m_status >= 400)
+        m_exchange->record().errorCode = QStringLiteral("upstream_status_%1").arg(m_status);
     m_contentType = head.header("content-type");
     if (m_status >= 200 && m_status < 300 && m_contentType.startsWith("text/event-stream")) {
         m_streaming = true;
@@ -105,9 +121,20 @@ void ProxyOperation::onBody(QByteArrayView bytes)
     m_body.append(bytes);
 }
 
+void ProxyOperation::upstreamEnded()
+{
+    if (!m_upstreamRunning)
+        return;
+    m_upstreamRunning = false;
+    m_exchange->record().upstreamMs = m_upstreamTimer.nsecsElapsed() / 1e6;
+    if (m_observer)
+        m_observer->upstreamFinished(m_exchange->record());
+}
+
 void ProxyOperation::onComplete()
 {
     m_call.clear();
+    upstreamEnded();
     if (m_streaming) {
         m_exchange->endStream();
     } else {
@@ -121,6 +148,7 @@ void ProxyOperation::onComplete()
 void ProxyOperation::onError(const upstream::UpstreamError &error)
 {
     m_call.clear();
+    upstreamEnded();
     const QString name = m_job.endpoint->endpoint.name;
     qCInfo(lcProxy) << "upstream" << name << "failed:" << error.message;
     ApiError apiError = error.isTimeout()
@@ -168,6 +196,7 @@ void ProxyOperation::clientGone()
         m_call->abort();
         m_call.clear();
     }
+    upstreamEnded();
     if (m_ticket) {
         m_job.endpoint->limiter->cancel(m_ticket);
         m_ticket = 0;

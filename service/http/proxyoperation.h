@@ -11,6 +11,7 @@
 #include "routing/configsnapshot.h"
 #include "upstream/upstreamclient.h"
 
+#include <QElapsedTimer>
 #include <QObject>
 
 #include <functional>
@@ -35,12 +36,13 @@ public:
     using ErrorWriter = std::function<void(HttpExchange &, const ApiError &)>;
 
     static void start(std::unique_ptr<HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
-                      ErrorWriter errorWriter);
+                      ErrorWriter errorWriter, RequestObserver *observer = nullptr);
     ~ProxyOperation() override;
 
 private:
     ProxyOperation(std::unique_ptr<HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
-                   ErrorWriter errorWriter);
+                   ErrorWriter errorWriter, RequestObserver *observer);
+    void upstreamEnded();
     void run();
     void sendUpstream();
     void fail(const ApiError &error);
@@ -56,6 +58,9 @@ private:
     ProxyJob m_job;
     upstream::UpstreamClient *m_client;
     ErrorWriter m_errorWriter;
+    RequestObserver *m_observer;
+    QElapsedTimer m_upstreamTimer;
+    bool m_upstreamRunning = false;
     upstream::EndpointLimiter::Slot m_slot;
     upstream::EndpointLimiter::Ticket m_ticket = 0;
     QPointer<upstream::UpstreamCall> m_call;

@@ -61,9 +61,9 @@ HttpRequest makeRequest(const QByteArray &contentType, const QByteArray &body)
     HttpRequest request;
     request.method = "POST";
     request.path = "/v1/chat/completions";
-    request.headers.append({"Host", "gw"});
+    request.headers.append(std::pair(QByteArray("Host"), QByteArray("gw")));
     if (!contentType.isNull())
-        request.headers.append({"Content-Type", contentType});
+        request.headers.append(std::pair(QByteArray("Content-Type"), contentType));
     request.body = body;
     return request;
 }

@@ -1,0 +1,29 @@
+#pragma once
+
+// What a dialect's handlers on one worker thread work with. The config holder and the observer are
+// shared by all workers (thread-safe); the upstream client belongs to the worker.
+
+namespace airlock {
+class RequestObserver;
+}
+namespace airlock::auth {
+class Authenticator;
+}
+namespace airlock::routing {
+class ConfigHolder;
+}
+namespace airlock::upstream {
+class UpstreamClient;
+}
+
+namespace airlock::http {
+
+struct WorkerServices
+{
+    const routing::ConfigHolder *config = nullptr;
+    upstream::UpstreamClient *client = nullptr;
+    auth::Authenticator *auth = nullptr;   // null: authentication is off (auth mode "disabled")
+    RequestObserver *observer = nullptr;   // null: no request log / metrics
+};
+
+} // namespace airlock::http

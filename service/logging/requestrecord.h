@@ -1,0 +1,66 @@
+#pragma once
+
+// One record per request: what the request log stores, live logs push and metrics count. Filled in
+// along the hot path (the exchange owns it) and handed to the RequestObserver once the response is
+// finished or the client left. Field names follow GitLab's AI gateway access log where one applies.
+
+#include <QByteArray>
+#include <QString>
+
+namespace airlock {
+
+struct RequestRecord
+{
+    QString requestId;        // X-Request-ID, or generated
+    qint64 startedAtMs = 0;   // epoch milliseconds
+    QByteArray method;
+    QByteArray path;
+    QString dialect;          // "openai", "gitlab"
+    QString feature;          // feature id, when routed by feature
+    QString modelEndpoint;    // registered endpoint name
+    QString modelIdentifier;  // served identifier
+    QString modelFamily;
+    QString userId;           // token subject / X-Gitlab-Global-User-Id
+    QString instanceId;       // X-Gitlab-Instance-Id
+    QString realm;            // X-Gitlab-Realm
+    QString hostName;         // X-Gitlab-Host-Name
+    QString gitlabVersion;    // X-Gitlab-Version
+    QString tokenIssuer;
+    QString tokenId;          // jti of the token used
+    QString userAgent;
+    QString clientVersion;    // X-Gitlab-Language-Server-Version or similar
+    QString clientIp;
+    QString lang;             // programming language of the file, when known
+    QString editorLang;
+    int status = 0;           // HTTP status sent; 499 when the client left first
+    QString errorCode;        // stable code of the error answered, if any
+    QString errorMessage;
+    bool stream = false;
+    bool cached = false;      // answered from the completion cache
+    bool superseded = false;  // aborted because a newer request replaced it
+    double authMs = -1;       // -1: not applicable
+    double queueMs = -1;      // waiting for an endpoint slot
+    double upstreamFirstByteMs = -1;
+    double upstreamMs = -1;   // time spent waiting on the model server
+    double totalMs = -1;
+    qint64 promptBytes = 0;
+    qint64 answerBytes = 0;
+    int promptTokens = -1;
+    int answerTokens = -1;
+    bool captureBodies = false; // set when body capture applies to this request
+    QByteArray promptBody;      // captured (redacted) request body, only when captureBodies
+    QByteArray answerBody;      // captured answer, only when captureBodies
+};
+
+// Receives finished requests. Called on worker threads: implementations must be thread-safe and must
+// never block (hand the record to a queue).
+class RequestObserver
+{
+public:
+    virtual ~RequestObserver() = default;
+    virtual void upstreamStarted(const RequestRecord &record) { Q_UNUSED(record); }
+    virtual void upstreamFinished(const RequestRecord &record) { Q_UNUSED(record); }
+    virtual void requestFinished(RequestRecord &&record) = 0;
+};
+
+} // namespace airlock
