@@ -30,10 +30,67 @@ int statusForRoutingError(const QString &code)
     return 403; // feature_disabled, feature_unassigned
 }
 
-void writeOpenAiError(HttpExchange &exchange, const ApiError &error)
+// A whole (non-streamed) answer larger than this is refused rather than buffered without bound.
+constexpr qsizetype kMaxBufferedAnswer = 64 * 1024 * 1024;
+
+// OpenAI clients get the model server's answer as it is: streamed events relayed as they arrive,
+// whole answers and upstream errors (status and body) passed through.
+class PassThroughRelay final : public ResponseRelay
 {
-    exchange.respondError(error);
-}
+public:
+    void head(HttpExchange &exchange, int status, const QByteArray &contentType) override
+    {
+        m_status = status;
+        m_contentType = contentType;
+        if (status >= 200 && status < 300 && contentType.startsWith("text/event-stream")) {
+            m_streaming = true;
+            exchange.beginStream(200, "text/event-stream", {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
+        }
+    }
+
+    std::optional<ApiError> body(HttpExchange &exchange, QByteArrayView bytes) override
+    {
+        if (m_streaming) {
+            exchange.writeChunk(bytes);
+            return std::nullopt;
+        }
+        if (m_body.size() + bytes.size() > kMaxBufferedAnswer) {
+            return ApiError::make(502, QStringLiteral("upstream_answer_too_large"),
+                                  QStringLiteral("model endpoint \"%1\" sent an answer larger than %2 bytes")
+                                      .arg(exchange.record().modelEndpoint)
+                                      .arg(kMaxBufferedAnswer));
+        }
+        m_body.append(bytes);
+        return std::nullopt;
+    }
+
+    void complete(HttpExchange &exchange) override
+    {
+        if (m_streaming) {
+            exchange.endStream();
+            return;
+        }
+        // Upstream 4xx/5xx pass through with their body: the model server's message is the useful one.
+        exchange.respond(m_status, m_contentType.isEmpty() ? QByteArrayView("application/json") : m_contentType, m_body);
+    }
+
+    void error(HttpExchange &exchange, const ApiError &error) override
+    {
+        if (!exchange.responseStarted()) {
+            exchange.respondError(error);
+            return;
+        }
+        // The status line is gone; end the event stream with an error event the client can read.
+        exchange.writeChunk(QByteArray("data: " + openAiErrorBody(error) + "\n\n"));
+        exchange.endStream();
+    }
+
+private:
+    int m_status = 0;
+    QByteArray m_contentType;
+    QByteArray m_body;
+    bool m_streaming = false;
+};
 
 } // namespace
 
@@ -143,8 +200,8 @@ void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
         exchange->respondError(error);
         return;
     }
-    ProxyOperation::start(std::move(exchange), std::move(job).value(), m_services.client, writeOpenAiError,
-                          m_services.observer);
+    ProxyOperation::start(std::move(exchange), std::move(job).value(), m_services.client,
+                          std::make_unique<PassThroughRelay>(), m_services.observer);
 }
 
 void OpenAiApi::listModels(std::unique_ptr<HttpExchange> exchange)

@@ -6,26 +6,31 @@ Q_LOGGING_CATEGORY(lcProxy, "airlock.upstream.proxy", QtWarningMsg)
 
 namespace airlock::http {
 
-namespace {
-
-// A whole (non-streamed) answer larger than this is refused rather than buffered without bound.
-constexpr qsizetype kMaxBufferedAnswer = 64 * 1024 * 1024;
-
-} // namespace
-
-void ProxyOperation::start(std::unique_ptr<HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
-                           ErrorWriter errorWriter, RequestObserver *observer)
+ApiError upstreamFailure(const QString &name, const upstream::UpstreamError &error)
 {
-    auto *op = new ProxyOperation(std::move(exchange), std::move(job), client, std::move(errorWriter), observer);
+    return error.isTimeout()
+        ? ApiError::make(504, QStringLiteral("upstream_timeout"),
+                         QStringLiteral("model endpoint \"%1\" timed out: %2").arg(name, error.message))
+        : ApiError::make(502, QStringLiteral("upstream_unavailable"),
+                         QStringLiteral("model endpoint \"%1\" failed: %2").arg(name, error.message));
+}
+
+QPointer<ProxyOperation> ProxyOperation::start(std::unique_ptr<HttpExchange> exchange, ProxyJob job,
+                                               upstream::UpstreamClient *client, std::unique_ptr<ResponseRelay> relay,
+                                               RequestObserver *observer)
+{
+    QPointer<ProxyOperation> op(
+        new ProxyOperation(std::move(exchange), std::move(job), client, std::move(relay), observer));
     op->run();
+    return op;
 }
 
 ProxyOperation::ProxyOperation(std::unique_ptr<HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
-                               ErrorWriter errorWriter, RequestObserver *observer)
+                               std::unique_ptr<ResponseRelay> relay, RequestObserver *observer)
     : m_exchange(std::move(exchange))
     , m_job(std::move(job))
     , m_client(client)
-    , m_errorWriter(std::move(errorWriter))
+    , m_relay(std::move(relay))
     , m_observer(observer)
 {
     RequestRecord &record = m_exchange->record();
@@ -38,9 +43,7 @@ ProxyOperation::ProxyOperation(std::unique_ptr<HttpExchange> exchange, ProxyJob 
 
 ProxyOperation::~ProxyOperation()
 {
-    upstreamEnded();
-    if (m_call)
-        m_call->abort();
+    stopUpstream();
     if (m_ticket)
         m_job.endpoint->limiter->cancel(m_ticket);
 }
@@ -53,7 +56,10 @@ void ProxyOperation::run()
         if (!self)
             return; // the slot releases itself
         self->m_ticket = 0;
+        if (self->m_done)
+            return;
         if (!granted) {
+            self->m_exchange->addResponseHeader("Retry-After", "1");
             self->fail(ApiError::make(503, QStringLiteral("endpoint_busy"),
                                       QStringLiteral("model endpoint \"%1\" is at its concurrency limit; retry later")
                                           .arg(self->m_job.endpoint->endpoint.name)));
@@ -62,7 +68,7 @@ void ProxyOperation::run()
         self->m_slot = std::move(slot);
         self->sendUpstream();
     });
-    if (self)
+    if (self && !m_done && !m_slot.isValid())
         m_ticket = ticket;
 }
 
@@ -92,33 +98,56 @@ void ProxyOperation::sendUpstream()
 void ProxyOperation::onHead(const upstream::UpstreamResponseHead &head)
 {
     m_exchange->record().upstreamFirstByteMs = m_upstreamTimer.nsecsElapsed() / 1e6;
-    m_status = head.status;
-    if (m_status >= 400)
-        m_exchange->record().errorCode = QStringLiteral("upstream_status_%1").arg(m_status);
-    m_contentType = head.header("content-type");
-    if (m_status >= 200 && m_status < 300 && m_contentType.startsWith("text/event-stream")) {
-        m_streaming = true;
-        m_exchange->beginStream(200, "text/event-stream",
-                                {{"Cache-Control", "no-cache"}, {"X-Accel-Buffering", "no"}});
-    }
+    if (head.status >= 400)
+        m_exchange->record().errorCode = QStringLiteral("upstream_status_%1").arg(head.status);
+    m_relay->head(*m_exchange, head.status, head.header("content-type"));
 }
 
 void ProxyOperation::onBody(QByteArrayView bytes)
 {
-    if (m_streaming) {
-        m_exchange->writeChunk(bytes);
-        return;
+    if (auto refusal = m_relay->body(*m_exchange, bytes)) {
+        stopUpstream();
+        fail(*refusal);
     }
-    if (m_body.size() + bytes.size() > kMaxBufferedAnswer) {
-        if (m_call)
-            m_call->abort();
-        fail(ApiError::make(502, QStringLiteral("upstream_answer_too_large"),
-                            QStringLiteral("model endpoint \"%1\" sent an answer larger than %2 bytes")
-                                .arg(m_job.endpoint->endpoint.name)
-                                .arg(kMaxBufferedAnswer)));
+}
+
+void ProxyOperation::onComplete()
+{
+    m_call.clear();
+    upstreamEnded();
+    m_relay->complete(*m_exchange);
+    done();
+}
+
+void ProxyOperation::onError(const upstream::UpstreamError &error)
+{
+    m_call.clear();
+    upstreamEnded();
+    qCInfo(lcProxy) << "upstream" << m_job.endpoint->endpoint.name << "failed:" << error.message;
+    fail(upstreamFailure(m_job.endpoint->endpoint.name, error));
+}
+
+void ProxyOperation::cancel(const ApiError &error)
+{
+    if (m_done)
         return;
+    stopUpstream();
+    if (m_ticket) {
+        m_job.endpoint->limiter->cancel(m_ticket);
+        m_ticket = 0;
     }
-    m_body.append(bytes);
+    fail(error);
+}
+
+void ProxyOperation::fail(const ApiError &error)
+{
+    if (m_done)
+        return;
+    if (m_exchange->record().errorCode.isEmpty() || error.status >= 500)
+        m_exchange->record().errorCode = error.code;
+    m_exchange->record().errorMessage = error.message;
+    m_relay->error(*m_exchange, error);
+    done();
 }
 
 void ProxyOperation::upstreamEnded()
@@ -131,51 +160,13 @@ void ProxyOperation::upstreamEnded()
         m_observer->upstreamFinished(m_exchange->record());
 }
 
-void ProxyOperation::onComplete()
+void ProxyOperation::stopUpstream()
 {
-    m_call.clear();
-    upstreamEnded();
-    if (m_streaming) {
-        m_exchange->endStream();
-    } else {
-        // Upstream 4xx/5xx pass through with their body: the model server's message is the useful one.
-        m_exchange->respond(m_status, m_contentType.isEmpty() ? QByteArrayView("application/json") : m_contentType,
-                            m_body);
+    if (m_call) {
+        m_call->abort();
+        m_call.clear();
     }
-    done();
-}
-
-void ProxyOperation::onError(const upstream::UpstreamError &error)
-{
-    m_call.clear();
     upstreamEnded();
-    const QString name = m_job.endpoint->endpoint.name;
-    qCInfo(lcProxy) << "upstream" << name << "failed:" << error.message;
-    ApiError apiError = error.isTimeout()
-        ? ApiError::make(504, QStringLiteral("upstream_timeout"),
-                         QStringLiteral("model endpoint \"%1\" timed out: %2").arg(name, error.message))
-        : ApiError::make(502, QStringLiteral("upstream_unavailable"),
-                         QStringLiteral("model endpoint \"%1\" failed: %2").arg(name, error.message));
-    if (m_streaming) {
-        // The status line is gone; end the event stream with an error event the client can read.
-        const QByteArray event = "data: " + openAiErrorBody(apiError) + "\n\n";
-        m_exchange->writeChunk(event);
-        m_exchange->endStream();
-        done();
-        return;
-    }
-    fail(apiError);
-}
-
-void ProxyOperation::fail(const ApiError &error)
-{
-    if (m_done)
-        return;
-    if (!m_exchange->responseStarted())
-        m_errorWriter(*m_exchange, error);
-    else
-        m_exchange->abortStream();
-    done();
 }
 
 void ProxyOperation::done()
@@ -192,11 +183,7 @@ void ProxyOperation::clientGone()
     if (m_done)
         return;
     // Stop the model server now: nobody will read what it generates.
-    if (m_call) {
-        m_call->abort();
-        m_call.clear();
-    }
-    upstreamEnded();
+    stopUpstream();
     if (m_ticket) {
         m_job.endpoint->limiter->cancel(m_ticket);
         m_ticket = 0;

@@ -1,9 +1,9 @@
 #pragma once
 
 // One request relayed to a model server: waits for a concurrency slot on the endpoint, sends the
-// request, relays the answer (streamed as it arrives, or whole), maps upstream failures to errors, and
-// aborts the upstream request the moment the client goes away. Dialect-free: the adapter that created
-// it decides the body sent upstream and how errors are written.
+// request, hands the answer to the dialect's ResponseRelay (which writes the client's response: passed
+// through, reshaped, streamed), and aborts the upstream request the moment the client goes away.
+// Dialect-free: the adapter that starts it decides the upstream body and supplies the relay.
 //
 // Lifetime: created with new, deletes itself when the response is finished or the client left.
 
@@ -16,6 +16,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 
 namespace airlock::http {
 
@@ -28,26 +29,47 @@ struct ProxyJob
     bool stream = false;
 };
 
+// How a dialect turns the model server's answer into its client's response.
+class ResponseRelay
+{
+public:
+    virtual ~ResponseRelay() = default;
+    // The model server's status line and headers arrived.
+    virtual void head(HttpExchange &exchange, int status, const QByteArray &contentType) = 0;
+    // Body bytes (de-chunked) as they arrive. Returning an error stops the exchange: the upstream
+    // request is aborted and error() is called with it.
+    virtual std::optional<ApiError> body(HttpExchange &exchange, QByteArrayView bytes) = 0;
+    // The model server finished its answer: finish the response.
+    virtual void complete(HttpExchange &exchange) = 0;
+    // The exchange failed before the answer was complete: upstream unreachable (502), timed out (504),
+    // no slot on the endpoint (503), or body() refused. The relay writes the dialect's error, or ends a
+    // response it has already started as well as it can.
+    virtual void error(HttpExchange &exchange, const ApiError &error) = 0;
+};
+
 class ProxyOperation : public QObject, private upstream::UpstreamCallHandler
 {
     Q_OBJECT
 public:
-    // How the dialect writes an error (status, code, message) before a response started.
-    using ErrorWriter = std::function<void(HttpExchange &, const ApiError &)>;
-
-    static void start(std::unique_ptr<HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
-                      ErrorWriter errorWriter, RequestObserver *observer = nullptr);
+    // Returns the operation (owned by itself) so that callers may abort it, e.g. when superseded.
+    static QPointer<ProxyOperation> start(std::unique_ptr<HttpExchange> exchange, ProxyJob job,
+                                          upstream::UpstreamClient *client, std::unique_ptr<ResponseRelay> relay,
+                                          RequestObserver *observer = nullptr);
     ~ProxyOperation() override;
+
+    // Stops now: aborts the upstream request, answers the client with `error` through the relay.
+    void cancel(const ApiError &error);
 
 private:
     ProxyOperation(std::unique_ptr<HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
-                   ErrorWriter errorWriter, RequestObserver *observer);
-    void upstreamEnded();
+                   std::unique_ptr<ResponseRelay> relay, RequestObserver *observer);
     void run();
     void sendUpstream();
     void fail(const ApiError &error);
     void done();
     void clientGone();
+    void upstreamEnded();
+    void stopUpstream();
 
     void onHead(const upstream::UpstreamResponseHead &head) override;
     void onBody(QByteArrayView bytes) override;
@@ -57,18 +79,17 @@ private:
     std::unique_ptr<HttpExchange> m_exchange;
     ProxyJob m_job;
     upstream::UpstreamClient *m_client;
-    ErrorWriter m_errorWriter;
+    std::unique_ptr<ResponseRelay> m_relay;
     RequestObserver *m_observer;
-    QElapsedTimer m_upstreamTimer;
-    bool m_upstreamRunning = false;
     upstream::EndpointLimiter::Slot m_slot;
     upstream::EndpointLimiter::Ticket m_ticket = 0;
     QPointer<upstream::UpstreamCall> m_call;
-    int m_status = 0;
-    QByteArray m_contentType;
-    QByteArray m_body;
-    bool m_streaming = false;
+    QElapsedTimer m_upstreamTimer;
+    bool m_upstreamRunning = false;
     bool m_done = false;
 };
+
+// The status and error for an upstream failure (502 unreachable / 504 timeout), naming the endpoint.
+ApiError upstreamFailure(const QString &endpointName, const upstream::UpstreamError &error);
 
 } // namespace airlock::http
