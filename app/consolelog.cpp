@@ -1,5 +1,5 @@
 #include "consolelog.h"
 
 namespace airlock {
-Q_LOGGING_CATEGORY(lcConsole, "airlock.console")
+Q_LOGGING_CATEGORY(lcConsole, "airlock.console", QtInfoMsg)
 } // namespace airlock

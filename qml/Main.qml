@@ -7,7 +7,7 @@ import Airlock.Console.Components
 // The console's window: a header with the connection status, and the page for the state the
 // connection is in (WelcomePage until connected, then OverviewPage).
 ApplicationWindow {
-    id: window
+    id: appWindow
 
     readonly property ConnectionController connection: Console.connection
     readonly property bool connected: connection.state === ConnectionController.Connected
@@ -38,7 +38,7 @@ ApplicationWindow {
             }
             StatusBadge {
                 tone: {
-                    switch (window.connection.state) {
+                    switch (appWindow.connection.state) {
                     case ConnectionController.Connected: return "ok"
                     case ConnectionController.Connecting: return "busy"
                     case ConnectionController.Error: return "error"
@@ -46,9 +46,9 @@ ApplicationWindow {
                     }
                 }
                 text: {
-                    switch (window.connection.state) {
+                    switch (appWindow.connection.state) {
                     case ConnectionController.Connected:
-                        return window.connection.embedded ? qsTr("Connected (embedded gateway)")
+                        return appWindow.connection.embedded ? qsTr("Connected (embedded gateway)")
                                                           : qsTr("Connected")
                     case ConnectionController.Connecting: return qsTr("Connecting…")
                     case ConnectionController.Error: return qsTr("Not connected")
@@ -57,10 +57,10 @@ ApplicationWindow {
                 }
             }
             ToolButton {
-                text: window.connection.embedded ? qsTr("Stop gateway") : qsTr("Disconnect")
-                visible: window.connection.state === ConnectionController.Connected
-                         || window.connection.state === ConnectionController.Connecting
-                onClicked: window.connection.disconnectFrom()
+                text: appWindow.connection.embedded ? qsTr("Stop gateway") : qsTr("Disconnect")
+                visible: appWindow.connection.state === ConnectionController.Connected
+                         || appWindow.connection.state === ConnectionController.Connecting
+                onClicked: appWindow.connection.disconnectFrom()
             }
         }
     }
@@ -68,19 +68,21 @@ ApplicationWindow {
     Loader {
         id: pageLoader
         anchors.fill: parent
-        sourceComponent: window.connected ? overviewPage : welcomePage
+        focus: true
+        sourceComponent: appWindow.connected ? overviewPage : welcomePage
     }
 
     Component {
         id: welcomePage
         WelcomePage {
-            connection: window.connection
+            connection: Console.connection
+            focus: true
         }
     }
     Component {
         id: overviewPage
         OverviewPage {
-            connection: window.connection
+            connection: Console.connection
         }
     }
 }

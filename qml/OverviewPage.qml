@@ -51,7 +51,7 @@ Page {
                     FieldLabel { text: qsTr("Version") }
                     Label {
                         objectName: "gatewayVersion"
-                        text: qsTr("%1 %2").arg(page.connection.gatewayName).arg(page.connection.gatewayVersion)
+                        text: page.connection.gatewayName + " " + page.connection.gatewayVersion
                         Layout.fillWidth: true
                     }
                     FieldLabel { text: qsTr("Client address") }

@@ -51,7 +51,6 @@ Page {
                 text: page.connection.adminUrl.length > 0 && !page.connection.embedded
                       ? page.connection.adminUrl : "http://127.0.0.1:5053"
                 placeholderText: "http://127.0.0.1:5053"
-                inputMethodHints: Qt.ImhUrlCharactersOnly | Qt.ImhNoAutoUppercase
                 selectByMouse: true
                 focus: true
                 enabled: !page.busy
@@ -69,7 +68,6 @@ Page {
                 id: tokenField
                 placeholderText: qsTr("Bearer token from the gateway's data directory")
                 echoMode: TextInput.Password
-                inputMethodHints: Qt.ImhSensitiveData | Qt.ImhNoPredictiveText
                 selectByMouse: true
                 enabled: !page.busy
                 Layout.fillWidth: true

@@ -26,9 +26,10 @@ note() { printf 'bench.sh: %s\n' "$*" >&2; }
 if [[ ${AIRLOCK_NO_SETUP:-} != 1 ]]; then
   scripts/setup.sh --with-bench || { note "setup failed"; exit 1; }
 fi
+mkdir -p "$BUILD" || exit 1
 AIRLOCK_BUILD_TARGETS=airlockd scripts/build.sh "$BUILD" -DCMAKE_BUILD_TYPE=Release \
-  -DAIRLOCK_BUILD_TESTS=OFF -DAIRLOCK_BUILD_APP=OFF -DAIRLOCK_SANITIZE= >"$BUILD.log" 2>&1 ||
-  { tail -30 "$BUILD.log" >&2; note "building airlockd (Release) failed; log: $BUILD.log"; exit 1; }
+  -DAIRLOCK_BUILD_TESTS=OFF -DAIRLOCK_BUILD_APP=OFF -DAIRLOCK_SANITIZE= >"$BUILD/build.log" 2>&1 ||
+  { tail -30 "$BUILD/build.log" >&2; note "building airlockd (Release) failed; log: $BUILD/build.log"; exit 1; }
 AIRLOCKD=$BUILD/service/airlockd
 [[ -x $AIRLOCKD ]] || { note "$AIRLOCKD missing after the build"; exit 1; }
 
@@ -61,6 +62,17 @@ exec "$AIRLOCKD" --config "$TMP/airlock.json" --data-dir "$TMP/data" --listen 12
   --admin-listen 127.0.0.1:$ADMIN_PORT --workers 1
 EOF
 chmod +x "$TMP/airlockd-bench"
+
+# Client authentication is on (airlockd's default): the harness sends BENCH_AUTH to every target, so it
+# carries a client token airlockd issues into the bench data dir. "bench" is a model name, not a
+# feature: that needs the direct_model_access scope.
+if "$AIRLOCKD" --help 2>/dev/null | grep -q 'token issue'; then
+  token=$("$AIRLOCKD" token issue --data-dir "$TMP/data" --subject bench --ttl 1d \
+    --scopes direct_model_access,duo_chat,complete_code,generate_code 2>"$TMP/token.err") ||
+    { cat "$TMP/token.err" >&2; note "airlockd token issue failed"; exit 1; }
+  export BENCH_AUTH="Bearer $token"
+  note "client auth: required (a JWT issued by airlockd token issue, sent as BENCH_AUTH to every target)"
+fi
 
 export GATEWAY_CMD="exec '$TMP/airlockd-bench'"
 export GATEWAY_URL=http://127.0.0.1:$PORT/v1

@@ -57,13 +57,18 @@ stop_all() {
   [[ -n $console_pid ]] && wait "$console_pid" 2>/dev/null
   [[ -n $daemon_pid ]] && wait "$daemon_pid" 2>/dev/null
   console_pid= daemon_pid=
+  [[ -n ${TMP:-} ]] && rm -rf "$TMP"
+  TMP=
 }
 trap 'stop_all; exit 130' INT
 trap 'stop_all; exit 143' TERM HUP
 trap stop_all EXIT
 
+# airlockd's stderr also goes to a private temp file: at the first start it prints the admin API's
+# bootstrap token there (only once; it keeps just a hash), and the console needs it.
+TMP=$(mktemp -d)
 echo "run.sh: starting $AIRLOCKD $* (Ctrl-C stops it)"
-"$AIRLOCKD" "$@" &
+"$AIRLOCKD" "$@" 2> >(tee "$TMP/stderr" >&2) &
 daemon_pid=$!
 
 start_console() {
@@ -91,14 +96,15 @@ start_console() {
     curl -s -o /dev/null --max-time 1 "http://$host:$port/api/v1/info" && break
     sleep 0.1
   done
+  # The admin token: $AIRLOCK_ADMIN_TOKEN (airlockd uses it too), a plain <data dir>/admin-token
+  # (older versions), or the bootstrap token airlockd printed just now at its first start.
   local token=${AIRLOCK_ADMIN_TOKEN:-}
+  [[ -z $token && -r $data_dir/admin-token ]] && token=$(head -n1 "$data_dir/admin-token")
+  [[ -z $token ]] && token=$(awk '/bootstrap token is/ { f = 1; next } f && NF { print $1; exit }' "$TMP/stderr")
   if [[ -z $token ]]; then
-    if [[ -r $data_dir/admin-token ]]; then
-      token=$(head -n1 "$data_dir/admin-token")
-    else
-      echo "run.sh: cannot read $data_dir/admin-token: not starting the console"
-      return 0
-    fi
+    echo "run.sh: no admin token for the console: airlockd keeps only its hash ($data_dir/admin-token.hash)."
+    echo "run.sh: start with AIRLOCK_ADMIN_TOKEN=<token> scripts/run.sh to open the console."
+    return 0
   fi
   echo "run.sh: starting the console: $CONSOLE --connect http://$host:$port --token-env AIRLOCK_ADMIN_TOKEN"
   AIRLOCK_ADMIN_TOKEN=$token "$CONSOLE" --connect "http://$host:$port" --token-env AIRLOCK_ADMIN_TOKEN &

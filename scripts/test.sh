@@ -4,7 +4,7 @@
 #   2. configure   build-test/, RelWithDebInfo, -DAIRLOCK_WERROR=ON
 #   3. build       everything (airlockd, airlock-admin, tests)
 #   4. ctest       under xvfb-run + dbus-run-session (with an unlocked gnome-keyring for QtKeychain)
-#   5-7. the same with -DAIRLOCK_SANITIZE=address,undefined in build-test-asan/
+#   5-7. the same with -DAIRLOCK_SANITIZE=address,undefined (Debug) in build-test-asan/
 #   8. fuzz        scripts/fuzz.sh, 20 s per target, when that script exists
 # Later phases still run after a failed test phase (a failed configure/build skips its ctest);
 # the exit status is non-zero when any phase failed. Prints the time of every phase and, as the
@@ -103,12 +103,8 @@ count_ctest() { # adds the "x% tests passed, F tests failed out of T" figures of
   TOTAL_FAILED=$((TOTAL_FAILED + f))
 }
 
-run_fuzz() {
-  local args=()
-  # fuzz.sh belongs to the fuzzing work; FUZZ_SECONDS is exported, and passed as an option when the
-  # script documents one.
-  grep -q -- '--seconds' scripts/fuzz.sh && args+=(--seconds "$FUZZ_SECONDS")
-  "$ROOT/scripts/fuzz.sh" "${args[@]}" 2>&1 | tee "$LOG_DIR/fuzz.log"
+run_fuzz() { # scripts/fuzz.sh [seconds per target]: builds build-fuzz/ with clang and runs every target
+  "$ROOT/scripts/fuzz.sh" "$FUZZ_SECONDS" 2>&1 | tee "$LOG_DIR/fuzz.log"
   return "${PIPESTATUS[0]}"
 }
 
@@ -135,8 +131,9 @@ if ((do_sanitize)); then
   export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
   # Third-party leaks only (Qt, fontconfig, Mesa); never suppress leaks of our own code.
   [[ -f tests/lsan.supp ]] && export LSAN_OPTIONS=suppressions=$ROOT/tests/lsan.supp:print_suppressions=0
-  if phase configure-asan configure "$BUILD_ASAN" -DAIRLOCK_SANITIZE=address,undefined -DAIRLOCK_BUILD_APP=ON \
-    -DAIRLOCK_BUILD_TESTS=ON -DAIRLOCK_WERROR=OFF; then
+  # Debug: Q_ASSERTs on, and -O0 compiles faster. No -Werror: GCC 12 warns falsely under -fsanitize.
+  if phase configure-asan configure "$BUILD_ASAN" -DCMAKE_BUILD_TYPE=Debug -DAIRLOCK_SANITIZE=address,undefined \
+    -DAIRLOCK_BUILD_APP=ON -DAIRLOCK_BUILD_TESTS=ON -DAIRLOCK_WERROR=OFF; then
     if phase build-asan cmake --build "$BUILD_ASAN"; then
       phase ctest-asan run_ctest "$BUILD_ASAN" "$LOG_DIR/ctest-asan.log"
     else

@@ -3,10 +3,21 @@
 #include "admin/adminserver.h"
 #include "http/connectionguard.h"
 #include "http/gatewayserver.h"
+#include "http/gitlabapi.h"
+#include "prompts/promptbuilder.h"
+#include "routing/completioncache.h"
+#include "routing/supersederegistry.h"
 #include "http/openaiapi.h"
 #include "http/reuseportlistener.h"
 #include "http/workerservices.h"
+#include "logging/chathistory.h"
+#include "logging/livelog.h"
+#include "logging/logadminapi.h"
+#include "logging/requestlogger.h"
 #include "logging/requestrecord.h"
+#include "metrics/gatewaymetrics.h"
+#include "auth/admincredential.h"
+#include "auth/authmodule.h"
 #include "auth/principal.h"
 #include "platform/datadir.h"
 #include "routing/configsnapshot.h"
@@ -16,9 +27,11 @@
 
 #include <QDir>
 #include <QFile>
+#include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QRandomGenerator>
+#include <QTextStream>
 #include <QThread>
 
 Q_LOGGING_CATEGORY(lcGateway, "airlock.gateway", QtInfoMsg)
@@ -34,22 +47,26 @@ struct WorkerState
     http::GatewayServer server;
     http::WorkerServices services;
     std::unique_ptr<http::OpenAiApi> openAi;
+    std::unique_ptr<http::GitLabApi> gitlab;
 
-    explicit WorkerState(http::WorkerServices shared)
+    WorkerState(http::WorkerServices shared, const http::GitLabShared &gitlabShared)
         : services(shared)
     {
         services.client = &client;
         server.setObserver(services.observer);
         openAi = std::make_unique<http::OpenAiApi>(services);
         openAi->registerRoutes(server);
+        gitlab = std::make_unique<http::GitLabApi>(services, gitlabShared);
+        gitlab->registerRoutes(server);
     }
 };
 
 class Worker
 {
 public:
-    Worker(int index, const http::WorkerServices &services, const ServerLimits &limits)
+    Worker(int index, const http::WorkerServices &services, const http::GitLabShared &gitlab, const ServerLimits &limits)
         : m_services(services)
+        , m_gitlab(gitlab)
         , m_limits(limits)
     {
         m_thread.setObjectName(QStringLiteral("airlock-worker-%1").arg(index));
@@ -71,8 +88,10 @@ public:
         QMetaObject::invokeMethod(
             &m_context,
             [&] {
-                m_state = std::make_unique<WorkerState>(m_services);
+                m_state = std::make_unique<WorkerState>(m_services, m_gitlab);
                 auto *tcp = new http::GuardedTcpServer(m_limits);
+                if (m_extras)
+                    m_extras(m_state->server, *tcp);
                 if (!tcp->setSocketDescriptor(descriptor)) {
                     status = Error::make(QStringLiteral("listen_failed"),
                                          QStringLiteral("a worker cannot adopt its listener: %1").arg(tcp->errorString()));
@@ -85,49 +104,34 @@ public:
         return status;
     }
 
+    // Runs on the worker's thread before it serves: more routes and listener settings (auth, TLS).
+    void setExtras(std::function<void(http::GatewayServer &, http::GuardedTcpServer &)> extras)
+    {
+        m_extras = std::move(extras);
+    }
+
 private:
+    std::function<void(http::GatewayServer &, http::GuardedTcpServer &)> m_extras;
     http::WorkerServices m_services; // shared parts; each worker adds its own upstream client
+    http::GitLabShared m_gitlab;
     ServerLimits m_limits;
     QThread m_thread;
     QObject m_context; // lives on m_thread; invokeMethod target
     std::unique_ptr<WorkerState> m_state;
 };
 
-QByteArray randomToken()
+// The declarative file's "auth" section belongs to auth (auth/authmodule.h); the rest is the gateway
+// configuration. Splits them so each parser sees only its own keys.
+std::optional<QJsonObject> takeAuthSection(QByteArray *json)
 {
-    QByteArray bytes(32, Qt::Uninitialized);
-    QRandomGenerator::system()->generate(reinterpret_cast<quint32 *>(bytes.data()),
-                                          reinterpret_cast<quint32 *>(bytes.data() + bytes.size()));
-    return bytes.toBase64(QByteArray::Base64UrlEncoding | QByteArray::OmitTrailingEquals);
-}
-
-// The admin token: given, or $AIRLOCK_ADMIN_TOKEN, or <data dir>/admin-token (created once, owner-only).
-Result<QByteArray> resolveAdminToken(const QString &given, const QString &dataDir, bool *created)
-{
-    *created = false;
-    if (!given.isEmpty())
-        return given.toUtf8();
-    const QByteArray fromEnv = qgetenv("AIRLOCK_ADMIN_TOKEN");
-    if (!fromEnv.isEmpty())
-        return fromEnv;
-    QFile file(QDir(dataDir).filePath(QStringLiteral("admin-token")));
-    if (file.exists()) {
-        if (!file.open(QIODevice::ReadOnly)) {
-            return Error::make(QStringLiteral("admin_token_unreadable"),
-                               QStringLiteral("cannot read %1: %2").arg(file.fileName(), file.errorString()));
-        }
-        const QByteArray token = file.readAll().trimmed();
-        if (!token.isEmpty())
-            return token;
-    }
-    const QByteArray token = randomToken();
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate)
-        || !file.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner) || file.write(token + '\n') < 0) {
-        return Error::make(QStringLiteral("admin_token_unwritable"),
-                           QStringLiteral("cannot write %1: %2").arg(file.fileName(), file.errorString()));
-    }
-    *created = true;
-    return token;
+    QJsonParseError error;
+    QJsonDocument doc = QJsonDocument::fromJson(*json, &error);
+    if (error.error != QJsonParseError::NoError || !doc.isObject() || !doc.object().contains(QLatin1String("auth")))
+        return std::nullopt; // parseGatewayConfig reports what is wrong with the file
+    QJsonObject root = doc.object();
+    const QJsonValue section = root.take(QLatin1String("auth"));
+    *json = QJsonDocument(root).toJson(QJsonDocument::Compact);
+    return section.isObject() ? section.toObject() : QJsonObject{{QStringLiteral("mode"), section}};
 }
 
 } // namespace
@@ -146,8 +150,74 @@ struct Gateway::Private : public admin::AdminBackend
     ListenAddress gatewayAddress;
     ListenAddress adminAddress;
     bool running = false;
-    auth::Authenticator *authenticator = nullptr; // not owned
+    std::unique_ptr<prompts::PromptBuilder> promptBuilder;
+    std::unique_ptr<routing::CompletionCache> completionCache;
+    std::unique_ptr<routing::SupersedeRegistry> supersede;
+    std::unique_ptr<auth::AdminCredential> adminCredential;
+    std::unique_ptr<auth::AuthModule> auth;
+    auth::Authenticator *authenticator = nullptr; // not owned (auth's; null when auth is disabled)
     RequestObserver *observer = nullptr;          // not owned
+    // Request log, metrics, live logs, chat history (in this order: the logger uses the others).
+    std::unique_ptr<metrics::GatewayMetrics> metrics;
+    std::unique_ptr<logging::ChatHistory> chatHistory;
+    std::unique_ptr<logging::LiveLogHub> liveLogs;
+    std::unique_ptr<logging::RequestLogger> requestLog;
+    std::unique_ptr<logging::LogAdminApi> logApi;
+
+    // Before the workers: they get the logger as their observer. $AIRLOCK_REQUEST_LOG=off turns the
+    // request log off (benchmarks); $AIRLOCK_CHAT_REDIS=host:port keeps chat history in Redis.
+    Status startRequestLog()
+    {
+        metrics = std::make_unique<metrics::GatewayMetrics>();
+        if (qgetenv("AIRLOCK_REQUEST_LOG") == "off") {
+            qCInfo(lcGateway) << "the request log is off ($AIRLOCK_REQUEST_LOG=off)";
+            return {};
+        }
+        logging::ChatHistoryOptions chat;
+        chat.dataDir = dataDir;
+        const QString redis = QString::fromLocal8Bit(qgetenv("AIRLOCK_CHAT_REDIS"));
+        if (!redis.isEmpty()) {
+            const qsizetype colon = redis.lastIndexOf(QLatin1Char(':'));
+            chat.redisHost = colon > 0 ? redis.left(colon) : redis;
+            chat.redisPort = colon > 0 ? quint16(redis.mid(colon + 1).toUInt()) : quint16(6379);
+            chat.redisPassword = QString::fromLocal8Bit(qgetenv("AIRLOCK_CHAT_REDIS_PASSWORD"));
+        }
+        chatHistory = logging::ChatHistory::create(chat);
+        if (auto st = chatHistory->start(); !st)
+            return st;
+        liveLogs = std::make_unique<logging::LiveLogHub>();
+        logging::RequestLoggerOptions logOptions;
+        logOptions.dataDir = dataDir;
+        requestLog = std::make_unique<logging::RequestLogger>(logOptions, metrics.get(), chatHistory.get());
+        requestLog->addBatchListener([hub = liveLogs.get()](const std::shared_ptr<const logging::StoredBatch> &batch) {
+            hub->publish(batch);
+        });
+        metrics->addCollector([log = requestLog.get(), hub = liveLogs.get()](QByteArray &out) {
+            log->writeMetrics(out);
+            hub->writeMetrics(out);
+        });
+        logApi = std::make_unique<logging::LogAdminApi>(*database, *requestLog, *liveLogs, *metrics,
+                                                        adminCredential.get(), qgetenv("AIRLOCK_METRICS_TOKEN"));
+        if (auto st = logApi->loadSettings(); !st)
+            return st;
+        if (auto st = requestLog->start(); !st)
+            return st;
+        observer = requestLog.get();
+        return {};
+    }
+
+    // After the workers are gone: everything they logged is written before this returns.
+    void stopRequestLog()
+    {
+        logApi.reset();
+        if (requestLog)
+            requestLog->stop();
+        observer = nullptr;
+        requestLog.reset();
+        liveLogs.reset();
+        chatHistory.reset();
+        metrics.reset();
+    }
 
     // What every worker shares; the auth and observer slots are filled as those services start.
     http::WorkerServices workerServices() const
@@ -156,7 +226,15 @@ struct Gateway::Private : public admin::AdminBackend
         services.config = config.get();
         services.auth = authenticator;
         services.observer = observer;
+        if (auth)
+            services.authStatus = auth->status();
         return services;
+    }
+
+    http::GitLabShared gitlabShared() const
+    {
+        return http::GitLabShared{promptBuilder.get(), completionCache.get(), supersede.get(),
+                                  options.completion.burstDebounceMs, options.completion.burstWindowMs};
     }
 
     QJsonObject info() const override
@@ -165,7 +243,8 @@ struct Gateway::Private : public admin::AdminBackend
                            {QStringLiteral("version"), QStringLiteral(AIRLOCK_VERSION)},
                            {QStringLiteral("gateway_listen"), gatewayAddress.toString()},
                            {QStringLiteral("admin_listen"), adminAddress.toString()},
-                           {QStringLiteral("workers"), int(workers.size())}};
+                           {QStringLiteral("workers"), int(workers.size())},
+                           {QStringLiteral("auth"), auth ? auth->status() : QJsonObject()}};
     }
 
     GatewayConfig currentConfig() const override { return config->current()->config(); }
@@ -210,13 +289,16 @@ Status Gateway::start()
     d->database = std::move(database).value();
     d->store = std::make_unique<ConfigStore>(*d->database);
 
+    std::optional<QJsonObject> authSection;
     if (!o.configFile.isEmpty()) {
         QFile file(o.configFile);
         if (!file.open(QIODevice::ReadOnly)) {
             return Error::make(QStringLiteral("config_unreadable"),
                                QStringLiteral("cannot read %1: %2").arg(o.configFile, file.errorString()));
         }
-        auto parsed = parseGatewayConfig(file.readAll());
+        QByteArray json = file.readAll();
+        authSection = takeAuthSection(&json);
+        auto parsed = parseGatewayConfig(json);
         if (!parsed) {
             Error e = parsed.error();
             e.message = o.configFile + QStringLiteral(": ") + e.message;
@@ -234,16 +316,51 @@ Status Gateway::start()
         routing::QueueLimits{o.limits.maxQueuedPerEndpoint, o.limits.queueTimeoutMs});
     d->config->publish(*loaded);
 
-    bool created = false;
-    auto token = resolveAdminToken(o.adminToken, d->dataDir, &created);
-    if (!token)
-        return token.error();
-    d->adminToken = *token;
-    if (created) {
-        qCInfo(lcGateway).noquote() << "created the admin token in"
-                                    << QDir(d->dataDir).filePath(QStringLiteral("admin-token"))
-                                    << "(owner-only); the console and the admin API need it";
+    auth::AuthStartOptions authOptions;
+    authOptions.dataDir = d->dataDir;
+    authOptions.fileSection = authSection;
+    authOptions.modeOverride = o.authMode;
+    authOptions.gatewayTls = auth::TlsFiles{o.tlsCertFile, o.tlsKeyFile};
+    authOptions.adminTls = auth::TlsFiles{o.adminTlsCertFile, o.adminTlsKeyFile};
+    auto authModule = auth::AuthModule::start(*d->database, std::move(authOptions));
+    if (!authModule) {
+        Error e = authModule.error();
+        if (authSection && !e.field.isEmpty())
+            e.message = o.configFile + QStringLiteral(": ") + e.message;
+        return e;
     }
+    d->auth = std::move(authModule).value();
+    d->authenticator = d->auth->authenticator();
+
+    auto credential = auth::AdminCredential::resolve(d->dataDir, o.adminToken.toUtf8(), qgetenv("AIRLOCK_ADMIN_TOKEN"));
+    if (!credential)
+        return credential.error();
+    d->adminCredential = std::move(credential->credential);
+    d->adminToken = !o.adminToken.isEmpty() ? o.adminToken.toUtf8()
+        : !credential->bootstrapToken.isEmpty() ? credential->bootstrapToken
+                                                : qgetenv("AIRLOCK_ADMIN_TOKEN");
+    if (!credential->bootstrapToken.isEmpty()) {
+        // Shown once, on the terminal only (never through the log categories); only its hash is stored.
+        QTextStream(stderr) << "airlockd: first start: the admin API bootstrap token is\n\n    "
+                            << QString::fromLatin1(credential->bootstrapToken)
+                            << "\n\nStore it now (the console and the admin API need it); it is not shown again. Only a "
+                               "salted hash is kept, in "
+                            << QDir(d->dataDir).filePath(QStringLiteral("admin-token.hash")) << ".\n" << Qt::flush;
+    } else if (credential->source == QLatin1String("migrated")) {
+        qCInfo(lcGateway) << "the plain admin-token file was replaced by a salted hash (admin-token.hash)";
+    }
+
+    auto builder = prompts::PromptBuilder::fromResources();
+    if (!builder)
+        return builder.error();
+    d->promptBuilder = std::make_unique<prompts::PromptBuilder>(std::move(builder).value());
+    d->completionCache = std::make_unique<routing::CompletionCache>(
+        o.completion.cacheEntries, std::chrono::milliseconds(o.completion.cacheTtlMs));
+    if (o.completion.supersede)
+        d->supersede = std::make_unique<routing::SupersedeRegistry>();
+
+    if (auto st = d->startRequestLog(); !st)
+        return st;
 
     const int workerCount = o.workers > 0 ? o.workers : std::max(1, QThread::idealThreadCount());
     auto sockets = http::openReusePortListeners(o.listen, workerCount);
@@ -251,7 +368,11 @@ Status Gateway::start()
         return sockets.error();
     d->gatewayAddress = ListenAddress{o.listen.host, sockets->port};
     for (int i = 0; i < workerCount; ++i) {
-        auto worker = std::make_unique<Worker>(i, d->workerServices(), o.limits);
+        auto worker = std::make_unique<Worker>(i, d->workerServices(), d->gitlabShared(), o.limits);
+        worker->setExtras([authModule = d->auth.get()](http::GatewayServer &server, http::GuardedTcpServer &tcp) {
+            authModule->registerGatewayRoutes(server);
+            tcp.setTls(authModule->gatewayTls());
+        });
         if (auto st = worker->start(sockets->descriptors.at(i)); !st) {
             http::closeDescriptors(sockets->descriptors.mid(i));
             d->workers.clear();
@@ -260,8 +381,11 @@ Status Gateway::start()
         d->workers.push_back(std::move(worker));
     }
 
-    d->adminServer = std::make_unique<admin::AdminServer>(*d, d->adminToken, o.limits);
-    auto adminPort = d->adminServer->listen(o.adminListen);
+    d->adminServer = std::make_unique<admin::AdminServer>(*d, *d->adminCredential, o.limits);
+    d->auth->registerAdminRoutes(*d->adminServer);
+    if (d->logApi)
+        d->logApi->registerRoutes(*d->adminServer);
+    auto adminPort = d->adminServer->listen(o.adminListen, d->auth->adminTls());
     if (!adminPort) {
         d->workers.clear();
         d->adminServer.reset();
@@ -279,6 +403,10 @@ void Gateway::stop()
     d->running = false;
     d->adminServer.reset();
     d->workers.clear();
+    d->stopRequestLog();
+    d->authenticator = nullptr;
+    d->auth.reset();
+    d->adminCredential.reset();
     d->store.reset();
     d->database.reset();
 }
@@ -289,6 +417,24 @@ ListenAddress Gateway::adminAddress() const { return d->adminAddress; }
 int Gateway::workerCount() const { return int(d->workers.size()); }
 QString Gateway::dataDir() const { return d->dataDir; }
 QString Gateway::adminToken() const { return QString::fromUtf8(d->adminToken); }
+
+void Gateway::reload()
+{
+    if (d->auth)
+        d->auth->reload();
+}
+
+Status Gateway::reloadTls()
+{
+    if (!d->auth)
+        return Error::make(QStringLiteral("not_running"), QStringLiteral("the gateway is not running"));
+    return d->auth->reloadTls();
+}
+
+auth::AuthModule *Gateway::auth() const
+{
+    return d->auth.get();
+}
 
 GatewayConfig Gateway::config() const
 {

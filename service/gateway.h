@@ -17,6 +17,10 @@
 
 namespace airlock {
 
+namespace auth {
+class AuthModule;
+}
+
 class Gateway : public QObject
 {
     Q_OBJECT
@@ -33,8 +37,17 @@ public:
     ListenAddress adminAddress() const;
     int workerCount() const;
     QString dataDir() const;
-    // The admin bearer token in force (for the console's embedded mode).
+    // The admin bearer token in force, when this process knows it (given in the options, taken from
+    // $AIRLOCK_ADMIN_TOKEN, or the bootstrap token created at first start); empty otherwise (only its hash
+    // is stored). The console's embedded mode passes its own in GatewayOptions::adminToken.
     QString adminToken() const;
+
+    // SIGHUP: re-read signing keys, revocations and TLS certificates (errors are logged, the previous
+    // state stays). reloadTls() reports whether the certificates could be loaded.
+    void reload();
+    Status reloadTls();
+    // Tokens, keys, trust (null before start()).
+    auth::AuthModule *auth() const;
 
     // The configuration in force, and replacing it (stored, then swapped atomically for new requests).
     GatewayConfig config() const;

@@ -31,6 +31,15 @@ struct ServerLimits
     int queueTimeoutMs = 30000;            // how long one may wait for it (then 503 + Retry-After)
 };
 
+struct CompletionOptions
+{
+    bool supersede = true;           // a newer completion for the same user and file aborts the older one
+    int burstDebounceMs = 100;       // within a typing burst, wait this long before going upstream (0: never)
+    int burstWindowMs = 300;         // a request this soon after the previous one for the file is in a burst
+    int cacheEntries = 4096;         // exact-match completion cache; 0 disables it
+    int cacheTtlMs = 10 * 60 * 1000;
+};
+
 struct GatewayOptions
 {
     QString dataDir;                 // empty: the platform default (see platform/datadir.h)
@@ -39,7 +48,15 @@ struct GatewayOptions
     ListenAddress adminListen{QHostAddress(QHostAddress::LocalHost), 5053};
     int workers = 0;                 // 0: one per core
     ServerLimits limits;
-    QString adminToken;              // empty: $AIRLOCK_ADMIN_TOKEN, else <data dir>/admin-token (created once)
+    CompletionOptions completion;
+    // The admin bearer token. Empty: $AIRLOCK_ADMIN_TOKEN, else the stored hash, else a bootstrap token
+    // created (and printed once) at first start. See auth/admincredential.h.
+    QString adminToken;
+    QString authMode;                // "required" / "disabled"; empty: the declarative file's, else stored, else required
+    QString tlsCertFile;             // PEM certificate (chain) of the gateway listener; empty: plain HTTP
+    QString tlsKeyFile;              // its private key (empty: in tlsCertFile)
+    QString adminTlsCertFile;        // same for the admin listener
+    QString adminTlsKeyFile;
 };
 
 } // namespace airlock

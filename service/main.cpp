@@ -1,5 +1,9 @@
 // airlockd: the gateway service. See README.md for the command line.
 
+#include "auth/authmodule.h"
+#include "http/tlscontext.h"
+#include "auth/signingkeys.h"
+#include "auth/tokenstore.h"
 #include "gateway.h"
 #include "platform/datadir.h"
 #include "platform/signalhandler.h"
@@ -8,7 +12,10 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QDateTime>
 #include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
 #include <QTextStream>
 
 #include <cstdio>
@@ -71,6 +78,76 @@ int exportConfig(const QString &dataDirOption, const QString &output)
     return 0;
 }
 
+// airlockd token issue|list|revoke: works on the store and the key directory directly, so it needs no
+// running gateway. A running gateway sees new tokens at once (they are self-contained JWTs) and
+// revocations within its housekeeping interval (5 s); the admin API's DELETE is immediate.
+int tokenCommand(const QStringList &positional, const QString &dataDirOption, const QString &subject,
+                 const QString &scopes, const QString &ttl, const QString &description)
+{
+    const QString dataDir = dataDirOption.isEmpty() ? defaultDataDir() : dataDirOption;
+    if (auto st = ensurePrivateDir(dataDir); !st)
+        return fail(st.error().message);
+    auto database = Database::open(dataDir);
+    if (!database)
+        return fail(database.error().message);
+    auth::TokenStore store(**database);
+    const QString verb = positional.value(1);
+    const QString actor = QStringLiteral("cli@") + qEnvironmentVariable("USER", QStringLiteral("unknown"));
+    if (verb == QLatin1String("issue")) {
+        auth::TokenRequest request;
+        request.subject = subject;
+        request.scopes = scopes.split(QLatin1Char(','), Qt::SkipEmptyParts);
+        for (QString &s : request.scopes)
+            s = s.trimmed();
+        request.description = description;
+        if (!ttl.isEmpty()) {
+            auto parsed = auth::parseTtl(ttl);
+            if (!parsed)
+                return fail(QStringLiteral("--ttl: ") + parsed.error().message);
+            request.ttlSeconds = *parsed;
+        }
+        if (auto st = request.validate(); !st)
+            return fail(st.error().message + QStringLiteral(" (use --subject, --scopes a,b and --ttl)"));
+        auto keys = auth::SigningKeyStore::open(dataDir);
+        if (!keys)
+            return fail(keys.error().message);
+        auto issued = auth::issueClientToken(**keys, store, request, actor, QDateTime::currentSecsSinceEpoch());
+        if (!issued)
+            return fail(issued.error().message);
+        (void)auth::AuditLog(**database).record(actor, QStringLiteral("token.issue"), issued->record.id, {},
+                                                QJsonDocument(issued->record.toJson()).toJson(QJsonDocument::Compact));
+        QTextStream out(stdout);
+        out << issued->token << '\n';
+        QTextStream(stderr) << "airlockd: token " << issued->record.id << " for " << issued->record.subject << " (scopes "
+                            << issued->record.scopes.join(QLatin1Char(',')) << ") expires "
+                            << QDateTime::fromSecsSinceEpoch(issued->record.expiresAt, Qt::UTC).toString(Qt::ISODate)
+                            << "; it is shown only now.\n";
+        return 0;
+    }
+    if (verb == QLatin1String("list")) {
+        auto list = store.list();
+        if (!list)
+            return fail(list.error().message);
+        QJsonArray tokens;
+        for (const auth::IssuedToken &t : *list)
+            tokens.append(t.toJson());
+        const QByteArray json = QJsonDocument(tokens).toJson(QJsonDocument::Indented);
+        std::fwrite(json.constData(), 1, size_t(json.size()), stdout);
+        return 0;
+    }
+    if (verb == QLatin1String("revoke") && positional.size() == 3) {
+        auto done = store.revoke(positional.at(2), QDateTime::currentSecsSinceEpoch());
+        if (!done)
+            return fail(done.error().message);
+        if (!*done)
+            return fail(QStringLiteral("no token with id \"%1\"").arg(positional.at(2)));
+        (void)auth::AuditLog(**database).record(actor, QStringLiteral("token.revoke"), positional.at(2), {}, {});
+        QTextStream(stderr) << "airlockd: token " << positional.at(2) << " revoked\n";
+        return 0;
+    }
+    return fail(QStringLiteral("usage: airlockd token issue --subject S --scopes a,b [--ttl 30d] | token list | token revoke ID"));
+}
+
 } // namespace
 
 int main(int argc, char *argv[])
@@ -83,7 +160,11 @@ int main(int argc, char *argv[])
     parser.setApplicationDescription(QStringLiteral(
         "Airlock gateway: serves GitLab's AI gateway API and the OpenAI API from your own model servers.\n"
         "Subcommands:\n"
-        "  config export [--output FILE]   write the stored configuration (secrets left out)"));
+        "  config export [--output FILE]   write the stored configuration (secrets left out)\n"
+        "  token issue --subject S --scopes a,b [--ttl 30d] [--description D]\n"
+        "                                  issue a client token (printed once) for IDEs and OpenAI clients\n"
+        "  token list                      list issued tokens (id, subject, scopes, expiry; never the token)\n"
+        "  token revoke ID                 revoke a token"));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption configOption(QStringLiteral("config"),
@@ -104,22 +185,60 @@ int main(int argc, char *argv[])
     const QCommandLineOption maxRequestOption(QStringLiteral("max-request-bytes"),
                                               QStringLiteral("Largest request body accepted (default 1048576)."),
                                               QStringLiteral("BYTES"), QStringLiteral("1048576"));
+    const QCommandLineOption noSupersedeOption(
+        QStringLiteral("no-supersede"),
+        QStringLiteral("Let older completion requests run when a newer one for the same user and file arrives."));
+    const QCommandLineOption cacheOption(QStringLiteral("completion-cache"),
+                                         QStringLiteral("Entries of the exact-match completion cache (default 4096, 0: off)."),
+                                         QStringLiteral("N"), QStringLiteral("4096"));
     const QCommandLineOption outputOption(QStringLiteral("output"), QStringLiteral("With config export: output file."),
                                           QStringLiteral("FILE"));
+    const QCommandLineOption authOption(QStringLiteral("auth"),
+                                        QStringLiteral("Authentication: required (default) or disabled (a lab only)."),
+                                        QStringLiteral("MODE"));
+    const QCommandLineOption tlsCertOption(QStringLiteral("tls-cert"), QStringLiteral("PEM certificate (chain) for the gateway port; enables TLS."),
+                                           QStringLiteral("FILE"));
+    const QCommandLineOption tlsKeyOption(QStringLiteral("tls-key"), QStringLiteral("PEM private key of --tls-cert."), QStringLiteral("FILE"));
+    const QCommandLineOption adminTlsCertOption(QStringLiteral("admin-tls-cert"),
+                                                QStringLiteral("PEM certificate (chain) for the admin API; enables TLS there."),
+                                                QStringLiteral("FILE"));
+    const QCommandLineOption adminTlsKeyOption(QStringLiteral("admin-tls-key"), QStringLiteral("PEM private key of --admin-tls-cert."),
+                                               QStringLiteral("FILE"));
+    const QCommandLineOption subjectOption(QStringLiteral("subject"), QStringLiteral("With token issue: who the token is for."),
+                                           QStringLiteral("NAME"));
+    const QCommandLineOption scopesOption(QStringLiteral("scopes"),
+                                          QStringLiteral("With token issue: comma-separated scopes (complete_code, generate_code, duo_chat, ...)."),
+                                          QStringLiteral("LIST"));
+    const QCommandLineOption ttlOption(QStringLiteral("ttl"), QStringLiteral("With token issue: lifetime (3600, 90m, 12h, 30d; default 30d)."),
+                                       QStringLiteral("TTL"));
+    const QCommandLineOption descriptionOption(QStringLiteral("description"), QStringLiteral("With token issue: a note."),
+                                               QStringLiteral("TEXT"));
     parser.addOptions({configOption, dataDirOption, listenOption, adminListenOption, workersOption, maxRequestOption,
-                       outputOption});
+                       outputOption, authOption, tlsCertOption, tlsKeyOption, adminTlsCertOption, adminTlsKeyOption,
+                       subjectOption, scopesOption, ttlOption, descriptionOption, noSupersedeOption, cacheOption});
     parser.process(app);
 
     const QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty()) {
         if (positional == QStringList{QStringLiteral("config"), QStringLiteral("export")})
             return exportConfig(parser.value(dataDirOption), parser.value(outputOption));
+        if (positional.first() == QLatin1String("token")) {
+            return tokenCommand(positional, parser.value(dataDirOption), parser.value(subjectOption),
+                                parser.value(scopesOption), parser.value(ttlOption), parser.value(descriptionOption));
+        }
         return fail(QStringLiteral("unknown command \"%1\"; see --help").arg(positional.join(QLatin1Char(' '))));
     }
 
     GatewayOptions options;
     options.configFile = parser.value(configOption);
     options.dataDir = parser.value(dataDirOption);
+    options.authMode = parser.value(authOption);
+    if (!options.authMode.isEmpty() && options.authMode != QLatin1String("required") && options.authMode != QLatin1String("disabled"))
+        return fail(QStringLiteral("--auth must be \"required\" or \"disabled\""));
+    options.tlsCertFile = parser.value(tlsCertOption);
+    options.tlsKeyFile = parser.value(tlsKeyOption);
+    options.adminTlsCertFile = parser.value(adminTlsCertOption);
+    options.adminTlsKeyFile = parser.value(adminTlsKeyOption);
     auto listen = parseListen(parser.value(listenOption), "listen");
     if (!listen)
         return fail(listen.error().message);
@@ -136,17 +255,25 @@ int main(int argc, char *argv[])
     if (!ok || options.limits.maxRequestBytes < 1024)
         return fail(QStringLiteral("--max-request-bytes must be a number of at least 1024"));
 
+    options.completion.supersede = !parser.isSet(noSupersedeOption);
+    options.completion.cacheEntries = parser.value(cacheOption).toInt(&ok);
+    if (!ok || options.completion.cacheEntries < 0)
+        return fail(QStringLiteral("--completion-cache must be a number of entries (0 turns the cache off)"));
+
     SignalHandler signalHandler;
     if (auto st = signalHandler.install(); !st)
         return fail(st.error().message);
     QObject::connect(&signalHandler, &SignalHandler::terminationRequested, &app, [](int) { QCoreApplication::quit(); });
 
     Gateway gateway(options);
+    QObject::connect(&signalHandler, &SignalHandler::reloadRequested, &gateway, [&gateway] { gateway.reload(); });
     if (auto st = gateway.start(); !st)
         return fail(st.error().message);
     QTextStream(stdout) << "airlockd " << AIRLOCK_VERSION << " listening on " << gateway.gatewayAddress().toString()
                         << " (" << gateway.workerCount() << " workers), admin API on "
-                        << gateway.adminAddress().toString() << ", data in " << gateway.dataDir() << Qt::endl;
+                        << gateway.adminAddress().toString() << ", data in " << gateway.dataDir() << ", auth "
+                        << (gateway.auth()->enabled() ? QStringLiteral("required") : QStringLiteral("DISABLED (lab mode: no token needed)"))
+                        << (gateway.auth()->gatewayTls()->enabled() ? QStringLiteral(", TLS") : QString()) << Qt::endl;
     const int rc = app.exec();
     gateway.stop();
     return rc;

@@ -10,7 +10,7 @@
 
 namespace airlock {
 
-Q_LOGGING_CATEGORY(lcAdminClient, "airlock.adminclient")
+Q_LOGGING_CATEGORY(lcAdminClient, "airlock.adminclient", QtInfoMsg)
 
 using namespace Qt::StringLiterals;
 
@@ -172,7 +172,7 @@ QNetworkReply *AdminClient::send(Operation operation, const QByteArray &verb, QS
                                          : m_network->sendCustomRequest(request, verb, body);
     m_replies.append(reply);
     connect(reply, &QNetworkReply::finished, this, [this, reply, operation] { onFinished(reply, operation); });
-    qCDebug(lcAdminClient) << operationName(operation) << request.url().toDisplayString();
+    qCDebug(lcAdminClient).noquote() << operationName(operation) << request.url().toDisplayString();
     return reply;
 }
 

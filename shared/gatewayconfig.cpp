@@ -156,7 +156,7 @@ Result<GatewayConfig> parseGatewayConfig(const QByteArray &json)
     if (!doc.isObject())
         return Error::make(QStringLiteral("invalid_type"), QStringLiteral("the configuration must be a JSON object"));
     const QJsonObject root = doc.object();
-    if (auto st = checkKeys(root, QString(), {"models", "features"}); !st)
+    if (auto st = checkKeys(root, QString(), {"models", "features", "flags"}); !st)
         return st.error();
 
     GatewayConfig config;
@@ -186,6 +186,12 @@ Result<GatewayConfig> parseGatewayConfig(const QByteArray &json)
                 return wrongType(path, "a model name or \"disabled\"");
             config.features.insert(it.key(), it.value().toString());
         }
+    }
+    const QJsonValue flags = root.value(QLatin1String("flags"));
+    if (!flags.isUndefined()) {
+        if (!flags.isObject())
+            return wrongType(QStringLiteral("flags"), "an object");
+        config.flags = flags.toObject();
     }
     if (auto st = validateGatewayConfig(config); !st)
         return st.error();
@@ -250,8 +256,10 @@ QByteArray serializeGatewayConfig(const GatewayConfig &config, Secrets secrets)
     QJsonObject features;
     for (auto it = config.features.begin(); it != config.features.end(); ++it)
         features.insert(it.key(), it.value());
-    return QJsonDocument(QJsonObject{{QStringLiteral("models"), models}, {QStringLiteral("features"), features}})
-        .toJson(QJsonDocument::Indented);
+    QJsonObject root{{QStringLiteral("models"), models}, {QStringLiteral("features"), features}};
+    if (!config.flags.isEmpty())
+        root.insert(QStringLiteral("flags"), config.flags);
+    return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 
 } // namespace airlock

@@ -25,6 +25,9 @@ struct GatewayConfig
 {
     QList<ModelEndpoint> models;
     QMap<QString, QString> features; // feature id -> model name, or kDisabled
+    // Feature flags and stages ("flags" in the file), kept as JSON here: the gateway validates and
+    // interprets them (service/routing/featurepolicy.h), the console edits them.
+    QJsonObject flags;
 
     const ModelEndpoint *findModel(QStringView name) const;
     friend bool operator==(const GatewayConfig &, const GatewayConfig &) = default;

@@ -1,4 +1,3 @@
-import QtQuick
 import QtQuick.Controls
 
 // The caption above a form field, or of a value in a key/value grid.

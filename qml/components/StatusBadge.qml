@@ -19,10 +19,8 @@ RowLayout {
              : badge.tone === "busy" ? Theme.busy
              : badge.tone === "error" ? Theme.error
              : Theme.neutral
-        Layout.alignment: Qt.AlignVCenter
     }
     Label {
         text: badge.text
-        Layout.alignment: Qt.AlignVCenter
     }
 }

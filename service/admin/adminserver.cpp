@@ -2,6 +2,7 @@
 
 #include "http/connectionguard.h"
 #include "http/gatewayserver.h"
+#include "http/tlscontext.h"
 
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -28,8 +29,15 @@ bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
 
 namespace {
 
-void writeError(HttpExchange &exchange, int status, const QString &code, const QString &message,
-                const QString &field = {})
+void writeJson(HttpExchange &exchange, const QJsonObject &object)
+{
+    exchange.respond(200, "application/json", QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+} // namespace
+
+void AdminServer::writeError(HttpExchange &exchange, int status, const QString &code, const QString &message,
+                             const QString &field)
 {
     QJsonObject error{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
     if (!field.isEmpty())
@@ -38,45 +46,40 @@ void writeError(HttpExchange &exchange, int status, const QString &code, const Q
                      QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact));
 }
 
-void writeJson(HttpExchange &exchange, const QJsonObject &object)
-{
-    exchange.respond(200, "application/json", QJsonDocument(object).toJson(QJsonDocument::Compact));
-}
-
-} // namespace
-
 struct AdminServer::Private
 {
     AdminBackend &backend;
-    QByteArray token;
+    AdminGate &gate;
     ServerLimits limits;
     http::GatewayServer *server = nullptr;
+    AuditSink *audit = nullptr;
+    QHash<QByteArray, std::function<void(std::unique_ptr<QWebSocket>)>> webSockets;
 
-    bool authorized(HttpExchange &exchange) const
+    std::optional<AdminCaller> authorized(HttpExchange &exchange) const
     {
-        const QByteArray header = exchange.request().header("authorization");
-        const QByteArray presented = header.startsWith("Bearer ") ? header.mid(7).trimmed() : QByteArray();
-        if (constantTimeEquals(presented, token))
-            return true;
-        qCWarning(lcAdmin) << "admin request refused: missing or wrong admin token from"
-                           << exchange.request().peer.toString();
+        auto caller = gate.admit(exchange.request());
+        if (caller)
+            return *caller;
+        if (caller.error().code == QLatin1String("too_many_attempts")) {
+            exchange.addResponseHeader("Retry-After", caller.error().field.toLatin1());
+            writeError(exchange, 429, caller.error().code, caller.error().message);
+            return std::nullopt;
+        }
         exchange.addResponseHeader("WWW-Authenticate", "Bearer");
-        writeError(exchange, 401, QStringLiteral("unauthorized"),
-                   presented.isEmpty() ? QStringLiteral("the admin API needs an Authorization: Bearer <admin token> header")
-                                       : QStringLiteral("the admin token is not valid"));
-        return false;
+        writeError(exchange, 401, QStringLiteral("unauthorized"), caller.error().message);
+        return std::nullopt;
     }
 
-    // Wraps a handler with the admin token check.
-    http::Handler guarded(std::function<void(HttpExchange &)> handler)
+    // Wraps a handler with the admin gate.
+    http::Handler guarded(AdminHandler handler)
     {
         return [this, handler = std::move(handler)](std::unique_ptr<HttpExchange> exchange) {
-            if (authorized(*exchange))
-                handler(*exchange);
+            if (const auto caller = authorized(*exchange))
+                handler(*exchange, *caller);
         };
     }
 
-    void putConfig(HttpExchange &exchange)
+    void putConfig(HttpExchange &exchange, const AdminCaller &caller)
     {
         const QByteArray contentType = exchange.request().header("content-type");
         if (!contentType.toLower().startsWith("application/json")) {
@@ -89,26 +92,30 @@ struct AdminServer::Private
             writeError(exchange, 400, config.error().code, config.error().message, config.error().field);
             return;
         }
+        const QByteArray before = serializeGatewayConfig(backend.currentConfig());
         if (auto st = backend.applyConfig(*config); !st) {
             writeError(exchange, 400, st.error().code, st.error().message, st.error().field);
             return;
         }
         qCInfo(lcAdmin) << "configuration replaced through the admin API:" << config->models.size() << "models,"
                         << config->features.size() << "feature assignments";
-        exchange.respond(200, "application/json", serializeGatewayConfig(backend.currentConfig()));
+        const QByteArray after = serializeGatewayConfig(backend.currentConfig());
+        if (audit)
+            audit->record(caller, QStringLiteral("config.replace"), QStringLiteral("config"), before, after);
+        exchange.respond(200, "application/json", after);
     }
 };
 
-AdminServer::AdminServer(AdminBackend &backend, QByteArray adminToken, const ServerLimits &limits, QObject *parent)
+AdminServer::AdminServer(AdminBackend &backend, AdminGate &gate, const ServerLimits &limits, QObject *parent)
     : QObject(parent)
-    , d(new Private{backend, std::move(adminToken), limits})
+    , d(new Private{backend, gate, limits})
 {
     d->server = new http::GatewayServer(this);
-    d->server->addRoute("GET", "/api/v1/info", d->guarded([this](HttpExchange &e) { writeJson(e, d->backend.info()); }));
-    d->server->addRoute("GET", "/api/v1/config", d->guarded([this](HttpExchange &e) {
+    d->server->addRoute("GET", "/api/v1/info", d->guarded([this](HttpExchange &e, const AdminCaller &) { writeJson(e, d->backend.info()); }));
+    d->server->addRoute("GET", "/api/v1/config", d->guarded([this](HttpExchange &e, const AdminCaller &) {
         e.respond(200, "application/json", serializeGatewayConfig(d->backend.currentConfig()));
     }));
-    d->server->addRoute("PUT", "/api/v1/config", d->guarded([this](HttpExchange &e) { d->putConfig(e); }));
+    d->server->addRoute("PUT", "/api/v1/config", d->guarded([this](HttpExchange &e, const AdminCaller &c) { d->putConfig(e, c); }));
     d->server->setFallback("/", [](HttpExchange &e, int status, const QByteArrayList &allowed) {
         if (status == 404) {
             writeError(e, 404, QStringLiteral("not_found"),
@@ -122,9 +129,75 @@ AdminServer::AdminServer(AdminBackend &backend, QByteArray adminToken, const Ser
 
 AdminServer::~AdminServer() = default;
 
-Result<quint16> AdminServer::listen(const ListenAddress &address)
+void AdminServer::addRoute(QByteArray method, QByteArray path, AdminHandler handler)
+{
+    d->server->addRoute(std::move(method), std::move(path), d->guarded(std::move(handler)));
+}
+
+void AdminServer::addPrefixRoute(QByteArray method, QByteArray prefix, AdminHandler handler)
+{
+    d->server->addPrefixRoute(std::move(method), std::move(prefix), d->guarded(std::move(handler)));
+}
+
+void AdminServer::addOpenRoute(QByteArray method, QByteArray path, std::function<void(http::HttpExchange &)> handler)
+{
+    d->server->addRoute(std::move(method), std::move(path),
+                        [handler = std::move(handler)](std::unique_ptr<HttpExchange> e) { handler(*e); });
+}
+
+void AdminServer::addWebSocketRoute(QByteArray path, std::function<void(std::unique_ptr<QWebSocket>)> handler)
+{
+    d->server->addWebSocketRoute(path, [this](const http::HttpRequest &request) -> http::GatewayServer::UpgradeRefusal {
+        auto caller = d->gate.admit(request);
+        if (caller)
+            return {};
+        const Error error = caller.error();
+        return [error](HttpExchange &e) {
+            if (error.code == QLatin1String("too_many_attempts")) {
+                e.addResponseHeader("Retry-After", error.field.toLatin1());
+                writeError(e, 429, error.code, error.message);
+            } else {
+                e.addResponseHeader("WWW-Authenticate", "Bearer");
+                writeError(e, 401, QStringLiteral("unauthorized"), error.message);
+            }
+        };
+    });
+    d->webSockets.insert(path, std::move(handler));
+    if (d->webSockets.size() > 1)
+        return;
+    connect(d->server, &http::GatewayServer::newWebSocketConnection, this, [this] {
+        while (d->server->hasPendingWebSocketConnections()) {
+            std::unique_ptr<QWebSocket> socket = d->server->nextPendingWebSocketConnection();
+            if (!socket)
+                break;
+            // Again on the handshake the WebSocket server accepted: the upgrade check above runs only if
+            // QHttpServer consults handleRequest() for upgrades, which not every Qt 6 release does.
+            http::HttpRequest handshake;
+            handshake.path = socket->requestUrl().path(QUrl::FullyEncoded).toLatin1();
+            handshake.peer = socket->peerAddress();
+            for (const QByteArray &name : socket->request().rawHeaderList())
+                handshake.headers.append({name, socket->request().rawHeader(name)});
+            const auto handler = d->webSockets.constFind(handshake.path);
+            if (handler == d->webSockets.cend() || !d->gate.admit(handshake)) {
+                qCWarning(lcAdmin) << "closing an unauthorized admin WebSocket from" << handshake.peer.toString();
+                socket->close(QWebSocketProtocol::CloseCodePolicyViolated, QStringLiteral("unauthorized"));
+                socket.release()->deleteLater();
+                continue;
+            }
+            (*handler)(std::move(socket));
+        }
+    });
+}
+
+void AdminServer::setAuditSink(AuditSink *sink)
+{
+    d->audit = sink;
+}
+
+Result<quint16> AdminServer::listen(const ListenAddress &address, std::shared_ptr<http::TlsContext> tls)
 {
     auto *tcp = new http::GuardedTcpServer(d->limits, this);
+    tcp->setTls(std::move(tls));
     if (!tcp->listen(address.host, address.port)) {
         const QString why = tcp->errorString();
         delete tcp;

@@ -9,11 +9,18 @@
 
 #include "gatewayconfig.h"
 #include "gatewayoptions.h"
+#include "http/httpexchange.h"
 #include "result.h"
 
 #include <QObject>
+#include <QWebSocket>
 
+#include <functional>
 #include <memory>
+
+namespace airlock::http {
+class TlsContext;
+}
 
 namespace airlock::admin {
 
@@ -26,14 +33,57 @@ public:
     virtual Status applyConfig(const GatewayConfig &config) = 0;
 };
 
+// Who called the admin API (for the audit log).
+struct AdminCaller
+{
+    QString actor; // "admin@127.0.0.1"
+    QHostAddress peer;
+};
+
+// Decides whether a request may use the admin API (auth/admincredential.h: the hashed admin token with
+// back-off). Error codes: "unauthorized" (401), "too_many_attempts" (429; Error::field = Retry-After s).
+class AdminGate
+{
+public:
+    virtual ~AdminGate() = default;
+    virtual Result<AdminCaller> admit(const http::HttpRequest &request) = 0;
+};
+
+// Receives every admin change: who, what, on what, before and after (JSON, redacted by the sink).
+class AuditSink
+{
+public:
+    virtual ~AuditSink() = default;
+    virtual void record(const AdminCaller &caller, const QString &action, const QString &target,
+                        const QByteArray &before, const QByteArray &after) = 0;
+};
+
+using AdminHandler = std::function<void(http::HttpExchange &, const AdminCaller &)>;
+
 class AdminServer : public QObject
 {
     Q_OBJECT
 public:
-    AdminServer(AdminBackend &backend, QByteArray adminToken, const ServerLimits &limits, QObject *parent = nullptr);
+    AdminServer(AdminBackend &backend, AdminGate &gate, const ServerLimits &limits, QObject *parent = nullptr);
     ~AdminServer() override;
 
-    Result<quint16> listen(const ListenAddress &address);
+    // More routes, behind the same gate (other concerns register theirs: auth, logs, ...).
+    void addRoute(QByteArray method, QByteArray path, AdminHandler handler);
+    void addPrefixRoute(QByteArray method, QByteArray prefix, AdminHandler handler);
+    void setAuditSink(AuditSink *sink);
+    // A route outside the admin gate, for callers that cannot present the admin token (a Prometheus
+    // scraper on /metrics): the handler does its own access check.
+    void addOpenRoute(QByteArray method, QByteArray path, std::function<void(http::HttpExchange &)> handler);
+    // A WebSocket endpoint behind the admin gate (checked on the upgrade request, and again on the
+    // accepted socket's handshake headers); accepted sockets go to `handler` on the admin thread.
+    void addWebSocketRoute(QByteArray path, std::function<void(std::unique_ptr<QWebSocket>)> handler);
+
+    // `tls` (may be null: plain HTTP) is read for every accepted connection.
+    Result<quint16> listen(const ListenAddress &address, std::shared_ptr<http::TlsContext> tls = {});
+
+    // The admin API's JSON error shape, for handlers registered from elsewhere.
+    static void writeError(http::HttpExchange &exchange, int status, const QString &code, const QString &message,
+                           const QString &field = {});
 
 private:
     struct Private;

@@ -9,6 +9,8 @@
 #include <QString>
 #include <QStringList>
 
+#include <memory>
+
 namespace airlock::http {
 struct HttpRequest;
 }
@@ -26,6 +28,9 @@ struct Principal
     QString globalUserId;  // X-Gitlab-Global-User-Id (GitLab requests)
     qint64 expiresAt = 0;  // epoch seconds
     bool anonymous = false; // auth mode "disabled"
+    // Holds this request's per-user/per-token concurrency places; keep a copy until the response is
+    // finished (ProxyJob::authLease), then let it go. May be null (no limits).
+    std::shared_ptr<const void> lease;
 
     bool hasScope(QStringView scope) const { return anonymous || scopes.contains(scope); }
 };
@@ -41,10 +46,57 @@ public:
     virtual Result<Principal> authenticate(const http::HttpRequest &request, Dialect dialect) = 0;
 };
 
-// 403 for a valid identity that may not do this, 401 for everything else.
+// 403 for a valid identity that may not do this, 429 for a rate limit, 401 for everything else.
 inline int statusFor(const Error &error)
 {
+    if (error.code == QLatin1String("rate_limited"))
+        return 429;
     return error.code == QLatin1String("insufficient_scope") || error.code == QLatin1String("forbidden") ? 403 : 401;
+}
+
+// Seconds for the Retry-After header of a 429 ("rate_limited" carries them in Error::field); 0: none.
+inline int retryAfterSeconds(const Error &error)
+{
+    return error.code == QLatin1String("rate_limited") ? error.field.toInt() : 0;
+}
+
+// Scope needed to name a model endpoint directly instead of a feature.
+inline constexpr QLatin1StringView kDirectModelScope{"direct_model_access"};
+
+// The scopes any one of which allows `feature` (feature ids as in featureids.h; empty = a request that
+// named a model endpoint directly). GitLab's scopes: complete_code / generate_code (or the older
+// code_suggestions for both), duo_chat for chat features (or the narrower explain_vulnerability,
+// troubleshoot_job, summarize_comments), and the feature's own name for the rest.
+inline QStringList scopesForFeature(const QString &feature)
+{
+    if (feature.isEmpty())
+        return {QString(kDirectModelScope)};
+    if (feature == QLatin1String("code_completions"))
+        return {QStringLiteral("complete_code"), QStringLiteral("code_suggestions")};
+    if (feature == QLatin1String("code_generations"))
+        return {QStringLiteral("generate_code"), QStringLiteral("code_suggestions")};
+    if (feature == QLatin1String("duo_chat_explain_vulnerability"))
+        return {QStringLiteral("explain_vulnerability"), QStringLiteral("duo_chat")};
+    if (feature == QLatin1String("duo_chat_troubleshoot_job"))
+        return {QStringLiteral("troubleshoot_job"), QStringLiteral("duo_chat")};
+    if (feature == QLatin1String("duo_chat_summarize_comments"))
+        return {QStringLiteral("summarize_comments"), QStringLiteral("duo_chat")};
+    if (feature == QLatin1String("duo_chat") || feature.startsWith(QLatin1String("duo_chat_")))
+        return {QStringLiteral("duo_chat")};
+    return {feature};
+}
+
+// Whether the principal's scopes allow the feature (always, for the anonymous principal of mode "disabled").
+inline bool scopeAllows(const Principal &principal, const QString &feature)
+{
+    if (principal.anonymous)
+        return true;
+    const QStringList allowed = scopesForFeature(feature);
+    for (const QString &scope : allowed) {
+        if (principal.scopes.contains(scope))
+            return true;
+    }
+    return false;
 }
 
 } // namespace airlock::auth

@@ -1,7 +1,10 @@
 #include "connectionguard.h"
 
+#include "tlscontext.h"
+
 #include <QHash>
 #include <QLoggingCategory>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimerEvent>
 
@@ -26,6 +29,16 @@ qint64 heldCap(const ServerLimits &limits)
     return 2 * (qint64(limits.maxHeaderBytes) + limits.maxRequestBytes);
 }
 
+// Bytes not yet handed to the kernel. A QSslSocket also holds encrypted bytes of its own: shutting
+// down the write side before those are out would cut the response.
+qint64 unsentBytes(const QTcpSocket *socket)
+{
+    qint64 n = socket->bytesToWrite();
+    if (const auto *ssl = qobject_cast<const QSslSocket *>(socket))
+        n += ssl->encryptedBytesToWrite();
+    return n;
+}
+
 } // namespace
 
 ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ServerLimits &limits)
@@ -39,10 +52,13 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ServerLimits &limits)
     // socket is handed over), so this slot runs first on every readyRead.
     connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::onReadyRead);
     connect(socket, &QTcpSocket::disconnected, this, &ConnectionGuard::onDisconnected);
-    connect(socket, &QTcpSocket::bytesWritten, this, [this] {
-        if (m_state == State::Closing && m_socket->bytesToWrite() == 0 && m_socket->state() == QAbstractSocket::ConnectedState)
+    const auto shutdownWhenFlushed = [this] {
+        if (m_state == State::Closing && unsentBytes(m_socket) == 0 && m_socket->state() == QAbstractSocket::ConnectedState)
             ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
-    });
+    };
+    connect(socket, &QTcpSocket::bytesWritten, this, shutdownWhenFlushed);
+    if (auto *ssl = qobject_cast<QSslSocket *>(socket))
+        connect(ssl, &QSslSocket::encryptedBytesWritten, this, shutdownWhenFlushed);
     // A connection that never sends a whole request is closed like a slow request.
     armTimer(m_limits.headerTimeoutMs);
 }
@@ -220,7 +236,7 @@ void ConnectionGuard::responseFinished()
     if (!m_keepAlive) {
         m_state = State::Closing;
         armTimer(kLingerMs);
-        if (m_socket->bytesToWrite() == 0)
+        if (unsentBytes(m_socket) == 0)
             ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
         return;
     }
@@ -253,6 +269,16 @@ void ConnectionGuard::failAndClose(const ApiError &error)
     m_socket->skip(m_socket->bytesAvailable());
     m_socket->write(response);
     armTimer(kLingerMs);
+}
+
+void ConnectionGuard::detach()
+{
+    disconnect(m_socket, nullptr, this, nullptr);
+    m_timer.stop();
+    m_state = State::Closing; // ends processHeld()'s loop if the upgrade was injected from there
+    m_onClientGone = nullptr;
+    m_held.clear();
+    m_heldFramed = 0;
 }
 
 void ConnectionGuard::onDisconnected()
@@ -300,7 +326,19 @@ GuardedTcpServer::GuardedTcpServer(const ServerLimits &limits, QObject *parent)
 
 void GuardedTcpServer::incomingConnection(qintptr descriptor)
 {
-    auto *socket = new QTcpSocket(this);
+    const auto tls = m_tls ? m_tls->current() : nullptr;
+    QTcpSocket *socket = nullptr;
+    if (tls) {
+        auto *ssl = new QSslSocket(this);
+        ssl->setSslConfiguration(*tls);
+        connect(ssl, &QSslSocket::sslErrors, ssl, [ssl](const QList<QSslError> &errors) {
+            qCDebug(lcConnection) << "TLS handshake failed:" << errors;
+            ssl->abort();
+        });
+        socket = ssl;
+    } else {
+        socket = new QTcpSocket(this);
+    }
     if (!socket->setSocketDescriptor(descriptor)) {
         qCWarning(lcConnection) << "cannot adopt an accepted connection:" << socket->errorString();
         ::close(int(descriptor));
@@ -309,6 +347,8 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
     }
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     new ConnectionGuard(socket, m_limits);
+    if (tls)
+        static_cast<QSslSocket *>(socket)->startServerEncryption();
     addPendingConnection(socket);
 }
 

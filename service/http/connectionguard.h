@@ -32,10 +32,13 @@
 #include <QTcpServer>
 
 #include <functional>
+#include <memory>
 
 class QTcpSocket;
 
 namespace airlock::http {
+
+class TlsContext;
 
 class ConnectionGuard : public QObject
 {
@@ -67,6 +70,12 @@ public:
 
     // Number of requests answered on this connection.
     int requestCount() const { return m_requests; }
+
+    // Steps aside for good: the connection was upgraded (WebSocket) and its bytes are no longer HTTP.
+    // Disconnects every slot of the guard from the socket and stops its timer (whose watchdog would
+    // otherwise write a 408 into the WebSocket stream); the guard stays alive as the socket's child
+    // but does nothing more. GatewayServer calls it when it accepts an upgrade.
+    void detach();
 
 protected:
     void timerEvent(QTimerEvent *event) override;
@@ -106,12 +115,18 @@ class GuardedTcpServer : public QTcpServer
 public:
     explicit GuardedTcpServer(const ServerLimits &limits, QObject *parent = nullptr);
     void setLimits(const ServerLimits &limits) { m_limits = limits; }
+    // Serve TLS with the context's configuration (read for every accepted connection; none: plain TCP).
+    // The connection is handed to QHttpServer at once; QSslSocket delivers only decrypted bytes after the
+    // handshake, so the guard never sees handshake bytes. A handshake that does not finish within the
+    // header timeout is closed like a slow request.
+    void setTls(std::shared_ptr<TlsContext> tls) { m_tls = std::move(tls); }
 
 protected:
     void incomingConnection(qintptr descriptor) override;
 
 private:
     ServerLimits m_limits;
+    std::shared_ptr<TlsContext> m_tls;
 };
 
 } // namespace airlock::http

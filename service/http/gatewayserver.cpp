@@ -1,5 +1,7 @@
 #include "gatewayserver.h"
 
+#include "connectionguard.h"
+
 #include <QHttpServerRequest>
 #include <QTcpSocket>
 #include <QUrl>
@@ -41,6 +43,11 @@ void GatewayServer::addPrefixRoute(QByteArray method, QByteArray prefix, Handler
     m_prefixes.append(PrefixRoute{std::move(prefix), MethodHandler{std::move(method), std::move(handler)}});
 }
 
+void GatewayServer::addWebSocketRoute(QByteArray path, UpgradeCheck check)
+{
+    m_webSocketRoutes.insert(std::move(path), std::move(check));
+}
+
 void GatewayServer::setFallback(QByteArray prefix, FallbackWriter writer)
 {
     m_fallbacks.append({std::move(prefix), std::move(writer)});
@@ -61,6 +68,18 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
         copy.headers.append({header.first, header.second});
     copy.body = request.body();
     copy.peer = request.remoteAddress();
+    if (!m_webSocketRoutes.isEmpty() && copy.header("upgrade").toLower().contains("websocket")) {
+        const auto route = m_webSocketRoutes.constFind(copy.path);
+        if (route != m_webSocketRoutes.cend()) {
+            if (UpgradeRefusal refusal = (*route)(copy)) {
+                m_refusal = std::move(refusal); // Qt now calls missingHandler(), then closes
+                return false;
+            }
+            if (auto *guard = ConnectionGuard::of(socket))
+                guard->detach();
+            return true; // nothing written: Qt hands the socket to its WebSocket server
+        }
+    }
     auto exchange = std::make_unique<HttpExchange>(socket, std::move(copy), m_observer);
     const HttpRequest &req = exchange->request();
 
@@ -104,8 +123,16 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
 
 void GatewayServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)
 {
+    if (m_refusal) {
+        // A refused WebSocket upgrade (see addWebSocketRoute).
+        const UpgradeRefusal refusal = std::exchange(m_refusal, nullptr);
+        HttpRequest copy;
+        copy.peer = request.remoteAddress();
+        HttpExchange exchange(socket, std::move(copy));
+        refusal(exchange);
+        return;
+    }
     // handleRequest always answers; kept for completeness.
-    Q_UNUSED(request);
     HttpExchange exchange(socket, HttpRequest{});
     exchange.respondError(ApiError::make(404, QStringLiteral("not_found"), QStringLiteral("no such endpoint")));
 }

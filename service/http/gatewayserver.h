@@ -34,6 +34,15 @@ public:
     // 404/405 writer for paths under prefix (longest prefix wins); default: OpenAI-shaped JSON.
     void setFallback(QByteArray prefix, FallbackWriter writer);
 
+    // WebSocket upgrades on an exact path. `check` sees the upgrade request: returning a writer refuses
+    // the upgrade (the writer answers, then the connection closes); returning none accepts it: the
+    // connection guard steps aside and QAbstractHttpServer's WebSocket server takes the socket (connect
+    // newWebSocketConnection). Qt 6.4 asks handleRequest() about an upgrade before taking the socket and
+    // needs it to write nothing.
+    using UpgradeRefusal = std::function<void(HttpExchange &)>;
+    using UpgradeCheck = std::function<UpgradeRefusal(const HttpRequest &)>;
+    void addWebSocketRoute(QByteArray path, UpgradeCheck check);
+
     // Receives the record of every request this server answers (may be null). Not owned.
     void setObserver(RequestObserver *observer) { m_observer = observer; }
 
@@ -60,6 +69,8 @@ private:
     QHash<QByteArray, QList<MethodHandler>> m_exact;
     QList<PrefixRoute> m_prefixes;
     QList<std::pair<QByteArray, FallbackWriter>> m_fallbacks;
+    QHash<QByteArray, UpgradeCheck> m_webSocketRoutes;
+    UpgradeRefusal m_refusal; // of the upgrade handleRequest() just refused; written by missingHandler()
     quint64 m_requests = 0;
     RequestObserver *m_observer = nullptr;
 };

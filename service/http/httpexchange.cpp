@@ -30,7 +30,14 @@ HttpExchange::HttpExchange(QTcpSocket *socket, HttpRequest request, RequestObser
         m_record.requestId = QString::fromLatin1(m_request.header("x-request-id"));
         m_record.userAgent = QString::fromUtf8(m_request.header("user-agent"));
         m_record.clientIp = m_request.peer.toString();
+        m_record.clientVersion = QString::fromLatin1(m_request.header("x-gitlab-language-server-version"));
         m_record.promptBytes = m_request.body.size();
+        // Body capture: on for everything by admin setting, or for this request by GitLab's
+        // `expanded_ai_logging` flag. The logger redacts secrets off the hot path.
+        m_record.captureBodies = m_observer->captureAllBodies()
+            || m_request.header("x-gitlab-enabled-feature-flags").contains("expanded_ai_logging");
+        if (m_record.captureBodies)
+            m_record.promptBody = m_request.body.left(kMaxCapturedBodyBytes);
     }
     if (m_guard)
         m_guard->requestDispatched();
@@ -97,6 +104,21 @@ void HttpExchange::appendHead(QByteArray &out, int status, QByteArrayView conten
         out += "Connection: close\r\n";
     else if (m_guard && m_guard->isHttp10())
         out += "Connection: keep-alive\r\n";
+    if (m_processTime) {
+        out += "X-Process-Time: ";
+        out += QByteArray::number(m_timer.nsecsElapsed() / 1e9, 'f', 6);
+        out += "\r\n";
+    }
+    {
+        // Time spent inside Airlock so far, without the model server's part (its whole answer for a
+        // buffered response, its time to first byte for a stream). airlock_overhead_seconds has the same
+        // measure over whole requests.
+        const RequestRecord &r = m_record;
+        const double upstream = r.upstreamMs >= 0 ? r.upstreamMs : qMax(0.0, r.upstreamFirstByteMs);
+        out += "X-Airlock-Overhead-Ms: ";
+        out += QByteArray::number(qMax(0.0, m_timer.nsecsElapsed() / 1e6 - upstream), 'f', 3);
+        out += "\r\n";
+    }
     for (const HeaderPairs *list : {static_cast<const HeaderPairs *>(&m_responseHeaders), &extra}) {
         for (const auto &[name, value] : *list) {
             out += name;
@@ -115,6 +137,8 @@ void HttpExchange::respond(int status, QByteArrayView contentType, QByteArrayVie
     m_started = true;
     m_status = status;
     m_bytesOut += body.size();
+    if (m_record.captureBodies)
+        captureAnswer(body);
     if (m_socket) {
         QByteArray out;
         out.reserve(256 + body.size());
@@ -154,6 +178,8 @@ void HttpExchange::writeChunk(QByteArrayView data)
     if (!m_started || m_finished || data.isEmpty() || !m_socket)
         return;
     m_bytesOut += data.size();
+    if (m_record.captureBodies)
+        captureAnswer(data);
     if (!m_chunked) {
         m_socket->write(data.data(), data.size());
         return;
@@ -203,6 +229,13 @@ void HttpExchange::finish()
     m_record.answerBytes = m_bytesOut;
     if (m_guard)
         m_guard->responseFinished();
+}
+
+void HttpExchange::captureAnswer(QByteArrayView data)
+{
+    const qsizetype room = kMaxCapturedBodyBytes - m_record.answerBody.size();
+    if (room > 0)
+        m_record.answerBody.append(data.first(qMin(room, data.size())));
 }
 
 } // namespace airlock::http

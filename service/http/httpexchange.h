@@ -71,6 +71,9 @@ public:
     // Runs once if the client leaves before the response is finished. Replaces any earlier handler.
     void onClientGone(std::function<void()> handler);
 
+    // Adds `X-Process-Time: <seconds>` (GitLab's header) to the response head, measured when it is written.
+    void setProcessTimeHeader(bool on) { m_processTime = on; }
+
     // Headers added to every response of this exchange (e.g. X-Request-ID, timing).
     void addResponseHeader(QByteArray name, QByteArray value);
 
@@ -86,6 +89,7 @@ public:
 private:
     void appendHead(QByteArray &out, int status, QByteArrayView contentType, const HeaderPairs &extra, qint64 length);
     void finish();
+    void captureAnswer(QByteArrayView data); // body capture (record().captureBodies), capped
 
     QPointer<QTcpSocket> m_socket;
     RequestObserver *m_observer = nullptr;
@@ -100,6 +104,7 @@ private:
     bool m_started = false;
     bool m_finished = false;
     bool m_chunked = false;
+    bool m_processTime = false;
 };
 
 } // namespace airlock::http

@@ -168,6 +168,7 @@ Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,
     job.endpoint = route->endpoint;
     job.url = kind == Kind::ChatCompletions ? route->endpoint->chatCompletionsUrl : route->endpoint->completionsUrl;
     job.stream = stream;
+    job.feature = route->feature;
     const QByteArray &identifier = route->endpoint->identifierJson;
     job.body.reserve(request.body.size() - (model->valueEnd - model->valueBegin) + identifier.size());
     job.body.append(QByteArrayView(request.body).first(model->valueBegin));
@@ -180,12 +181,19 @@ Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,
 void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
 {
     exchange->record().dialect = QStringLiteral("openai");
+    std::shared_ptr<const void> lease;
+    std::optional<auth::Principal> scopedPrincipal;
     if (m_services.auth) {
         QElapsedTimer authTimer;
         authTimer.start();
         auto principal = m_services.auth->authenticate(exchange->request(), auth::Dialect::OpenAi);
         exchange->record().authMs = authTimer.nsecsElapsed() / 1e6;
         if (!principal) {
+            exchange->record().errorCode = principal.error().code;
+            if (const int seconds = auth::retryAfterSeconds(principal.error()))
+                exchange->addResponseHeader("Retry-After", QByteArray::number(seconds));
+            else if (auth::statusFor(principal.error()) == 401)
+                exchange->addResponseHeader("WWW-Authenticate", "Bearer");
             exchange->respondError(ApiError::make(auth::statusFor(principal.error()), principal.error().code,
                                                   principal.error().message));
             return;
@@ -193,6 +201,8 @@ void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
         exchange->record().userId = principal->subject;
         exchange->record().tokenIssuer = principal->issuer;
         exchange->record().tokenId = principal->tokenId;
+        lease = std::move(principal->lease);
+        scopedPrincipal = std::move(principal).value();
     }
     ApiError error;
     auto job = adapt(exchange->request(), kind, m_services.config->current(), &error);
@@ -200,6 +210,16 @@ void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
         exchange->respondError(error);
         return;
     }
+    if (scopedPrincipal && !auth::scopeAllows(*scopedPrincipal, job->feature)) {
+        const QString feature = job->feature.isEmpty() ? QStringLiteral("a model endpoint by name") : job->feature;
+        exchange->respondError(ApiError::make(
+            403, QStringLiteral("insufficient_scope"),
+            QStringLiteral("the token may not use %1: it needs the scope %2")
+                .arg(feature, auth::scopesForFeature(job->feature).join(QStringLiteral(" or "))),
+            QStringLiteral("model")));
+        return;
+    }
+    job->authLease = std::move(lease);
     ProxyOperation::start(std::move(exchange), std::move(job).value(), m_services.client,
                           std::make_unique<PassThroughRelay>(), m_services.observer);
 }

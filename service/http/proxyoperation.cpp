@@ -1,6 +1,7 @@
 #include "proxyoperation.h"
 
 #include <QLoggingCategory>
+#include <QTimer>
 
 Q_LOGGING_CATEGORY(lcProxy, "airlock.upstream.proxy", QtWarningMsg)
 
@@ -51,6 +52,18 @@ ProxyOperation::~ProxyOperation()
 void ProxyOperation::run()
 {
     m_exchange->onClientGone([this] { clientGone(); });
+    if (m_job.startDelayMs > 0) {
+        QTimer::singleShot(m_job.startDelayMs, this, [this] {
+            if (!m_done)
+                acquireSlot();
+        });
+        return;
+    }
+    acquireSlot();
+}
+
+void ProxyOperation::acquireSlot()
+{
     QPointer<ProxyOperation> self(this);
     const auto ticket = m_job.endpoint->limiter->acquire(this, [self](upstream::EndpointLimiter::Slot slot, bool granted) {
         if (!self)

@@ -27,6 +27,9 @@ struct ProxyJob
     QUrl url;
     QByteArray body;
     bool stream = false;
+    int startDelayMs = 0; // wait this long before asking for a slot (typing-burst debounce)
+    QString feature;                        // the feature routed by; empty when a model endpoint was named
+    std::shared_ptr<const void> authLease;  // the caller's per-user/per-token concurrency places (auth)
 };
 
 // How a dialect turns the model server's answer into its client's response.
@@ -64,6 +67,7 @@ private:
     ProxyOperation(std::unique_ptr<HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
                    std::unique_ptr<ResponseRelay> relay, RequestObserver *observer);
     void run();
+    void acquireSlot();
     void sendUpstream();
     void fail(const ApiError &error);
     void done();

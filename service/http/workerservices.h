@@ -3,6 +3,8 @@
 // What a dialect's handlers on one worker thread work with. The config holder and the observer are
 // shared by all workers (thread-safe); the upstream client belongs to the worker.
 
+#include <QJsonObject>
+
 namespace airlock {
 class RequestObserver;
 }
@@ -24,6 +26,8 @@ struct WorkerServices
     upstream::UpstreamClient *client = nullptr;
     auth::Authenticator *auth = nullptr;   // null: authentication is off (auth mode "disabled")
     RequestObserver *observer = nullptr;   // null: no request log / metrics
+    // The auth state for /monitoring/ready ({"mode":"required"|"disabled", ...}); fixed per process.
+    QJsonObject authStatus;
 };
 
 } // namespace airlock::http

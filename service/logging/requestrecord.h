@@ -48,9 +48,20 @@ struct RequestRecord
     int promptTokens = -1;
     int answerTokens = -1;
     bool captureBodies = false; // set when body capture applies to this request
-    QByteArray promptBody;      // captured (redacted) request body, only when captureBodies
+    QByteArray promptBody;      // captured request body (redacted by the logger, off the hot path)
     QByteArray answerBody;      // captured answer, only when captureBodies
+    // Code-suggestion requests: the raw JSON array of the body's `telemetry` field (GitLab's
+    // [{model_engine, model_name, lang, requests, accepts, errors}]), sliced out by the dialect
+    // adapter; parsed and aggregated by the logger's writer thread.
+    QByteArray telemetryJson;
+    // Chat turns: set by a chat dialect for an identified user (userId); the logger appends both to the
+    // user's chat history (never logged unless body capture applies).
+    QString chatQuestion;
+    QString chatAnswer;
 };
+
+// Bodies captured per request are cut at this many bytes.
+inline constexpr qsizetype kMaxCapturedBodyBytes = 64 * 1024;
 
 // Receives finished requests. Called on worker threads: implementations must be thread-safe and must
 // never block (hand the record to a queue).
@@ -61,6 +72,8 @@ public:
     virtual void upstreamStarted(const RequestRecord &record) { Q_UNUSED(record); }
     virtual void upstreamFinished(const RequestRecord &record) { Q_UNUSED(record); }
     virtual void requestFinished(RequestRecord &&record) = 0;
+    // True when the admin turned body capture on for every request (read on worker threads: cheap).
+    virtual bool captureAllBodies() const { return false; }
 };
 
 } // namespace airlock

@@ -45,6 +45,8 @@ void ConfigHolder::publish(const GatewayConfig &config)
 {
     auto snapshot = std::make_shared<ConfigSnapshot>();
     snapshot->m_config = config;
+    if (auto flags = featureFlagsFromJson(config.flags))
+        snapshot->m_flags = *flags; // validated before publishing; defaults otherwise
     QMutexLocker lock(&m_mutex);
     QHash<QString, std::shared_ptr<upstream::EndpointLimiter>> limiters;
     for (const ModelEndpoint &m : config.models) {

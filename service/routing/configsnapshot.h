@@ -5,6 +5,7 @@
 // affects work in progress. Per-endpoint runtime state that must survive a swap (the concurrency
 // limiter) is carried over by name.
 
+#include "featurepolicy.h"
 #include "gatewayconfig.h"
 #include "upstream/endpointlimiter.h"
 
@@ -33,12 +34,14 @@ class ConfigSnapshot
 {
 public:
     const GatewayConfig &config() const { return m_config; }
+    const FeatureFlags &flags() const { return m_flags; }
     const EndpointRuntime *endpoint(QStringView name) const;
     quint64 generation() const { return m_generation; }
 
 private:
     friend class ConfigHolder;
     GatewayConfig m_config;
+    FeatureFlags m_flags;
     QHash<QString, EndpointRuntime> m_endpoints;
     quint64 m_generation = 0;
 };

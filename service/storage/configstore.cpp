@@ -1,5 +1,7 @@
 #include "configstore.h"
 
+#include <QJsonDocument>
+
 #include "featureids.h"
 
 #include <QUrl>
@@ -7,6 +9,12 @@
 #include <algorithm>
 
 namespace airlock {
+
+namespace {
+// The settings row that holds the declarative feature flags.
+constexpr QLatin1StringView kFlagsSetting{"feature_flags"};
+} // namespace
+
 
 namespace {
 
@@ -71,6 +79,12 @@ Result<GatewayConfig> ConfigStore::load()
         config.features.insert(
             features->value(0).toString(), model.isNull() ? QString(kDisabled) : model.toString());
     }
+    features->finish();
+    auto flags = m_db.run(QStringLiteral("SELECT value FROM settings WHERE key = ?"), { QString(kFlagsSetting) });
+    if (!flags)
+        return flags.error();
+    if (flags->next())
+        config.flags = QJsonDocument::fromJson(flags->value(0).toString().toUtf8()).object();
     return config;
 }
 
@@ -137,7 +151,11 @@ Status ConfigStore::replace(const GatewayConfig &config)
             if (auto s = writeAssignment(it.key(), it.value()); !s)
                 return s;
         }
-        return {};
+        // Feature flags are part of the declarative configuration: replaced with it.
+        const QString flags = QString::fromUtf8(QJsonDocument(config.flags).toJson(QJsonDocument::Compact));
+        return m_db.exec(QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
+                                        "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                         { QString(kFlagsSetting), flags });
     });
     if (st) {
         qCInfo(lcStorage) << "configuration replaced:" << config.models.size() << "models,"

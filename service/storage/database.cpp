@@ -92,6 +92,125 @@ const QList<Migration> &schemaMigrations()
                     "CREATE INDEX feature_assignments_model_name ON feature_assignments (model_name)"),
                 QStringLiteral("CREATE TABLE settings (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"),
             } },
+        { 2,
+            {
+                // The admin's prompt template overrides per (model endpoint, feature): append-only, the
+                // newest row of a pair is in force, an empty template means "built-in" (prompts/
+                // templatestore.h). No foreign key to model_endpoints: the history outlives a model.
+                QStringLiteral("CREATE TABLE prompt_overrides ("
+                               " id INTEGER NOT NULL PRIMARY KEY,"
+                               " endpoint TEXT NOT NULL,"
+                               " feature TEXT NOT NULL,"
+                               " template TEXT NOT NULL,"
+                               " created_at TEXT NOT NULL,"
+                               " author TEXT NOT NULL DEFAULT '')"),
+                QStringLiteral(
+                    "CREATE INDEX prompt_overrides_endpoint_feature ON prompt_overrides (endpoint, feature, id)"),
+            } },
+        { 3,
+            {
+                // Auth (service/auth/tokenstore.h): client tokens Airlock issued (never the token itself,
+                // only what identifies it; id = the token's jti) and the audit log of admin changes.
+                QStringLiteral("CREATE TABLE auth_tokens ("
+                               " id TEXT NOT NULL PRIMARY KEY,"
+                               " subject TEXT NOT NULL,"
+                               " scopes TEXT NOT NULL,"
+                               " description TEXT NOT NULL DEFAULT '',"
+                               " kid TEXT NOT NULL,"
+                               " created_by TEXT NOT NULL DEFAULT '',"
+                               " issued_at INTEGER NOT NULL,"
+                               " expires_at INTEGER NOT NULL,"
+                               " revoked_at INTEGER NULL)"),
+                QStringLiteral("CREATE INDEX auth_tokens_revoked ON auth_tokens (revoked_at, expires_at)"),
+                QStringLiteral("CREATE TABLE audit_log ("
+                               " id INTEGER NOT NULL PRIMARY KEY,"
+                               " at TEXT NOT NULL,"
+                               " actor TEXT NOT NULL,"
+                               " action TEXT NOT NULL,"
+                               " target TEXT NOT NULL,"
+                               " before_json TEXT NULL,"
+                               " after_json TEXT NULL)"),
+            } },
+        { 4,
+            {
+                // Request log (service/logging/requestlogstore.h): one row per request. id is the SQLite
+                // rowid (commit order); times are epoch milliseconds (*_ms) because the console filters
+                // and pages by time ranges over millions of rows. Text columns are NULL when unknown.
+                QStringLiteral("CREATE TABLE request_log ("
+                               " id INTEGER PRIMARY KEY,"
+                               " started_ms INTEGER NOT NULL,"
+                               " request_id TEXT NOT NULL,"
+                               " method TEXT, path TEXT, dialect TEXT, feature TEXT, model_endpoint TEXT,"
+                               " model_identifier TEXT, model_family TEXT, user_id TEXT, instance_id TEXT, realm TEXT,"
+                               " host_name TEXT, gitlab_version TEXT, token_issuer TEXT, token_id TEXT, user_agent TEXT,"
+                               " client_version TEXT, client_ip TEXT, lang TEXT, editor_lang TEXT,"
+                               " status INTEGER NOT NULL, error_code TEXT, error_message TEXT,"
+                               " flags INTEGER NOT NULL DEFAULT 0,"
+                               " auth_ms REAL, queue_ms REAL, first_byte_ms REAL, upstream_ms REAL, total_ms REAL,"
+                               " prompt_bytes INTEGER NOT NULL DEFAULT 0, answer_bytes INTEGER NOT NULL DEFAULT 0,"
+                               " prompt_tokens INTEGER, answer_tokens INTEGER)"),
+                // The console's queries: newest first overall, or within a feature, a status, a user.
+                QStringLiteral("CREATE INDEX request_log_started ON request_log (started_ms)"),
+                QStringLiteral("CREATE INDEX request_log_feature ON request_log (feature, started_ms)"),
+                QStringLiteral("CREATE INDEX request_log_status ON request_log (status, started_ms)"),
+                QStringLiteral("CREATE INDEX request_log_user ON request_log (user_id, started_ms)"),
+                // Captured (redacted) bodies, only for requests that had capture on; same id.
+                QStringLiteral("CREATE TABLE request_log_bodies (id INTEGER PRIMARY KEY, prompt TEXT, answer TEXT)"),
+                // Per-minute rollups for charts; h0..h23 count total latencies per bucket (bounds in
+                // requestlogstore.h) so percentiles over days read minutes, not millions of rows.
+                QStringLiteral("CREATE TABLE request_log_minutes ("
+                               " minute_ms INTEGER NOT NULL,"
+                               " feature TEXT NOT NULL,"
+                               " model_endpoint TEXT NOT NULL,"
+                               " requests INTEGER NOT NULL DEFAULT 0,"
+                               " errors INTEGER NOT NULL DEFAULT 0,"
+                               " total_ms_sum REAL NOT NULL DEFAULT 0,"
+                               " overhead_ms_sum REAL NOT NULL DEFAULT 0,"
+                               " prompt_tokens INTEGER NOT NULL DEFAULT 0,"
+                               " answer_tokens INTEGER NOT NULL DEFAULT 0,"
+                               " h0 INTEGER NOT NULL DEFAULT 0,"
+                               " h1 INTEGER NOT NULL DEFAULT 0,"
+                               " h2 INTEGER NOT NULL DEFAULT 0,"
+                               " h3 INTEGER NOT NULL DEFAULT 0,"
+                               " h4 INTEGER NOT NULL DEFAULT 0,"
+                               " h5 INTEGER NOT NULL DEFAULT 0,"
+                               " h6 INTEGER NOT NULL DEFAULT 0,"
+                               " h7 INTEGER NOT NULL DEFAULT 0,"
+                               " h8 INTEGER NOT NULL DEFAULT 0,"
+                               " h9 INTEGER NOT NULL DEFAULT 0,"
+                               " h10 INTEGER NOT NULL DEFAULT 0,"
+                               " h11 INTEGER NOT NULL DEFAULT 0,"
+                               " h12 INTEGER NOT NULL DEFAULT 0,"
+                               " h13 INTEGER NOT NULL DEFAULT 0,"
+                               " h14 INTEGER NOT NULL DEFAULT 0,"
+                               " h15 INTEGER NOT NULL DEFAULT 0,"
+                               " h16 INTEGER NOT NULL DEFAULT 0,"
+                               " h17 INTEGER NOT NULL DEFAULT 0,"
+                               " h18 INTEGER NOT NULL DEFAULT 0,"
+                               " h19 INTEGER NOT NULL DEFAULT 0,"
+                               " h20 INTEGER NOT NULL DEFAULT 0,"
+                               " h21 INTEGER NOT NULL DEFAULT 0,"
+                               " h22 INTEGER NOT NULL DEFAULT 0,"
+                               " h23 INTEGER NOT NULL DEFAULT 0,"
+                               " PRIMARY KEY (minute_ms, feature, model_endpoint))"),
+                // Code suggestion telemetry reported by clients, per day (yyyy-MM-dd UTC).
+                QStringLiteral("CREATE TABLE suggestion_telemetry ("
+                               " day TEXT NOT NULL, model_engine TEXT NOT NULL, model_name TEXT NOT NULL,"
+                               " lang TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0,"
+                               " accepts INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,"
+                               " PRIMARY KEY (day, model_engine, model_name, lang))"),
+                QStringLiteral("CREATE TABLE daily_users ("
+                               " day TEXT NOT NULL, user_id TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0,"
+                               " PRIMARY KEY (day, user_id))"),
+                // Chat history (logging/chathistory.h, store backend): last 50 messages per user.
+                QStringLiteral("CREATE TABLE chat_messages ("
+                               " id INTEGER PRIMARY KEY,"
+                               " user_id TEXT NOT NULL,"
+                               " role TEXT NOT NULL,"
+                               " content TEXT NOT NULL,"
+                               " created_ms INTEGER NOT NULL)"),
+                QStringLiteral("CREATE INDEX chat_messages_user ON chat_messages (user_id, id)"),
+            } },
     };
     return migrations;
 }

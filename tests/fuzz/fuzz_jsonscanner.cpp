@@ -39,12 +39,19 @@ bool isValidUtf8(QByteArrayView text)
 JsonType typeOfFirstByte(char c)
 {
     switch (c) {
-    case '{': return JsonType::Object;
-    case '[': return JsonType::Array;
-    case '"': return JsonType::String;
-    case 't': case 'f': return JsonType::Bool;
-    case 'n': return JsonType::Null;
-    default: return JsonType::Number;
+    case '{':
+        return JsonType::Object;
+    case '[':
+        return JsonType::Array;
+    case '"':
+        return JsonType::String;
+    case 't':
+    case 'f':
+        return JsonType::Bool;
+    case 'n':
+        return JsonType::Null;
+    default:
+        return JsonType::Number;
     }
 }
 
@@ -71,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     if (!scan) {
         const QString &code = scan.error().code;
-        check(code == QLatin1String("invalid_json") || code == QLatin1String("invalid_utf8"), "known error code");
+        check(code == QLatin1String("invalid_json") || code == QLatin1String("invalid_utf8"),
+            "known error code");
         check(!scan.error().message.isEmpty(), "error message");
         if (code == QLatin1String("invalid_utf8"))
             check(!validUtf8, "invalid_utf8 only for text that is not UTF-8");
@@ -80,7 +88,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     check(validUtf8, "an accepted document is valid UTF-8");
     qsizetype first = 0;
-    while (first < text.size() && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' || text[first] == '\r'))
+    while (first < text.size()
+        && (text[first] == ' ' || text[first] == '\t' || text[first] == '\n' || text[first] == '\r'))
         ++first;
     check(first < text.size(), "an accepted document is not blank");
     check(scan->rootType == typeOfFirstByte(text[first]), "root type matches the first byte");
@@ -91,7 +100,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     qsizetype previousEnd = first;
     for (const JsonMember &m : scan->members) {
-        check(m.valueBegin > previousEnd && m.valueBegin < m.valueEnd && m.valueEnd <= text.size(), "span order");
+        check(m.valueBegin > previousEnd && m.valueBegin < m.valueEnd && m.valueEnd <= text.size(),
+            "span order");
         previousEnd = m.valueEnd;
         const QByteArrayView span = text.sliced(m.valueBegin, m.valueEnd - m.valueBegin);
         const auto value = scanJson(span);
@@ -100,8 +110,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             checkStringToken(span);
 
         check(m.rawKey.data() > text.data() && m.rawKey.data() + m.rawKey.size() < text.data() + text.size(),
-              "key inside the text");
-        check(*(m.rawKey.data() - 1) == '"' && *(m.rawKey.data() + m.rawKey.size()) == '"', "key between quotes");
+            "key inside the text");
+        check(*(m.rawKey.data() - 1) == '"' && *(m.rawKey.data() + m.rawKey.size()) == '"',
+            "key between quotes");
         const QByteArray keyToken = '"' + m.rawKey.toByteArray() + '"';
         checkStringToken(keyToken);
         const QString key = decodeJsonString(keyToken);
@@ -116,11 +127,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const auto shallow = scanJson(text, 2);
     if (shallow) {
         check(shallow->rootType == scan->rootType && shallow->members.size() == scan->members.size(),
-              "depth limit does not change the result");
+            "depth limit does not change the result");
     } else {
         check(shallow.error().code == QLatin1String("invalid_json")
-                  && shallow.error().message.startsWith(QLatin1String("nesting too deep")),
-              "a shallower limit refuses only for depth");
+                && shallow.error().message.startsWith(QLatin1String("nesting too deep")),
+            "a shallower limit refuses only for depth");
     }
     return 0;
 }

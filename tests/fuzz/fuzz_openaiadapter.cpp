@@ -45,7 +45,7 @@ const routing::ConfigHolder &config()
         b.baseUrl = QUrl(QStringLiteral("http://127.0.0.1:8001"));
         b.identifier = QStringLiteral("Qwen/\"Coder\"\\7B\u00e9");
         GatewayConfig c;
-        c.models = {a, b};
+        c.models = { a, b };
         c.features.insert(QStringLiteral("code_completions"), QStringLiteral("codestral-a"));
         c.features.insert(QStringLiteral("duo_chat"), QStringLiteral("qwen"));
         c.features.insert(QStringLiteral("generate_commit_message"), QString(kDisabled));
@@ -69,7 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 1)
         return 0;
-    static const char *const contentTypes[] = {"application/json", "application/json; charset=utf-8", "text/plain", ""};
+    static const char *const contentTypes[]
+        = { "application/json", "application/json; charset=utf-8", "text/plain", "" };
     HttpRequest request;
     request.method = "POST";
     request.path = "/v1/chat/completions";
@@ -83,16 +84,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const auto snapshot = config().current();
     const auto job = OpenAiApi::adapt(request, kind, snapshot, &error);
     if (!job) {
-        check(error.status == 400 || error.status == 403 || error.status == 404 || error.status == 415, "status");
+        check(error.status == 400 || error.status == 403 || error.status == 404 || error.status == 415,
+            "status");
         check(!error.code.isEmpty() && !error.message.isEmpty(), "code and message");
         check(job.error().code == error.code, "Result and ApiError agree");
         return 0;
     }
 
     check(job->endpoint && job->snapshot == snapshot, "routed with the snapshot");
-    check(job->url == (kind == OpenAiApi::Kind::ChatCompletions ? job->endpoint->chatCompletionsUrl
-                                                                : job->endpoint->completionsUrl),
-          "URL per kind");
+    check(job->url
+            == (kind == OpenAiApi::Kind::ChatCompletions ? job->endpoint->chatCompletionsUrl
+                                                         : job->endpoint->completionsUrl),
+        "URL per kind");
     const auto original = scanJson(request.body);
     check(original.ok() && original->rootType == JsonType::Object, "accepted only a JSON object");
     const JsonMember *model = original->find("model");
@@ -103,8 +106,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int count = 0;
     const JsonMember *newModel = rewritten->find("model", &count);
     check(newModel && count == 1 && newModel->type == JsonType::String, "exactly one string model upstream");
-    const QByteArrayView token = QByteArrayView(job->body).sliced(newModel->valueBegin,
-                                                                  newModel->valueEnd - newModel->valueBegin);
+    const QByteArrayView token
+        = QByteArrayView(job->body).sliced(newModel->valueBegin, newModel->valueEnd - newModel->valueBegin);
     check(token == job->endpoint->identifierJson, "model is the identifier token");
     check(decodeJsonString(token) == job->endpoint->endpoint.identifier, "identifier decodes back");
     const QByteArray expected = request.body.first(model->valueBegin) + job->endpoint->identifierJson

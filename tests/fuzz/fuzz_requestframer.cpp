@@ -17,8 +17,7 @@ using airlock::http::RequestFramer;
 
 namespace {
 
-struct Event
-{
+struct Event {
     RequestFramer::Status status;
     qsizetype end; // absolute offset in the stream where the request (or the stream) ended
     int errorStatus;
@@ -37,8 +36,7 @@ void check(bool condition, const char *what)
         violated(what);
 }
 
-class Splitter
-{
+class Splitter {
 public:
     explicit Splitter(uint8_t seed) : m_state(seed * 2654435761u + 1) { }
     // 1..64 bytes, or the whole remainder when the seed is 0
@@ -55,7 +53,7 @@ private:
 };
 
 // Frames `stream` with `pieceOf` deciding the size of each feed; records one Event per request.
-template<typename PieceSize>
+template <typename PieceSize>
 std::vector<Event> frame(QByteArrayView stream, RequestFramer::Limits limits, PieceSize pieceOf)
 {
     std::vector<Event> events;
@@ -72,7 +70,7 @@ std::vector<Event> frame(QByteArrayView stream, RequestFramer::Limits limits, Pi
             check(outcome.consumed == data.size(), "NeedMore consumes everything fed");
             pos += outcome.consumed;
             if (pos == stream.size()) {
-                events.push_back({outcome.status, pos, 0});
+                events.push_back({ outcome.status, pos, 0 });
                 return events;
             }
             break;
@@ -82,8 +80,9 @@ std::vector<Event> frame(QByteArrayView stream, RequestFramer::Limits limits, Pi
             check(framer.headComplete(), "Complete implies headComplete");
             check(framer.errorStatus() == 0, "no error status on Complete");
             const RequestFramer::Outcome again = framer.feed({});
-            check(again.status == RequestFramer::Status::Complete && again.consumed == 0, "Complete is stable");
-            events.push_back({outcome.status, pos, 0});
+            check(
+                again.status == RequestFramer::Status::Complete && again.consumed == 0, "Complete is stable");
+            events.push_back({ outcome.status, pos, 0 });
             framer.reset();
             check(!framer.started(), "reset clears started()");
             requestStart = pos;
@@ -95,10 +94,11 @@ std::vector<Event> frame(QByteArrayView stream, RequestFramer::Limits limits, Pi
             pos += outcome.consumed;
             const int status = framer.errorStatus();
             check(status == 400 || status == 413 || status == 431 || status == 501 || status == 505,
-                  "documented error status");
-            check(!framer.errorCode().isEmpty() && !framer.errorMessage().isEmpty(), "error code and message");
+                "documented error status");
+            check(
+                !framer.errorCode().isEmpty() && !framer.errorMessage().isEmpty(), "error code and message");
             check(framer.feed(stream.sliced(pos)).status == RequestFramer::Status::Error, "Error is sticky");
-            events.push_back({outcome.status, pos, status});
+            events.push_back({ outcome.status, pos, status });
             return events;
         }
         }
@@ -118,12 +118,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     RequestFramer::Limits limits;
     if (config & 1) {
         limits.maxHeaderBytes = 16 + (config >> 1) * 4; // 16..524
-        limits.maxBodyBytes = (config >> 3) * 3;        // 0..93
+        limits.maxBodyBytes = (config >> 3) * 3; // 0..93
     }
 
     const std::vector<Event> whole = frame(stream, limits, [](qsizetype remaining) { return remaining; });
     Splitter splitter(splitSeed);
-    const std::vector<Event> pieces = frame(stream, limits, [&](qsizetype remaining) { return splitter.next(remaining); });
+    const std::vector<Event> pieces
+        = frame(stream, limits, [&](qsizetype remaining) { return splitter.next(remaining); });
     if (whole != pieces)
         violated("the outcome depends on how the bytes were split into feeds");
     return 0;

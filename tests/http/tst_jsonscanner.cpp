@@ -13,8 +13,7 @@ using namespace airlock;
 
 Q_DECLARE_METATYPE(airlock::JsonType)
 
-class tst_JsonScanner : public QObject
-{
+class tst_JsonScanner : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -78,7 +77,9 @@ void tst_JsonScanner::valid_data()
     QTest::addColumn<QByteArray>("text");
     QTest::addColumn<JsonType>("rootType");
 
-    auto row = [](const char *name, const QByteArray &text, JsonType type) { QTest::newRow(name) << text << type; };
+    auto row = [](const char *name, const QByteArray &text, JsonType type) {
+        QTest::newRow(name) << text << type;
+    };
     row("empty-object", "{}", JsonType::Object);
     row("empty-array", "[]", JsonType::Array);
     row("spaced-empties", "{ \t\r\n}", JsonType::Object);
@@ -90,7 +91,8 @@ void tst_JsonScanner::valid_data()
     row("top-level-true", "true", JsonType::Bool);
     row("top-level-false", " false ", JsonType::Bool);
     row("top-level-null", "null", JsonType::Null);
-    row("numbers", "[0,-0,1,-1,10,1234567890,0.5,-0.5,10.25,1e5,1E5,1e+5,1e-5,-1.5E+10,0e0,0.0e-0]", JsonType::Array);
+    row("numbers", "[0,-0,1,-1,10,1234567890,0.5,-0.5,10.25,1e5,1E5,1e+5,1e-5,-1.5E+10,0e0,0.0e-0]",
+        JsonType::Array);
     row("huge-integer", "[123456789012345678901234567890123456789]", JsonType::Array);
     row("huge-exponent", "[1e999999]", JsonType::Array); // grammar only: the value is not interpreted
     row("escapes", R"(["\" \\ \/ \b \f \n \r \t"])", JsonType::Array);
@@ -99,7 +101,8 @@ void tst_JsonScanner::valid_data()
     row("lone-surrogate-escape", R"(["\ud800", "\udc00"])", JsonType::Array); // grammatical, per RFC 8259 8.2
     row("raw-utf8", "[\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"]", JsonType::Array);
     row("utf8-boundaries",
-        "[\"\x7f\", \"\xc2\x80\", \"\xdf\xbf\", \"\xe0\xa0\x80\", \"\xed\x9f\xbf\", \"\xee\x80\x80\", \"\xef\xbf\xbf\", "
+        "[\"\x7f\", \"\xc2\x80\", \"\xdf\xbf\", \"\xe0\xa0\x80\", \"\xed\x9f\xbf\", \"\xee\x80\x80\", "
+        "\"\xef\xbf\xbf\", "
         "\"\xf0\x90\x80\x80\", \"\xf4\x8f\xbf\xbf\"]",
         JsonType::Array);
     row("utf8-key", "{\"cl\xc3\xa9\":1}", JsonType::Object);
@@ -126,22 +129,21 @@ void tst_JsonScanner::members()
     QVERIFY2(scan.ok(), qPrintable(describe(scan)));
     QCOMPARE(scan->rootType, JsonType::Object);
 
-    struct Expected
-    {
+    struct Expected {
         QByteArrayView rawKey;
         JsonType type;
         QByteArrayView value;
     };
     const Expected expected[] = {
-        {"model", JsonType::String, R"("gpt-\"4\"")"},
-        {"messages", JsonType::Array, R"([{"role":"user","content":"hi"}])"},
-        {"stream", JsonType::Bool, "true"},
-        {"n", JsonType::Number, "-1.5e3"},
-        {"stop", JsonType::Null, "null"},
-        {"opts", JsonType::Object, R"({"x":{}})"},
-        {"echo", JsonType::Bool, "false"},
-        {R"(k\u0065y)", JsonType::String, R"("v")"},
-        {"", JsonType::String, R"("")"},
+        { "model", JsonType::String, R"("gpt-\"4\"")" },
+        { "messages", JsonType::Array, R"([{"role":"user","content":"hi"}])" },
+        { "stream", JsonType::Bool, "true" },
+        { "n", JsonType::Number, "-1.5e3" },
+        { "stop", JsonType::Null, "null" },
+        { "opts", JsonType::Object, R"({"x":{}})" },
+        { "echo", JsonType::Bool, "false" },
+        { R"(k\u0065y)", JsonType::String, R"("v")" },
+        { "", JsonType::String, R"("")" },
     };
     QCOMPARE(scan->members.size(), qsizetype(std::size(expected))); // nested members are not reported
     for (qsizetype i = 0; i < scan->members.size(); ++i) {
@@ -156,13 +158,13 @@ void tst_JsonScanner::members()
         QCOMPARE(*(m.rawKey.data() - 1), '"');
     }
     QCOMPARE(decodeJsonString(QByteArrayView(text).sliced(scan->members.at(0).valueBegin,
-                                                          scan->members.at(0).valueEnd - scan->members.at(0).valueBegin)),
-             QStringLiteral("gpt-\"4\""));
+                 scan->members.at(0).valueEnd - scan->members.at(0).valueBegin)),
+        QStringLiteral("gpt-\"4\""));
 }
 
 void tst_JsonScanner::membersOfNonObjectRoot()
 {
-    for (const QByteArray &text : {QByteArray(R"([{"a":1}])"), QByteArray(R"("a")"), QByteArray("1")}) {
+    for (const QByteArray &text : { QByteArray(R"([{"a":1}])"), QByteArray(R"("a")"), QByteArray("1") }) {
         const auto scan = scanJson(text);
         QVERIFY(scan.ok());
         QVERIFY(scan->members.isEmpty());
@@ -291,7 +293,10 @@ void tst_JsonScanner::invalidJson_data()
     row("bom", "\xef\xbb\xbf[1]", 0, "unexpected character");
     row("form-feed-is-not-space", "\f[1]", 0, "unexpected character");
     row("vertical-tab-is-not-space", "[\v1]", 1, "unexpected character");
-    row("nbsp-is-not-space", "[\xc2\xa0" "1]", 1, "unexpected character");
+    row("nbsp-is-not-space",
+        "[\xc2\xa0"
+        "1]",
+        1, "unexpected character");
     // invalid UTF-8 outside a string is a grammar error first: no JSON token starts with a byte >= 0x80
     row("utf8-outside-string", "[\xff]", 1, "unexpected character");
     row("depth-65", nested(65), 64, "nesting too deep");
@@ -339,8 +344,15 @@ void tst_JsonScanner::invalidUtf8_data()
     row("truncated-2-before-quote", "\xc3", "invalid UTF-8");
     row("truncated-3-before-quote", "\xe2\x82", "invalid UTF-8");
     row("truncated-4-before-quote", "\xf0\x9f\x98", "invalid UTF-8");
-    row("missing-continuation", "\xc3" "A", "invalid UTF-8");
-    row("ascii-in-4-byte", "\xf0\x9f" "A" "\x80", "invalid UTF-8");
+    row("missing-continuation",
+        "\xc3"
+        "A",
+        "invalid UTF-8");
+    row("ascii-in-4-byte",
+        "\xf0\x9f"
+        "A"
+        "\x80",
+        "invalid UTF-8");
 }
 
 void tst_JsonScanner::invalidUtf8()
@@ -351,7 +363,7 @@ void tst_JsonScanner::invalidUtf8()
     const QByteArray inValue = "{\"model\":\"a" + bytes + "b\"}";
     const QByteArray inKey = "{\"a" + bytes + "\":1}";
     const QByteArray inNested = "[1,{\"x\":[\"" + bytes + "\"]}]";
-    for (const QByteArray &text : {inValue, inKey, inNested}) {
+    for (const QByteArray &text : { inValue, inKey, inNested }) {
         const auto scan = scanJson(text);
         QVERIFY2(!scan.ok(), text.toPercentEncoding().constData());
         QCOMPARE(scan.error().code, QStringLiteral("invalid_utf8"));
@@ -393,7 +405,8 @@ void tst_JsonScanner::depthLimit()
     QCOMPARE(scan.ok(), valid);
     if (!valid) {
         QCOMPARE(scan.error().code, QStringLiteral("invalid_json"));
-        QVERIFY2(scan.error().message.contains(QLatin1String("nesting too deep")), qPrintable(scan.error().message));
+        QVERIFY2(scan.error().message.contains(QLatin1String("nesting too deep")),
+            qPrintable(scan.error().message));
     }
 }
 
@@ -412,14 +425,18 @@ void tst_JsonScanner::decode_data()
 
     QTest::newRow("empty") << QByteArray(R"("")") << QString::fromUtf8("");
     QTest::newRow("plain") << QByteArray(R"("hello")") << QStringLiteral("hello");
-    QTest::newRow("simple-escapes") << QByteArray(R"("\"\\\/\b\f\n\r\t")") << QStringLiteral("\"\\/\b\f\n\r\t");
+    QTest::newRow("simple-escapes") << QByteArray(R"("\"\\\/\b\f\n\r\t")")
+                                    << QStringLiteral("\"\\/\b\f\n\r\t");
     QTest::newRow("escape-at-ends") << QByteArray(R"("\nmid\t")") << QStringLiteral("\nmid\t");
     QTest::newRow("unicode-escape") << QByteArray(R"("caf\u00e9 \u20AC")") << QString::fromUtf8("café €");
     QTest::newRow("nul-escape") << QByteArray(R"("a\u0000b")") << QStringView(u"a\0b", 3).toString();
     QTest::newRow("surrogate-pair") << QByteArray(R"("\ud83d\ude00!")") << QString::fromUtf8("😀!");
-    QTest::newRow("raw-utf8") << QByteArray("\"caf\xc3\xa9 \xf0\x9f\x98\x80\"") << QString::fromUtf8("café 😀");
-    QTest::newRow("raw-utf8-and-escapes") << QByteArray("\"\xc3\xa9\\n\xe2\x82\xac\"") << QString::fromUtf8("é\n€");
-    QTest::newRow("model-id") << QByteArray(R"("Qwen\/Qwen2.5-Coder-7B")") << QStringLiteral("Qwen/Qwen2.5-Coder-7B");
+    QTest::newRow("raw-utf8") << QByteArray("\"caf\xc3\xa9 \xf0\x9f\x98\x80\"")
+                              << QString::fromUtf8("café 😀");
+    QTest::newRow("raw-utf8-and-escapes")
+        << QByteArray("\"\xc3\xa9\\n\xe2\x82\xac\"") << QString::fromUtf8("é\n€");
+    QTest::newRow("model-id") << QByteArray(R"("Qwen\/Qwen2.5-Coder-7B")")
+                              << QStringLiteral("Qwen/Qwen2.5-Coder-7B");
 }
 
 void tst_JsonScanner::decode()
@@ -444,9 +461,11 @@ void tst_JsonScanner::encode_data()
     QTest::newRow("plain") << QStringLiteral("codestral-22b") << QByteArray(R"("codestral-22b")");
     QTest::newRow("quote-backslash") << QStringLiteral("a\"b\\c") << QByteArray(R"("a\"b\\c")");
     QTest::newRow("short-escapes") << QStringLiteral("\b\f\n\r\t") << QByteArray(R"("\b\f\n\r\t")");
-    QTest::newRow("other-controls") << QStringView(u"\0\x01\x1f", 3).toString() << QByteArray(R"("\u0000\u0001\u001f")");
+    QTest::newRow("other-controls") << QStringView(u"\0\x01\x1f", 3).toString()
+                                    << QByteArray(R"("\u0000\u0001\u001f")");
     QTest::newRow("slash-and-del-raw") << QStringLiteral("a/b\x7f") << QByteArray("\"a/b\x7f\"");
-    QTest::newRow("non-ascii-raw") << QString::fromUtf8("é€😀") << QByteArray("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
+    QTest::newRow("non-ascii-raw") << QString::fromUtf8("é€😀")
+                                   << QByteArray("\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\"");
 }
 
 void tst_JsonScanner::encode()
@@ -525,8 +544,7 @@ void tst_JsonScanner::knownDifferencesFromQJsonDocument()
 
 namespace {
 
-class JsonGenerator
-{
+class JsonGenerator {
 public:
     explicit JsonGenerator(quint32 seed) : m_random(seed) { }
 
@@ -549,10 +567,18 @@ public:
             const qsizetype at = m_random.bounded(int(text.size()));
             const char c = alphabet.at(m_random.bounded(int(alphabet.size())));
             switch (m_random.bounded(5)) {
-            case 0: text.remove(at, 1); break;
-            case 1: text.insert(at, c); break;
-            case 2: text[at] = c; break;
-            case 3: text.truncate(at); break;
+            case 0:
+                text.remove(at, 1);
+                break;
+            case 1:
+                text.insert(at, c);
+                break;
+            case 2:
+                text[at] = c;
+                break;
+            case 3:
+                text.truncate(at);
+                break;
             default: {
                 const int length = m_random.bounded(int(std::min<qsizetype>(8, text.size() - at))) + 1;
                 text.insert(m_random.bounded(int(text.size())), text.mid(at, length));
@@ -566,18 +592,30 @@ private:
     void value(QByteArray *out, int depth)
     {
         switch (m_random.bounded(depth >= 5 ? 4 : 6)) {
-        case 0: string(out); break;
-        case 1: number(out); break;
-        case 2: *out += std::array{"true", "false", "null"}[m_random.bounded(3)]; break;
-        case 3: string(out); break;
-        case 4: object(out, depth + 1); break;
-        default: array(out, depth + 1); break;
+        case 0:
+            string(out);
+            break;
+        case 1:
+            number(out);
+            break;
+        case 2:
+            *out += std::array { "true", "false", "null" }[m_random.bounded(3)];
+            break;
+        case 3:
+            string(out);
+            break;
+        case 4:
+            object(out, depth + 1);
+            break;
+        default:
+            array(out, depth + 1);
+            break;
         }
     }
     void space(QByteArray *out)
     {
         if (m_random.bounded(4) == 0)
-            *out += std::array{" ", "\n", "\t ", "\r\n  "}[m_random.bounded(4)];
+            *out += std::array { " ", "\n", "\t ", "\r\n  " }[m_random.bounded(4)];
     }
     void object(QByteArray *out, int depth)
     {
@@ -611,8 +649,8 @@ private:
     }
     void string(QByteArray *out)
     {
-        static const char *const pieces[] = {"a", "model", " ", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9", "\\ud83d\\ude00",
-                                             "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\u0000", "\\t", "z9"};
+        static const char *const pieces[] = { "a", "model", " ", "\\n", "\\\"", "\\\\", "\\/", "\\u00e9",
+            "\\ud83d\\ude00", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80", "\\u0000", "\\t", "z9" };
         *out += '"';
         const int n = int(m_random.bounded(4));
         for (int i = 0; i < n; ++i)
@@ -621,8 +659,8 @@ private:
     }
     void number(QByteArray *out)
     {
-        static const char *const forms[] = {"0", "-0", "7", "-12", "1234567", "0.5", "-3.25", "1e5", "2E-3", "6.02e+23",
-                                            "-0.0e0"};
+        static const char *const forms[]
+            = { "0", "-0", "7", "-12", "1234567", "0.5", "-3.25", "1e5", "2E-3", "6.02e+23", "-0.0e0" };
         *out += forms[m_random.bounded(int(std::size(forms)))];
     }
 
@@ -636,7 +674,8 @@ QString knownDifference(const QByteArray &text, const Result<JsonScan> &scan, co
         if (scan->rootType != JsonType::Array && scan->rootType != JsonType::Object)
             return QStringLiteral("top-level scalar");
         static const QRegularExpression bigExponent(QStringLiteral("[eE][+-]?0*[1-9][0-9]{2,}"));
-        if (qt.error == QJsonParseError::IllegalNumber && bigExponent.match(QString::fromLatin1(text)).hasMatch())
+        if (qt.error == QJsonParseError::IllegalNumber
+            && bigExponent.match(QString::fromLatin1(text)).hasMatch())
             return QStringLiteral("number out of double range");
         return {};
     }
@@ -645,7 +684,8 @@ QString knownDifference(const QByteArray &text, const Result<JsonScan> &scan, co
         return QStringLiteral("unknown escape");
     if (message.startsWith(QLatin1String("control character")))
         return QStringLiteral("raw control character");
-    if (message.startsWith(QLatin1String("invalid number")) || message.startsWith(QLatin1String("unexpected character"))) {
+    if (message.startsWith(QLatin1String("invalid number"))
+        || message.startsWith(QLatin1String("unexpected character"))) {
         const qsizetype at = errorOffset(message);
         for (qsizetype i = std::max<qsizetype>(at - 1, 0); i <= at + 1 && i < text.size(); ++i) {
             if (text.at(i) == '.')
@@ -676,9 +716,9 @@ void tst_JsonScanner::crossCheckWithQJsonDocument()
         } else {
             const QString why = knownDifference(text, scan, qt);
             QVERIFY2(!why.isEmpty(),
-                     qPrintable(QStringLiteral("disagreement on %1: scanner %2, Qt %3")
-                                    .arg(QString::fromLatin1(text.toPercentEncoding("[]{}\":,\\ +-.")), describe(scan),
-                                         qt.errorString())));
+                qPrintable(QStringLiteral("disagreement on %1: scanner %2, Qt %3")
+                               .arg(QString::fromLatin1(text.toPercentEncoding("[]{}\":,\\ +-.")),
+                                   describe(scan), qt.errorString())));
             ++explained;
         }
         if (scan.ok() && i % 4 == 0) {
@@ -699,7 +739,8 @@ void tst_JsonScanner::crossCheckWithQJsonDocument()
             QFAIL(qPrintable(QStringLiteral("generated document refused: ") + describe(scan)));
         }
     }
-    qInfo("cross-check: %d agreed valid, %d agreed invalid, %d explained differences", valid, invalid, explained);
+    qInfo("cross-check: %d agreed valid, %d agreed invalid, %d explained differences", valid, invalid,
+        explained);
     QVERIFY(valid > 5000);
     QVERIFY(invalid > 5000);
 }

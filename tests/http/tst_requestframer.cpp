@@ -7,8 +7,7 @@ using namespace airlock::http;
 // Every framing row runs three ways: the whole input in one feed, one byte per feed, and split in two
 // at every offset. Outcome, error and the total of `consumed` must not depend on how the bytes arrived,
 // because TCP decides that, not the client.
-class tst_RequestFramer : public QObject
-{
+class tst_RequestFramer : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
@@ -34,21 +33,23 @@ constexpr qint64 kMaxBody = 16;
 
 RequestFramer::Limits testLimits()
 {
-    return RequestFramer::Limits{kMaxHeader, kMaxBody};
+    return RequestFramer::Limits { kMaxHeader, kMaxBody };
 }
 
 const char *statusName(Status s)
 {
     switch (s) {
-    case Status::NeedMore: return "NeedMore";
-    case Status::Complete: return "Complete";
-    case Status::Error: return "Error";
+    case Status::NeedMore:
+        return "NeedMore";
+    case Status::Complete:
+        return "Complete";
+    case Status::Error:
+        return "Error";
     }
     return "?";
 }
 
-struct Run
-{
+struct Run {
     Status status = Status::NeedMore;
     qsizetype consumed = 0; // over all feeds
     int errorStatus = 0;
@@ -67,11 +68,14 @@ Run feedPieces(RequestFramer &framer, QByteArrayView input, const QList<qsizetyp
         const QByteArrayView piece = input.sliced(from, to - from);
         const RequestFramer::Outcome outcome = framer.feed(piece);
         if (outcome.consumed < 0 || outcome.consumed > piece.size()) {
-            run.violation = QStringLiteral("consumed %1 of a %2-byte feed").arg(outcome.consumed).arg(piece.size());
+            run.violation
+                = QStringLiteral("consumed %1 of a %2-byte feed").arg(outcome.consumed).arg(piece.size());
             return run;
         }
         if (outcome.status == Status::NeedMore && outcome.consumed != piece.size()) {
-            run.violation = QStringLiteral("NeedMore consumed %1 of a %2-byte feed").arg(outcome.consumed).arg(piece.size());
+            run.violation = QStringLiteral("NeedMore consumed %1 of a %2-byte feed")
+                                .arg(outcome.consumed)
+                                .arg(piece.size());
             return run;
         }
         run.status = outcome.status;
@@ -95,7 +99,7 @@ QList<QList<qsizetype>> splitPlans(qsizetype size)
         bytes.append(i);
     plans.append(bytes); // byte by byte
     for (qsizetype i = 0; i <= size; ++i)
-        plans.append(QList<qsizetype>{i}); // every split point, including an empty first or last feed
+        plans.append(QList<qsizetype> { i }); // every split point, including an empty first or last feed
     return plans;
 }
 
@@ -110,7 +114,8 @@ QString describePlan(const QList<qsizetype> &plan, qsizetype size)
 
 const QByteArray kGet = "GET /v1/models HTTP/1.1\r\nHost: gw\r\n\r\n";
 const QByteArray kPost = "POST /v1/chat/completions HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\n\r\nhello";
-const QByteArray kChunkedHead = "POST /v1/completions HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n";
+const QByteArray kChunkedHead
+    = "POST /v1/completions HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n";
 
 // A head of exactly `size` bytes (size >= 40), made so with the length of a padding header.
 QByteArray headOfSize(int size, const QByteArray &terminator = "\r\n\r\n")
@@ -142,8 +147,8 @@ void tst_RequestFramer::framing_data()
     auto more = [&](const char *name, const QByteArray &input) {
         QTest::newRow(name) << input << QByteArray() << needMore << 0 << none << none;
     };
-    auto bad = [&](const char *name, const QByteArray &request, const QByteArray &rest, int status, const char *code,
-                   const char *names) {
+    auto bad = [&](const char *name, const QByteArray &request, const QByteArray &rest, int status,
+                   const char *code, const char *names) {
         QTest::newRow(name) << request << rest << error << status << QString::fromLatin1(code)
                             << QString::fromLatin1(names);
     };
@@ -153,10 +158,13 @@ void tst_RequestFramer::framing_data()
     ok("post-content-length", kPost);
     ok("post-content-length-zero", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n");
     ok("content-length-with-spaces", "POST / HTTP/1.1\r\nHost: gw\r\nContent-length:   3  \r\n\r\nabc");
-    ok("same-content-length-twice", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab");
+    ok("same-content-length-twice",
+        "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nab");
     ok("body-at-limit", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 16\r\n\r\n0123456789abcdef");
     ok("chunked-extensions-trailers",
-       kChunkedHead + "5;name=value\r\nhello\r\n6 ; q=\"a;b\"\r\n world\r\n0;last\r\nX-Checksum: abc\r\nX-Other: d\r\n\r\n");
+        kChunkedHead
+            + "5;name=value\r\nhello\r\n6 ; q=\"a;b\"\r\n world\r\n0;last\r\nX-Checksum: abc\r\nX-Other: "
+              "d\r\n\r\n");
     ok("chunked-hex-case", kChunkedHead + "a\r\n0123456789\r\n0\r\n\r\n");
     ok("chunked-hex-upper", kChunkedHead + "A\r\n0123456789\r\n0\r\n\r\n");
     ok("chunked-leading-zeros", kChunkedHead + "0005\r\nhello\r\n000\r\n\r\n");
@@ -182,10 +190,10 @@ void tst_RequestFramer::framing_data()
     ok("pipelined-get-get", kGet, kGet);
     ok("pipelined-post-get", kPost, kGet);
     ok("pipelined-post-partial", kPost, "POST /x HT");
-    ok("pipelined-chunked-post",
-       kChunkedHead + "3\r\nabc\r\n0\r\n\r\n", kPost);
+    ok("pipelined-chunked-post", kChunkedHead + "3\r\nabc\r\n0\r\n\r\n", kPost);
     ok("pipelined-after-lf-only", "GET / HTTP/1.1\nHost: gw\n\n", "\r\n" + kGet);
-    ok("body-looks-like-request", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 16\r\n\r\nGET / HTTP/1.1\r\n", kGet);
+    ok("body-looks-like-request",
+        "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 16\r\n\r\nGET / HTTP/1.1\r\n", kGet);
 
     // --- incomplete: every byte belongs to the current request
     more("empty", {});
@@ -205,78 +213,96 @@ void tst_RequestFramer::framing_data()
         const QByteArray head = "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 17\r\n\r\n";
         bad("content-length-over-max", head, "0123456789abcdefg", 413, "request_too_large", "17");
         bad("content-length-over-max-no-body", head, {}, 413, "request_too_large", "exceeds");
-        bad("content-length-saturates", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 99999999999999999999999999\r\n\r\n",
-            "x", 413, "request_too_large", "exceeds");
+        bad("content-length-saturates",
+            "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 99999999999999999999999999\r\n\r\n", "x", 413,
+            "request_too_large", "exceeds");
     }
     bad("chunked-total-over-max", kChunkedHead + "8\r\n01234567\r\n9\r\n", "012345678\r\n0\r\n\r\n", 413,
         "request_too_large", "16");
-    bad("chunk-size-over-max", kChunkedHead + "fffffffffffffff\r\n", "x", 413, "request_too_large", "exceeds");
+    bad("chunk-size-over-max", kChunkedHead + "fffffffffffffff\r\n", "x", 413, "request_too_large",
+        "exceeds");
     {
         const QByteArray head = headOfSize(kMaxHeader + 1);
-        bad("head-one-over-limit", head.first(kMaxHeader + 1), head.sliced(kMaxHeader + 1), 431, "headers_too_large",
-            "256");
+        bad("head-one-over-limit", head.first(kMaxHeader + 1), head.sliced(kMaxHeader + 1), 431,
+            "headers_too_large", "256");
         const QByteArray never = "GET / HTTP/1.1\r\nHost: gw\r\nX-Pad: " + QByteArray(600, 'p');
-        bad("head-never-ends", never.first(kMaxHeader + 1), never.sliced(kMaxHeader + 1), 431, "headers_too_large",
-            "256");
-        bad("head-over-limit-after-crlfs", "\r\n\r\n" + never.first(kMaxHeader + 1), never.sliced(kMaxHeader + 1), 431,
-            "headers_too_large", "headers");
+        bad("head-never-ends", never.first(kMaxHeader + 1), never.sliced(kMaxHeader + 1), 431,
+            "headers_too_large", "256");
+        bad("head-over-limit-after-crlfs", "\r\n\r\n" + never.first(kMaxHeader + 1),
+            never.sliced(kMaxHeader + 1), 431, "headers_too_large", "headers");
         const QByteArray lines = "GET / HTTP/1.1\r\n" + QByteArray("a: b\r\n").repeated(60);
         bad("many-short-header-lines", lines.first(kMaxHeader + 1), lines.sliced(kMaxHeader + 1), 431,
             "headers_too_large", "headers");
     }
     {
         const QByteArray line = "1;" + QByteArray(2000, 'x') + "\r\n";
-        bad("chunk-size-line-too-long", kChunkedHead + line.first(1025), line.sliced(1025), 400, "bad_chunk", "long");
+        bad("chunk-size-line-too-long", kChunkedHead + line.first(1025), line.sliced(1025), 400, "bad_chunk",
+            "long");
         const QByteArray trailer = "0\r\nX-T: " + QByteArray(400, 't') + "\r\n\r\n";
         // the trailer budget is maxHeaderBytes, counted from the line after the last chunk
-        bad("trailer-too-large", kChunkedHead + trailer.first(3 + kMaxHeader + 1), trailer.sliced(3 + kMaxHeader + 1),
-            431, "headers_too_large", "trailer");
+        bad("trailer-too-large", kChunkedHead + trailer.first(3 + kMaxHeader + 1),
+            trailer.sliced(3 + kMaxHeader + 1), 431, "headers_too_large", "trailer");
     }
 
     // --- malformed heads: consumed covers the head, where the refusal was decided
     bad("request-line-no-spaces", "GET\r\nHost: gw\r\n\r\n", {}, 400, "bad_request", "request line");
     bad("request-line-one-space", "GET /\r\nHost: gw\r\n\r\n", {}, 400, "bad_request", "request line");
-    bad("request-line-double-space", "GET  / HTTP/1.1\r\nHost: gw\r\n\r\n", {}, 400, "bad_request", "request line");
-    bad("request-line-leading-space", " GET / HTTP/1.1\r\nHost: gw\r\n\r\n", {}, 400, "bad_request", "request line");
+    bad("request-line-double-space", "GET  / HTTP/1.1\r\nHost: gw\r\n\r\n", {}, 400, "bad_request",
+        "request line");
+    bad("request-line-leading-space", " GET / HTTP/1.1\r\nHost: gw\r\n\r\n", {}, 400, "bad_request",
+        "request line");
     bad("method-not-token", "GE(T / HTTP/1.1\r\nHost: gw\r\n\r\n", {}, 400, "bad_request", "method");
-    bad("target-control-char", "GET /a\x01" "b HTTP/1.1\r\nHost: gw\r\n\r\n", {}, 400, "bad_request", "target");
+    bad("target-control-char",
+        "GET /a\x01"
+        "b HTTP/1.1\r\nHost: gw\r\n\r\n",
+        {}, 400, "bad_request", "target");
     bad("version-not-http", "GET / FTP/1.1\r\nHost: gw\r\n\r\n", {}, 400, "bad_request", "version");
     bad("version-lowercase", "GET / http/1.1\r\nHost: gw\r\n\r\n", {}, 400, "bad_request", "version");
-    bad("version-2", "GET / HTTP/2.0\r\nHost: gw\r\n\r\n", kGet, 505, "http_version_not_supported", "HTTP/1.1");
-    bad("version-0.9", "GET / HTTP/0.9\r\nHost: gw\r\n\r\n", {}, 505, "http_version_not_supported", "HTTP/1.0");
-    bad("header-name-space", "GET / HTTP/1.1\r\nHost: gw\r\nBad Name: x\r\n\r\n", {}, 400, "bad_request", "name");
+    bad("version-2", "GET / HTTP/2.0\r\nHost: gw\r\n\r\n", kGet, 505, "http_version_not_supported",
+        "HTTP/1.1");
+    bad("version-0.9", "GET / HTTP/0.9\r\nHost: gw\r\n\r\n", {}, 505, "http_version_not_supported",
+        "HTTP/1.0");
+    bad("header-name-space", "GET / HTTP/1.1\r\nHost: gw\r\nBad Name: x\r\n\r\n", {}, 400, "bad_request",
+        "name");
     bad("header-space-before-colon", "GET / HTTP/1.1\r\nHost : gw\r\n\r\n", {}, 400, "bad_request", "name");
     bad("header-empty-name", "GET / HTTP/1.1\r\nHost: gw\r\n: x\r\n\r\n", {}, 400, "bad_request", "name");
     bad("header-no-colon", "GET / HTTP/1.1\r\nHost: gw\r\nnocolon\r\n\r\n", {}, 400, "bad_request", "name");
     bad("obs-fold", "GET / HTTP/1.1\r\nHost: gw\r\nX-A: b\r\n c\r\n\r\n", {}, 400, "bad_request", "folding");
-    bad("obs-fold-tab", "GET / HTTP/1.1\r\nHost: gw\r\nX-A: b\r\n\tc\r\n\r\n", {}, 400, "bad_request", "folding");
-    bad("control-char-in-value", "GET / HTTP/1.1\r\nHost: gw\r\nX-A: a\x01" "b\r\n\r\n", {}, 400, "bad_request", "X-A");
+    bad("obs-fold-tab", "GET / HTTP/1.1\r\nHost: gw\r\nX-A: b\r\n\tc\r\n\r\n", {}, 400, "bad_request",
+        "folding");
+    bad("control-char-in-value",
+        "GET / HTTP/1.1\r\nHost: gw\r\nX-A: a\x01"
+        "b\r\n\r\n",
+        {}, 400, "bad_request", "X-A");
     bad("bare-cr-in-value", "GET / HTTP/1.1\r\nHost: gw\r\nX-A: a\rb\r\n\r\n", {}, 400, "bad_request", "X-A");
-    bad("del-in-value", "GET / HTTP/1.1\r\nHost: gw\r\nX-A: a\x7f\r\n\r\n", {}, 400, "bad_request", "control");
+    bad("del-in-value", "GET / HTTP/1.1\r\nHost: gw\r\nX-A: a\x7f\r\n\r\n", {}, 400, "bad_request",
+        "control");
     bad("cl-and-te", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
         "0\r\n\r\n", 400, "bad_request", "Transfer-Encoding");
-    bad("te-and-cl", "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n", {}, 400,
+    bad("te-and-cl", "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nContent-Length: 0\r\n\r\n",
+        {}, 400, "bad_request", "Content-Length");
+    bad("conflicting-content-lengths",
+        "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n", "hello!", 400,
+        "bad_request", "conflicting");
+    bad("content-length-list", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 5, 5\r\n\r\n", {}, 400,
         "bad_request", "Content-Length");
-    bad("conflicting-content-lengths", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\n",
-        "hello!", 400, "bad_request", "conflicting");
-    bad("content-length-list", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 5, 5\r\n\r\n", {}, 400, "bad_request",
-        "Content-Length");
-    bad("content-length-negative", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: -1\r\n\r\n", {}, 400, "bad_request",
-        "Content-Length");
-    bad("content-length-plus", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: +5\r\n\r\n", {}, 400, "bad_request",
-        "Content-Length");
-    bad("content-length-hex", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 0x5\r\n\r\n", {}, 400, "bad_request",
-        "Content-Length");
-    bad("content-length-empty", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length:\r\n\r\n", {}, 400, "bad_request",
-        "Content-Length");
+    bad("content-length-negative", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: -1\r\n\r\n", {}, 400,
+        "bad_request", "Content-Length");
+    bad("content-length-plus", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: +5\r\n\r\n", {}, 400,
+        "bad_request", "Content-Length");
+    bad("content-length-hex", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 0x5\r\n\r\n", {}, 400,
+        "bad_request", "Content-Length");
+    bad("content-length-empty", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length:\r\n\r\n", {}, 400,
+        "bad_request", "Content-Length");
     bad("te-gzip", "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: gzip\r\n\r\n", {}, 501,
         "unsupported_transfer_encoding", "gzip");
     bad("te-gzip-chunked", "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", {}, 501,
         "unsupported_transfer_encoding", "gzip");
-    bad("te-chunked-then-identity", "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n",
+    bad("te-chunked-then-identity",
+        "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: identity\r\n\r\n",
         {}, 501, "unsupported_transfer_encoding", "identity");
-    bad("te-in-http10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "0\r\n\r\n", 400, "bad_request",
-        "HTTP/1.0");
+    bad("te-in-http10", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", "0\r\n\r\n", 400,
+        "bad_request", "HTTP/1.0");
     bad("missing-host-http11", "GET / HTTP/1.1\r\nX-A: b\r\n\r\n", {}, 400, "bad_request", "Host");
     bad("duplicate-host", "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", {}, 400, "bad_request", "Host");
 
@@ -285,8 +311,8 @@ void tst_RequestFramer::framing_data()
     bad("chunk-size-empty", kChunkedHead + "\r\n", "0\r\n\r\n", 400, "bad_chunk", "chunk size");
     bad("chunk-size-negative", kChunkedHead + "-1\r\n", {}, 400, "bad_chunk", "chunk size");
     bad("chunk-size-0x", kChunkedHead + "0x5\r\n", "hello\r\n0\r\n\r\n", 400, "bad_chunk", "chunk size");
-    bad("chunk-size-too-many-digits", kChunkedHead + "0000000000000001\r\n", "a\r\n0\r\n\r\n", 400, "bad_chunk",
-        "chunk size");
+    bad("chunk-size-too-many-digits", kChunkedHead + "0000000000000001\r\n", "a\r\n0\r\n\r\n", 400,
+        "bad_chunk", "chunk size");
     bad("chunk-size-only-extension", kChunkedHead + ";x\r\n", {}, 400, "bad_chunk", "chunk size");
     bad("chunk-data-not-crlf", kChunkedHead + "5\r\nhelloX\r\n", "0\r\n\r\n", 400, "bad_chunk", "CRLF");
     bad("chunk-data-too-long", kChunkedHead + "3\r\nhello\r\n", "0\r\n\r\n", 400, "bad_chunk", "CRLF");
@@ -310,16 +336,18 @@ void tst_RequestFramer::framing()
         const QByteArray how = describePlan(plan, input.size()).toUtf8();
         QVERIFY2(run.violation.isEmpty(), QByteArray(how + ": " + run.violation.toUtf8()).constData());
         const QByteArray statusMessage = how + ": status " + statusName(run.status) + ", expected "
-            + statusName(Status(status)) + " (" + run.errorCode.toUtf8() + ": " + run.errorMessage.toUtf8() + ")";
+            + statusName(Status(status)) + " (" + run.errorCode.toUtf8() + ": " + run.errorMessage.toUtf8()
+            + ")";
         QVERIFY2(int(run.status) == status, statusMessage.constData());
-        const QByteArray consumedMessage = how + ": consumed " + QByteArray::number(run.consumed) + ", expected "
-            + QByteArray::number(request.size());
+        const QByteArray consumedMessage = how + ": consumed " + QByteArray::number(run.consumed)
+            + ", expected " + QByteArray::number(request.size());
         QVERIFY2(run.consumed == request.size(), consumedMessage.constData());
         QCOMPARE(run.errorStatus, errorStatus);
         QCOMPARE(run.errorCode, errorCode);
         if (status == int(Status::Error)) {
             QVERIFY2(run.errorMessage.contains(messageNames, Qt::CaseInsensitive),
-                     qPrintable(QStringLiteral("message \"%1\" does not name \"%2\"").arg(run.errorMessage, messageNames)));
+                qPrintable(QStringLiteral("message \"%1\" does not name \"%2\"")
+                               .arg(run.errorMessage, messageNames)));
             QCOMPARE(framer.started(), true);
         } else {
             QVERIFY(run.errorMessage.isEmpty());
@@ -339,34 +367,41 @@ void tst_RequestFramer::flags_data()
     QTest::addColumn<QByteArray>("method");
 
     auto row = [](const char *name, const QByteArray &head, bool keepAlive, bool http10, bool expects,
-                  qint64 contentLength, const QByteArray &method = "GET") {
+                   qint64 contentLength, const QByteArray &method = "GET") {
         QTest::newRow(name) << head << keepAlive << http10 << expects << contentLength << method;
     };
     row("http11-default", "GET / HTTP/1.1\r\nHost: gw\r\n\r\n", true, false, false, -1);
     row("http11-close", "GET / HTTP/1.1\r\nHost: gw\r\nConnection: close\r\n\r\n", false, false, false, -1);
-    row("http11-close-case", "GET / HTTP/1.1\r\nHost: gw\r\nconnection:  CLOSE \r\n\r\n", false, false, false, -1);
-    row("http11-close-in-list", "GET / HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade, close\r\n\r\n", false, false, false, -1);
-    row("http11-keep-alive-then-close", "GET / HTTP/1.1\r\nHost: gw\r\nConnection: keep-alive, close\r\n\r\n", false,
+    row("http11-close-case", "GET / HTTP/1.1\r\nHost: gw\r\nconnection:  CLOSE \r\n\r\n", false, false, false,
+        -1);
+    row("http11-close-in-list", "GET / HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade, close\r\n\r\n", false,
         false, false, -1);
-    row("http11-other-token", "GET / HTTP/1.1\r\nHost: gw\r\nConnection: upgrade\r\n\r\n", true, false, false, -1);
+    row("http11-keep-alive-then-close", "GET / HTTP/1.1\r\nHost: gw\r\nConnection: keep-alive, close\r\n\r\n",
+        false, false, false, -1);
+    row("http11-other-token", "GET / HTTP/1.1\r\nHost: gw\r\nConnection: upgrade\r\n\r\n", true, false, false,
+        -1);
     row("http10-default", "GET / HTTP/1.0\r\n\r\n", false, true, false, -1);
     row("http10-keep-alive", "GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n", true, true, false, -1);
     // "close" wins over "keep-alive", wherever either appears
-    row("http10-keep-alive-close-list", "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false, true, false, -1);
-    row("http10-close-then-keep-alive", "GET / HTTP/1.0\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n", false,
+    row("http10-keep-alive-close-list", "GET / HTTP/1.0\r\nConnection: keep-alive, close\r\n\r\n", false,
         true, false, -1);
-    row("expect-continue", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", true,
-        false, true, 5, "POST");
-    row("expect-continue-case", "POST / HTTP/1.1\r\nHost: gw\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n", true,
-        false, true, 1, "POST");
-    row("expect-other", "POST / HTTP/1.1\r\nHost: gw\r\nExpect: something\r\nContent-Length: 1\r\n\r\n", true, false,
-        false, 1, "POST");
+    row("http10-close-then-keep-alive",
+        "GET / HTTP/1.0\r\nConnection: close\r\nConnection: keep-alive\r\n\r\n", false, true, false, -1);
+    row("expect-continue", "POST / HTTP/1.1\r\nHost: gw\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n",
+        true, false, true, 5, "POST");
+    row("expect-continue-case",
+        "POST / HTTP/1.1\r\nHost: gw\r\nExpect: 100-Continue\r\nContent-Length: 1\r\n\r\n", true, false, true,
+        1, "POST");
+    row("expect-other", "POST / HTTP/1.1\r\nHost: gw\r\nExpect: something\r\nContent-Length: 1\r\n\r\n", true,
+        false, false, 1, "POST");
     // RFC 9110 10.1.1: ignored in HTTP/1.0
-    row("expect-continue-http10", "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", false, true,
-        false, 1, "POST");
-    row("chunked-length", "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n",
-        true, false, true, -1, "POST");
-    row("zero-length", "PUT / HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n", true, false, false, 0, "PUT");
+    row("expect-continue-http10", "POST / HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n",
+        false, true, false, 1, "POST");
+    row("chunked-length",
+        "POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n", true,
+        false, true, -1, "POST");
+    row("zero-length", "PUT / HTTP/1.1\r\nHost: gw\r\nContent-Length: 0\r\n\r\n", true, false, false, 0,
+        "PUT");
     row("custom-method", "PROPFIND /x HTTP/1.1\r\nHost: gw\r\n\r\n", true, false, false, -1, "PROPFIND");
 }
 
@@ -396,10 +431,11 @@ void tst_RequestFramer::flags()
 void tst_RequestFramer::pipelinedRequestsAfterReset_data()
 {
     QTest::addColumn<QList<QByteArray>>("requests");
-    QTest::newRow("get-post-get") << QList<QByteArray>{kGet, kPost, kGet};
+    QTest::newRow("get-post-get") << QList<QByteArray> { kGet, kPost, kGet };
     QTest::newRow("chunked-then-lf-only")
-        << QList<QByteArray>{kChunkedHead + "2;e\r\nab\r\n0\r\nT: 1\r\n\r\n", "GET / HTTP/1.1\nHost: gw\n\n", kPost};
-    QTest::newRow("http10-then-http11") << QList<QByteArray>{"GET / HTTP/1.0\r\n\r\n", "\r\n" + kGet};
+        << QList<QByteArray> { kChunkedHead + "2;e\r\nab\r\n0\r\nT: 1\r\n\r\n",
+               "GET / HTTP/1.1\nHost: gw\n\n", kPost };
+    QTest::newRow("http10-then-http11") << QList<QByteArray> { "GET / HTTP/1.0\r\n\r\n", "\r\n" + kGet };
 }
 
 // A connection's driver feeds what arrived, resets after Complete and feeds the remainder: the
@@ -408,7 +444,7 @@ void tst_RequestFramer::pipelinedRequestsAfterReset()
 {
     QFETCH(QList<QByteArray>, requests);
     const QByteArray stream = requests.join(QByteArray());
-    for (qsizetype pieceSize : {stream.size(), qsizetype(1), qsizetype(2), qsizetype(7), qsizetype(64)}) {
+    for (qsizetype pieceSize : { stream.size(), qsizetype(1), qsizetype(2), qsizetype(7), qsizetype(64) }) {
         RequestFramer framer;
         QList<QByteArray> framed;
         QByteArray current;
@@ -437,7 +473,8 @@ void tst_RequestFramer::pipelinedRequestsAfterReset()
 void tst_RequestFramer::bodyLimitRefusedBeforeAnyBodyByte()
 {
     RequestFramer framer(testLimits());
-    const QByteArray head = "POST / HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n";
+    const QByteArray head
+        = "POST / HTTP/1.1\r\nHost: gw\r\nExpect: 100-continue\r\nContent-Length: 1000000\r\n\r\n";
     const RequestFramer::Outcome outcome = framer.feed(head);
     QCOMPARE(int(outcome.status), int(Status::Error));
     QCOMPARE(outcome.consumed, head.size());
@@ -448,7 +485,7 @@ void tst_RequestFramer::bodyLimitRefusedBeforeAnyBodyByte()
 // A client streaming an endless head is cut off at the limit, not when it stops.
 void tst_RequestFramer::headerLimitWhenTheHeadNeverEnds()
 {
-    RequestFramer framer(RequestFramer::Limits{1024, kMaxBody});
+    RequestFramer framer(RequestFramer::Limits { 1024, kMaxBody });
     QCOMPARE(int(framer.feed("GET / HTTP/1.1\r\nHost: gw\r\nX-Pad: ").status), int(Status::NeedMore));
     const QByteArray piece(100, 'p');
     qint64 fed = 33;
@@ -473,7 +510,7 @@ void tst_RequestFramer::completeIsStableUntilReset()
     QCOMPARE(int(first.status), int(Status::Complete));
     QCOMPARE(first.consumed, kGet.size());
     // ConnectionGuard asks again with no data; more data is not taken either.
-    for (const QByteArray &more : {QByteArray(), kGet}) {
+    for (const QByteArray &more : { QByteArray(), kGet }) {
         const RequestFramer::Outcome again = framer.feed(more);
         QCOMPARE(int(again.status), int(Status::Complete));
         QCOMPARE(again.consumed, qsizetype(0));

@@ -10,6 +10,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <functional>
 #include <memory>
 
 namespace airlock::test {
@@ -17,15 +18,20 @@ namespace airlock::test {
 class GatewayFixture
 {
 public:
-    explicit GatewayFixture(ServerLimits limits = {}, int workers = 2)
+    // Auth is off ("disabled") unless `tweak` turns it on: tests/auth covers authentication.
+    explicit GatewayFixture(ServerLimits limits = {}, int workers = 2,
+                            const std::function<void(GatewayOptions &)> &tweak = {})
     {
         GatewayOptions options;
+        options.authMode = QStringLiteral("disabled");
         options.dataDir = m_dir.path();
         options.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
         options.adminListen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
         options.workers = workers;
         options.limits = limits;
         options.adminToken = QStringLiteral("test-admin-token");
+        if (tweak)
+            tweak(options);
         gateway = std::make_unique<Gateway>(options);
         const Status st = gateway->start();
         if (!st)

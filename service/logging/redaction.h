@@ -1,0 +1,16 @@
+#pragma once
+
+// Removes secrets from text that is about to be stored (captured request and answer bodies): API keys
+// and tokens in any field or header-like line, bearer credentials, OpenAI-style `sk-` keys, GitLab
+// tokens, JWTs, AWS access key ids and PEM private keys. Runs on the request log's writer thread, never
+// on the hot path. Errs on the side of removing too much: a redacted log is still a useful log.
+
+#include <QByteArray>
+
+namespace airlock::logging {
+
+// Returns `text` (UTF-8) with every secret replaced by "[REDACTED]" (private keys by
+// "[REDACTED PRIVATE KEY]"). Invalid UTF-8 is replaced by U+FFFD first.
+QByteArray redactSecrets(const QByteArray &text);
+
+} // namespace airlock::logging

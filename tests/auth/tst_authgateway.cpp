@@ -1,0 +1,542 @@
+// Auth end to end on a real gateway (worker threads, real sockets, SQLite in a temp dir): tokens issued
+// and revoked through the admin API, every bad token over HTTP with nothing of it logged, scopes, GitLab
+// trust against a fake GitLab (JWKS, unknown kid, unreachable instance), user access tokens, key
+// rotation with overlap, per-user limits with Retry-After, the admin token's back-off, the audit log,
+// TLS on both listeners with reload, and the loud "auth disabled" mode.
+
+#include "authtestutil.h"
+#include "fakegitlab.h"
+#include "gatewayfixture.h"
+#include "logcapture.h"
+
+#include "auth/admincredential.h"
+#include "auth/authmodule.h"
+#include "auth/signingkeys.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QSslSocket>
+#include <QTemporaryDir>
+
+using namespace airlock;
+using namespace airlock::test;
+
+namespace {
+
+const QByteArray kAdmin = "test-admin-token";
+
+void enableAuth(GatewayOptions &o)
+{
+    o.authMode = QStringLiteral("required");
+}
+
+// One HTTPS request on a fresh QSslSocket that trusts `ca`; returns the status (0: failed) and the
+// certificate the server showed.
+struct TlsResult
+{
+    int status = 0;
+    QByteArray body;
+    QSslCertificate peer;
+    QString error;
+};
+
+TlsResult tlsFetch(quint16 port, const QByteArray &ca, const QByteArray &request)
+{
+    TlsResult r;
+    QSslSocket socket;
+    QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+    config.setCaCertificates(QSslCertificate::fromData(ca));
+    config.setPeerVerifyMode(QSslSocket::VerifyPeer);
+    socket.setSslConfiguration(config);
+    socket.setPeerVerifyName(QStringLiteral("localhost"));
+    QByteArray received;
+    QObject::connect(&socket, &QSslSocket::readyRead, [&] { received += socket.readAll(); });
+    socket.connectToHostEncrypted(QStringLiteral("127.0.0.1"), port);
+    if (!waitUntil([&] { return socket.isEncrypted() || socket.state() == QAbstractSocket::UnconnectedState; }, 10000)
+        || !socket.isEncrypted()) {
+        r.error = socket.errorString();
+        return r;
+    }
+    r.peer = socket.peerCertificate();
+    socket.write(request);
+    waitUntil([&] {
+        const qsizetype head = received.indexOf("\r\n\r\n");
+        if (head < 0)
+            return socket.state() == QAbstractSocket::UnconnectedState;
+        const qsizetype cl = received.toLower().indexOf("content-length:");
+        if (cl < 0)
+            return false;
+        const int length = received.mid(cl + 15, received.indexOf("\r\n", cl) - cl - 15).trimmed().toInt();
+        return received.size() >= head + 4 + length;
+    }, 10000);
+    if (received.startsWith("HTTP/1.1 "))
+        r.status = received.mid(9, 3).toInt();
+    r.body = received.mid(received.indexOf("\r\n\r\n") + 4);
+    return r;
+}
+
+} // namespace
+
+class tst_AuthGateway : public QObject
+{
+    Q_OBJECT
+
+    std::unique_ptr<FakeModelServer> m_fake;
+    std::unique_ptr<GatewayFixture> m_gw;
+
+    HttpResponse chat(const QByteArray &token, const QByteArray &model = "code_completions")
+    {
+        HttpRequest request = HttpRequest::post("/v1/chat/completions", chatBody(model));
+        if (!token.isEmpty())
+            request.withBearer(token);
+        return TestHttpClient::fetch(m_gw->port(), request);
+    }
+
+    HttpResponse admin(const QByteArray &method, const QByteArray &path, const QJsonObject &body = {},
+                       const QByteArray &token = kAdmin)
+    {
+        HttpRequest r = method == "GET" ? HttpRequest::get(path) : HttpRequest::post(path, json(body));
+        r.method = method;
+        if (method == "DELETE")
+            r.body.clear();
+        r.withBearer(token);
+        return TestHttpClient::fetch(m_gw->adminPort(), r);
+    }
+
+    QByteArray issue(const QStringList &scopes, const QString &subject = QStringLiteral("ide-alice"), QString *id = nullptr)
+    {
+        const HttpResponse r = admin("POST", "/api/v1/tokens",
+                                     QJsonObject{{QStringLiteral("subject"), subject},
+                                                 {QStringLiteral("scopes"), QJsonArray::fromStringList(scopes)},
+                                                 {QStringLiteral("ttl"), QStringLiteral("1d")}});
+        if (r.status != 201)
+            qWarning() << "issue failed" << r.status << r.body;
+        if (id)
+            *id = r.json().value(QStringLiteral("id")).toString();
+        return r.json().value(QStringLiteral("token")).toString().toLatin1();
+    }
+
+    void start(const std::function<void(GatewayOptions &)> &tweak = enableAuth)
+    {
+        m_gw = std::make_unique<GatewayFixture>(ServerLimits{}, 2, tweak);
+        m_gw->apply(m_gw->standardConfig(m_fake->baseUrl()));
+    }
+
+    // Polls with real requests (never inside waitUntil: a request spins its own event loop).
+    template<typename F>
+    static bool eventually(F condition, int attempts = 100)
+    {
+        for (int i = 0; i < attempts; ++i) {
+            if (condition())
+                return true;
+            spinFor(20);
+        }
+        return false;
+    }
+
+    int fetchesFinished = 0;
+    void watchTrust()
+    {
+        fetchesFinished = 0;
+        connect(&m_gw->gateway->auth()->trust(), &auth::GitLabTrust::fetchFinished, this, [this] { ++fetchesFinished; });
+    }
+
+    static void verifyOpenAiError(const HttpResponse &r, int status, const QString &code)
+    {
+        QCOMPARE(r.status, status);
+        QCOMPARE(r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(), code);
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_fake = std::make_unique<FakeModelServer>();
+        start();
+    }
+    void cleanup()
+    {
+        m_gw.reset();
+        m_fake.reset();
+    }
+
+    void requestWithoutTokenIs401()
+    {
+        const HttpResponse r = chat({});
+        verifyOpenAiError(r, 401, QStringLiteral("missing_token"));
+        QCOMPARE(r.header("www-authenticate"), QByteArray("Bearer"));
+        QCOMPARE(r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("type")).toString(),
+                 QStringLiteral("authentication_error"));
+        QCOMPARE(m_fake->requestCount(), 0);
+    }
+
+    void issuedTokenWorksAndIsShownOnlyOnce()
+    {
+        QString id;
+        const QByteArray token = issue({QStringLiteral("complete_code")}, QStringLiteral("ide-alice"), &id);
+        QVERIFY(!token.isEmpty());
+        QCOMPARE(chat(token).status, 200);
+        const HttpResponse list = admin("GET", "/api/v1/tokens");
+        QCOMPARE(list.status, 200);
+        QVERIFY(!list.body.contains(token));
+        QVERIFY(!list.body.contains(token.split('.').at(2)));
+        const QJsonObject entry = list.json().value(QStringLiteral("tokens")).toArray().at(0).toObject();
+        QCOMPARE(entry.value(QStringLiteral("id")).toString(), id);
+        QCOMPARE(entry.value(QStringLiteral("subject")).toString(), QStringLiteral("ide-alice"));
+        QCOMPARE(entry.value(QStringLiteral("scopes")).toArray().at(0).toString(), QStringLiteral("complete_code"));
+        QVERIFY(entry.value(QStringLiteral("expires_at")).toInteger() > QDateTime::currentSecsSinceEpoch());
+        QVERIFY(!entry.contains(QStringLiteral("token")));
+        // The audit log names who issued what, without the token.
+        const HttpResponse audit = admin("GET", "/api/v1/audit");
+        QVERIFY(audit.body.contains("token.issue"));
+        QVERIFY(audit.body.contains(id.toUtf8()));
+        QVERIFY(!audit.body.contains(token));
+    }
+
+    void revocationIsEffectiveOnTheNextRequest()
+    {
+        QString id;
+        const QByteArray token = issue({QStringLiteral("complete_code")}, QStringLiteral("bob"), &id);
+        QCOMPARE(chat(token).status, 200); // verified and cached
+        QCOMPARE(admin("DELETE", "/api/v1/tokens/" + id.toUtf8()).status, 200);
+        verifyOpenAiError(chat(token), 401, QStringLiteral("revoked"));
+        QCOMPARE(admin("DELETE", "/api/v1/tokens/no-such-id").status, 404);
+        const HttpResponse audit = admin("GET", "/api/v1/audit");
+        QVERIFY(audit.body.contains("token.revoke"));
+    }
+
+    void missingScopeIs403NamingFeatureAndScope()
+    {
+        const QByteArray token = issue({QStringLiteral("duo_chat")});
+        const HttpResponse r = chat(token);
+        verifyOpenAiError(r, 403, QStringLiteral("insufficient_scope"));
+        const QString message = r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("message")).toString();
+        QVERIFY2(message.contains(QStringLiteral("code_completions")) && message.contains(QStringLiteral("complete_code")), qPrintable(message));
+        verifyOpenAiError(chat(token, "fake"), 403, QStringLiteral("insufficient_scope")); // endpoint by name
+        QCOMPARE(m_fake->requestCount(), 0);
+        QCOMPARE(chat(issue({QStringLiteral("code_suggestions")})).status, 200); // the older scope
+    }
+
+    // Issue item 9 over HTTP: status, code, and nothing of the token in any log line.
+    void badTokensOverHttp_data()
+    {
+        QTest::addColumn<int>("row");
+        QTest::addColumn<QString>("code");
+        const char *rows[][2] = {{"expired", "expired"},
+                                 {"not yet valid", "not_yet_valid"},
+                                 {"wrong audience", "wrong_audience"},
+                                 {"wrong issuer", "wrong_issuer"},
+                                 {"unknown kid", "unknown_kid"},
+                                 {"bad signature", "bad_signature"},
+                                 {"alg none", "unsupported_alg"},
+                                 {"malformed base64", "malformed_token"},
+                                 {"16 KiB token", "token_too_large"},
+                                 {"revoked", "revoked"}};
+        for (int i = 0; i < int(std::size(rows)); ++i)
+            QTest::newRow(rows[i][0]) << i << QString::fromLatin1(rows[i][1]);
+    }
+    void badTokensOverHttp()
+    {
+        QFETCH(int, row);
+        QFETCH(QString, code);
+        LogCapture logs;
+        const auth::SigningKey key = m_gw->gateway->auth()->signingKeys().active();
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        QJsonObject c = claimsAt(now, QString(auth::kSelfIssuer), QStringLiteral("mallory"), {QStringLiteral("complete_code")});
+        QByteArray token;
+        switch (row) {
+        case 0: c.insert(QStringLiteral("exp"), now - 3600); token = auth::signJwt(key, c); break;
+        case 1: c.insert(QStringLiteral("nbf"), now + 3600); token = auth::signJwt(key, c); break;
+        case 2: c.insert(QStringLiteral("aud"), QStringLiteral("another-service")); token = auth::signJwt(key, c); break;
+        case 3: c.insert(QStringLiteral("iss"), QStringLiteral("https://gitlab.evil.example")); token = auth::signJwt(key, c); break;
+        case 4: token = auth::signJwt(*auth::SigningKey::generate(auth::KeyAlg::ES256), c); break;
+        case 5: token = craft(*auth::SigningKey::generate(auth::KeyAlg::ES256), headerFor(key), c); break;
+        case 6: token = b64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + '.' + b64(json(c)) + '.'; break;
+        case 7: token = "eyJhbGciOiJFUzI1NiJ9.%%%%notbase64%%%%.c2lnbmF0dXJl"; break;
+        case 8: token = auth::signJwt(key, c) + QByteArray(16 * 1024, 'x'); break;
+        case 9: {
+            QString id;
+            token = issue({QStringLiteral("complete_code")}, QStringLiteral("mallory"), &id);
+            QCOMPARE(admin("DELETE", "/api/v1/tokens/" + id.toUtf8()).status, 200);
+            break;
+        }
+        }
+        const HttpResponse r = chat(token);
+        verifyOpenAiError(r, 401, code);
+        QCOMPARE(m_fake->requestCount(), 0);
+        const QByteArray log = logs.text();
+        QVERIFY2(log.contains("refused token"), log.constData()); // the refusal is logged...
+        for (const QByteArray &part : token.split('.')) {         // ...without any of the token
+            if (part.size() >= 8)
+                QVERIFY2(!log.contains(part.left(64)), log.constData());
+        }
+        QVERIFY(!r.body.contains(token.left(40)));
+    }
+
+    void gitlabInstanceTrust()
+    {
+        FakeGitLab gitlab;
+        gitlab.keys << *auth::SigningKey::generate(auth::KeyAlg::RS256);
+        watchTrust();
+        const HttpResponse put = admin("PUT", "/api/v1/trust", QJsonObject{{QStringLiteral("gitlab_url"), gitlab.url()}});
+        QCOMPARE(put.status, 200);
+        QVERIFY(waitUntil([&] { return fetchesFinished == 1; }, 10000));
+        QCOMPARE(admin("GET", "/api/v1/trust").json().value(QStringLiteral("gitlab")).toObject().value(QStringLiteral("keys")).toArray().size(), 1);
+        QCOMPARE(gitlab.discoveryHits, 1);
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        QJsonObject c = gitlabClaims(now);
+        c.insert(QStringLiteral("iss"), gitlab.issuer());
+        QCOMPARE(chat(auth::signJwt(gitlab.keys.first(), c)).status, 200);
+
+        // GitLab rotates its key: the first token with the new kid is refused and makes the gateway
+        // refetch at once; after that the new key works.
+        gitlab.keys.prepend(*auth::SigningKey::generate(auth::KeyAlg::RS256));
+        c.insert(QStringLiteral("jti"), QStringLiteral("second"));
+        const QByteArray rotated = auth::signJwt(gitlab.keys.first(), c);
+        verifyOpenAiError(chat(rotated), 401, QStringLiteral("unknown_kid"));
+        QVERIFY(waitUntil([&] { return fetchesFinished == 2; }, 10000));
+        QCOMPARE(gitlab.jwksHits, 2);
+        QCOMPARE(chat(rotated).status, 200);
+        // A flood of unknown kids does not become a flood of fetches (at most one per minute).
+        const int hits = gitlab.jwksHits;
+        for (int i = 0; i < 5; ++i)
+            chat(auth::signJwt(*auth::SigningKey::generate(auth::KeyAlg::RS256), c));
+        spinFor(200);
+        QCOMPARE(gitlab.jwksHits, hits);
+
+        // The instance goes away and the gateway restarts: the stored keys keep its tokens working.
+        gitlab.down = true;
+        const QString dataDir = m_gw->m_dir.path();
+        m_gw->m_dir.setAutoRemove(false);
+        m_gw.reset();
+        start([&](GatewayOptions &o) {
+            enableAuth(o);
+            o.dataDir = dataDir;
+        });
+        watchTrust();
+        QVERIFY(waitUntil([&] { return fetchesFinished == 1; }, 10000)); // it tried, and failed
+        QCOMPARE(chat(rotated).status, 200);
+        const QJsonObject state = admin("GET", "/api/v1/trust").json().value(QStringLiteral("gitlab")).toObject();
+        QVERIFY(!state.value(QStringLiteral("last_error")).toString().isEmpty());
+        QCOMPARE(state.value(QStringLiteral("keys")).toArray().size(), 2);
+        QDir(dataDir).removeRecursively();
+    }
+
+    void userAccessToken()
+    {
+        FakeGitLab gitlab;
+        gitlab.keys << *auth::SigningKey::generate(auth::KeyAlg::RS256);
+        watchTrust();
+        QCOMPARE(admin("PUT", "/api/v1/trust", QJsonObject{{QStringLiteral("gitlab_url"), gitlab.url()}}).status, 200);
+        QVERIFY(waitUntil([&] { return fetchesFinished == 1; }, 10000));
+        QJsonObject c = gitlabClaims(QDateTime::currentSecsSinceEpoch());
+        c.insert(QStringLiteral("iss"), gitlab.issuer());
+        const QByteArray instanceToken = auth::signJwt(gitlab.keys.first(), c);
+        auto request = [&](const QByteArray &token, bool withRealm = true) {
+            HttpRequest r = HttpRequest::post("/v1/code/user_access_token", QByteArray(), "application/json");
+            r.withBearer(token)
+                .withHeader("X-Gitlab-Authentication-Type", "oidc")
+                .withHeader("X-Gitlab-Global-User-Id", kGlobalUserId.toUtf8())
+                .withHeader("X-Gitlab-Instance-Id", kInstanceId.toUtf8());
+            if (withRealm)
+                r.withHeader("X-Gitlab-Realm", "self-managed");
+            return TestHttpClient::fetch(m_gw->port(), r);
+        };
+        const HttpResponse missing = request(instanceToken, false);
+        QCOMPARE(missing.status, 400);
+        QCOMPARE(missing.json().value(QStringLiteral("detail")).toString(), QStringLiteral("Missing X-Gitlab-Realm header"));
+        QCOMPARE(request("garbage").status, 401);
+
+        const HttpResponse ok = request(instanceToken);
+        QCOMPARE(ok.status, 200);
+        const QByteArray userToken = ok.json().value(QStringLiteral("token")).toString().toLatin1();
+        const qint64 expiresAt = ok.json().value(QStringLiteral("expires_at")).toInteger();
+        QVERIFY(qAbs(expiresAt - QDateTime::currentSecsSinceEpoch() - 3600) < 10);
+        auto parsed = auth::parseJwt(userToken);
+        QVERIFY(parsed.ok());
+        QCOMPARE(parsed->claims.issuer, QStringLiteral("gitlab-ai-gateway"));
+        QCOMPARE(parsed->claims.audience, QStringList{QStringLiteral("gitlab-ai-gateway")});
+        QCOMPARE(parsed->claims.subject, kGlobalUserId);
+        QCOMPARE(parsed->claims.realm, QStringLiteral("self-managed"));
+        QCOMPARE(parsed->claims.instanceId, kInstanceId);
+        QCOMPARE(parsed->claims.scopes, QStringList{QStringLiteral("complete_code")});
+        QVERIFY(!parsed->claims.tokenId.isEmpty() && parsed->claims.notBefore && parsed->claims.issuedAt);
+        // The IDE then calls the gateway directly with it.
+        QCOMPARE(chat(userToken).status, 200);
+        // A token the gateway issued cannot mint more.
+        const HttpResponse refused = request(userToken);
+        QCOMPARE(refused.status, 403);
+    }
+
+    void keyRotationKeepsOldTokensValid()
+    {
+        const QByteArray before = issue({QStringLiteral("complete_code")});
+        const QString oldKid = QString::fromLatin1(auth::parseJwt(before)->kid.toLatin1());
+        const HttpResponse rotated = admin("POST", "/api/v1/keys/rotate", QJsonObject{{QStringLiteral("alg"), QStringLiteral("EdDSA")}});
+        QCOMPARE(rotated.status, 200);
+        const QString newKid = rotated.json().value(QStringLiteral("kid")).toString();
+        QVERIFY(newKid != oldKid);
+        const HttpResponse jwks = TestHttpClient::fetch(m_gw->port(), HttpRequest::get("/.well-known/jwks.json"));
+        QCOMPARE(jwks.status, 200);
+        QStringList kids;
+        for (const QJsonValue &k : jwks.json().value(QStringLiteral("keys")).toArray()) {
+            kids << k.toObject().value(QStringLiteral("kid")).toString();
+            QVERIFY(!k.toObject().contains(QStringLiteral("d"))); // public halves only
+        }
+        QCOMPARE(kids, (QStringList{newKid, oldKid}));
+        QCOMPARE(chat(before).status, 200); // the old key still verifies its tokens
+        const QByteArray after = issue({QStringLiteral("complete_code")});
+        QCOMPARE(auth::parseJwt(after)->kid, newKid);
+        QCOMPARE(auth::parseJwt(after)->alg, QStringLiteral("EdDSA"));
+        QCOMPARE(chat(after).status, 200);
+        const QJsonObject keys = admin("GET", "/api/v1/keys").json();
+        QCOMPARE(keys.value(QStringLiteral("active")).toString(), newKid);
+        const QJsonObject old = keys.value(QStringLiteral("keys")).toArray().at(1).toObject();
+        QCOMPARE(old.value(QStringLiteral("state")).toString(), QStringLiteral("retired"));
+        QVERIFY(old.value(QStringLiteral("verify_until")).toInteger() >= auth::parseJwt(before)->claims.expiresAt);
+    }
+
+    void perUserLimitsAnswer429WithRetryAfter()
+    {
+        QCOMPARE(admin("PUT", "/api/v1/trust",
+                       QJsonObject{{QStringLiteral("limits"),
+                                    QJsonObject{{QStringLiteral("per_user"), QJsonObject{{QStringLiteral("requests_per_minute"), 2}}}}}})
+                     .status,
+                 200);
+        const QByteArray a = issue({QStringLiteral("complete_code")}, QStringLiteral("limited"));
+        const QByteArray b = issue({QStringLiteral("complete_code")}, QStringLiteral("limited")); // same user, other token
+        QCOMPARE(chat(a).status, 200);
+        QCOMPARE(chat(b).status, 200);
+        const HttpResponse r = chat(a);
+        verifyOpenAiError(r, 429, QStringLiteral("rate_limited"));
+        const int retry = r.header("retry-after").toInt();
+        QVERIFY2(retry >= 1 && retry <= 120, r.header("retry-after").constData());
+        QCOMPARE(chat(issue({QStringLiteral("complete_code")}, QStringLiteral("other-user"))).status, 200);
+    }
+
+    void perTokenConcurrencyCap()
+    {
+        QCOMPARE(admin("PUT", "/api/v1/trust",
+                       QJsonObject{{QStringLiteral("limits"),
+                                    QJsonObject{{QStringLiteral("per_token"), QJsonObject{{QStringLiteral("concurrent"), 1}}}}}})
+                     .status,
+                 200);
+        const QByteArray token = issue({QStringLiteral("complete_code")});
+        FakeBehavior held = FakeBehavior::answer();
+        held.holdUntilReleased = true;
+        m_fake->setDefaultBehavior(held);
+        TestHttpClient first(m_gw->port());
+        first.sendRequest(HttpRequest::post("/v1/chat/completions", chatBody("code_completions")).withBearer(token));
+        QVERIFY(waitUntil([&] { return m_fake->requestCount() == 1; }, 5000));
+        const HttpResponse second = chat(token);
+        verifyOpenAiError(second, 429, QStringLiteral("rate_limited"));
+        QCOMPARE(second.header("retry-after"), QByteArray("1"));
+        m_fake->releaseHeld();
+        QVERIFY(first.waitForResponses(1, 5000));
+        m_fake->setDefaultBehavior(FakeBehavior::answer());
+        QVERIFY(eventually([&] { return chat(token).status == 200; })); // the lease went back
+    }
+
+    void adminTokenIsHashedAndBacksOff()
+    {
+        QCOMPARE(admin("GET", "/api/v1/info", {}, "").status, 401);
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(admin("GET", "/api/v1/info", {}, "wrong-" + QByteArray::number(i)).status, 401);
+        const HttpResponse blocked = admin("GET", "/api/v1/info"); // even the right token must wait now
+        QCOMPARE(blocked.status, 429);
+        const int retry = blocked.header("retry-after").toInt();
+        QVERIFY(retry >= 1 && retry <= 2);
+        spinFor(retry * 1000); // what Retry-After asks for
+        QCOMPARE(admin("GET", "/api/v1/info").status, 200);
+        // Nothing on disk holds the token in plain text.
+        QVERIFY(!QFile::exists(m_gw->m_dir.filePath(QStringLiteral("admin-token"))));
+    }
+
+    void configChangesAreAudited()
+    {
+        GatewayConfig config = m_gw->standardConfig(m_fake->baseUrl());
+        config.models[0].apiKey = QStringLiteral("sk-rotated-secret");
+        QByteArray body = serializeGatewayConfig(config, Secrets::Include);
+        HttpRequest put = HttpRequest::post("/api/v1/config", body);
+        put.method = "PUT";
+        put.withBearer(kAdmin);
+        QCOMPARE(TestHttpClient::fetch(m_gw->adminPort(), put).status, 200);
+        const HttpResponse audit = admin("GET", "/api/v1/audit");
+        QCOMPARE(audit.status, 200);
+        const QJsonObject entry = audit.json().value(QStringLiteral("entries")).toArray().at(0).toObject();
+        QCOMPARE(entry.value(QStringLiteral("action")).toString(), QStringLiteral("config.replace"));
+        QVERIFY(entry.value(QStringLiteral("actor")).toString().startsWith(QStringLiteral("admin@127.0.0.1")));
+        QVERIFY(entry.value(QStringLiteral("before")).isObject());
+        QVERIFY(entry.value(QStringLiteral("after")).isObject());
+        QVERIFY(!entry.value(QStringLiteral("at")).toString().isEmpty());
+        QVERIFY(!audit.body.contains("sk-rotated-secret"));
+        QVERIFY(!audit.body.contains("sk-upstream-secret"));
+    }
+
+    void tlsOnBothListenersWithReload()
+    {
+        QTemporaryDir dir;
+        const SelfSigned first = makeSelfSigned();
+        auto write = [&](const QString &name, const QByteArray &bytes) {
+            QFile f(dir.filePath(name));
+            QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+            f.write(bytes);
+        };
+        write(QStringLiteral("cert.pem"), first.certPem);
+        write(QStringLiteral("key.pem"), first.keyPem);
+        m_gw.reset();
+        start([&](GatewayOptions &o) {
+            enableAuth(o);
+            o.tlsCertFile = o.adminTlsCertFile = dir.filePath(QStringLiteral("cert.pem"));
+            o.tlsKeyFile = o.adminTlsKeyFile = dir.filePath(QStringLiteral("key.pem"));
+        });
+        const QByteArray token = issue({QStringLiteral("complete_code")}); // (over HTTPS? no: fixture client is plain)
+        QVERIFY(token.isEmpty()); // the admin listener speaks TLS only now
+        const QByteArray issueBody = "{\"subject\":\"tls-user\",\"scopes\":[\"complete_code\"]}";
+        const QByteArray issueRequest = "POST /api/v1/tokens HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + kAdmin
+            + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(issueBody.size())
+            + "\r\n\r\n" + issueBody;
+        const TlsResult issued = tlsFetch(m_gw->adminPort(), first.certPem, issueRequest);
+        QVERIFY2(issued.status == 201, qPrintable(QString::number(issued.status) + issued.error + QString::fromUtf8(issued.body)));
+        const QByteArray userToken = QJsonDocument::fromJson(issued.body).object().value(QStringLiteral("token")).toString().toLatin1();
+        const QByteArray body = chatBody("code_completions");
+        const QByteArray chatRequest = "POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + userToken
+            + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size()) + "\r\n\r\n" + body;
+        const TlsResult served = tlsFetch(m_gw->port(), first.certPem, chatRequest);
+        QVERIFY2(served.status == 200, qPrintable(served.error));
+        QCOMPARE(served.peer, QSslCertificate::fromData(first.certPem).first());
+        // Plain HTTP on the TLS port gets nothing useful.
+        QVERIFY(chat(userToken).status != 200);
+
+        // New certificate, reloaded without restart: new connections see it.
+        const SelfSigned second = makeSelfSigned();
+        write(QStringLiteral("cert.pem"), second.certPem);
+        write(QStringLiteral("key.pem"), second.keyPem);
+        const QByteArray reload = "POST /api/v1/tls/reload HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + kAdmin
+            + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+        QCOMPARE(tlsFetch(m_gw->adminPort(), first.certPem, reload).status, 200);
+        const TlsResult afterReload = tlsFetch(m_gw->port(), second.certPem, chatRequest);
+        QVERIFY2(afterReload.status == 200, qPrintable(afterReload.error));
+        QCOMPARE(afterReload.peer, QSslCertificate::fromData(second.certPem).first());
+        QCOMPARE(tlsFetch(m_gw->port(), first.certPem, chatRequest).status, 0); // the old CA no longer matches
+
+        // A broken file is refused by reload and the running certificate stays.
+        write(QStringLiteral("key.pem"), first.keyPem); // does not match the certificate
+        QCOMPARE(m_gw->gateway->reloadTls().error().code, QStringLiteral("tls_key_mismatch"));
+        QCOMPARE(tlsFetch(m_gw->port(), second.certPem, chatRequest).status, 200);
+    }
+
+    void disabledModeIsAnnounced()
+    {
+        m_gw.reset();
+        LogCapture logs;
+        start([](GatewayOptions &o) { o.authMode = QStringLiteral("disabled"); });
+        QVERIFY(logs.text().contains("AUTHENTICATION IS DISABLED"));
+        QCOMPARE(chat({}).status, 200);
+        const QJsonObject info = admin("GET", "/api/v1/info").json();
+        QCOMPARE(info.value(QStringLiteral("auth")).toObject().value(QStringLiteral("mode")).toString(), QStringLiteral("disabled"));
+        QVERIFY(info.value(QStringLiteral("auth")).toObject().contains(QStringLiteral("warning")));
+    }
+};
+
+QTEST_MAIN(tst_AuthGateway)
+#include "tst_authgateway.moc"
