@@ -10,9 +10,9 @@ namespace {
 ConsoleAdapter *s_instance = nullptr;
 } // namespace
 
-ConsoleAdapter::ConsoleAdapter(ConnectionController *connection, QObject *parent)
+ConsoleAdapter::ConsoleAdapter(ConsoleCore *core, QObject *parent)
     : QObject(parent)
-    , m_connection(connection)
+    , m_core(core)
 {
 }
 

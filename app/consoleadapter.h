@@ -7,7 +7,8 @@
 // Lifecycle: create the core objects and a ConsoleAdapter, call ConsoleAdapter::setInstance(),
 // then load QML. The adapter must outlive every engine that used it (the engine never owns it).
 
-#include "connectioncontroller.h"
+#include "chartseries.h"
+#include "consolecore.h"
 
 #include <QObject>
 #include <QtQml/qqml.h>
@@ -25,21 +26,42 @@ class ConsoleAdapter : public QObject
     QML_NAMED_ELEMENT(Console)
     QML_SINGLETON
     Q_PROPERTY(airlock::ConnectionController *connection READ connection CONSTANT)
+    Q_PROPERTY(airlock::SavedConnections *connections READ connections CONSTANT)
+    Q_PROPERTY(airlock::ConfigController *config READ config CONSTANT)
+    Q_PROPERTY(airlock::TokensController *tokens READ tokens CONSTANT)
+    Q_PROPERTY(airlock::LogsController *logs READ logs CONSTANT)
+    Q_PROPERTY(airlock::MetricsController *metrics READ metrics CONSTANT)
+    Q_PROPERTY(airlock::PlaygroundController *playground READ playground CONSTANT)
+    Q_PROPERTY(airlock::SettingsController *settings READ settings CONSTANT)
+    Q_PROPERTY(airlock::LanguageController *language READ language CONSTANT)
+    Q_PROPERTY(bool highlighterAvailable READ highlighterAvailable CONSTANT)
     Q_PROPERTY(QString consoleVersion READ consoleVersion CONSTANT)
 
 public:
-    explicit ConsoleAdapter(ConnectionController *connection, QObject *parent = nullptr);
+    explicit ConsoleAdapter(ConsoleCore *core, QObject *parent = nullptr);
     ~ConsoleAdapter() override;
 
-    ConnectionController *connection() const { return m_connection; }
+    ConnectionController *connection() const { return m_core->connection(); }
+    SavedConnections *connections() const { return m_core->connections(); }
+    ConfigController *config() const { return m_core->config(); }
+    TokensController *tokens() const { return m_core->tokens(); }
+    LogsController *logs() const { return m_core->logs(); }
+    MetricsController *metrics() const { return m_core->metrics(); }
+    PlaygroundController *playground() const { return m_core->playground(); }
+    SettingsController *settings() const { return m_core->settings(); }
+    LanguageController *language() const { return m_core->language(); }
+    bool highlighterAvailable() const { return CodeHighlighter().isAvailable(); }
     QString consoleVersion() const;
+
+    // Connects with the admin token stored in the keychain for `url`.
+    Q_INVOKABLE void connectSaved(const QString &url) { m_core->connectSaved(url); }
 
     static void setInstance(ConsoleAdapter *adapter);
     // Called by the QML engine the first time a document uses Console.
     static ConsoleAdapter *create(QQmlEngine *qmlEngine, QJSEngine *jsEngine);
 
 private:
-    ConnectionController *m_connection;
+    ConsoleCore *m_core;
 };
 
 // QML names for core types: ConnectionController.Connected etc., and typed properties.
@@ -49,6 +71,139 @@ struct ConnectionControllerForeign
     QML_FOREIGN(airlock::ConnectionController)
     QML_NAMED_ELEMENT(ConnectionController)
     QML_UNCREATABLE("ConnectionController is provided by Console.connection")
+};
+
+struct SavedConnectionsForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::SavedConnections)
+    QML_NAMED_ELEMENT(SavedConnections)
+    QML_UNCREATABLE("provided by Console.connections")
+};
+struct ConfigControllerForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::ConfigController)
+    QML_NAMED_ELEMENT(ConfigController)
+    QML_UNCREATABLE("provided by Console.config")
+};
+struct TokensControllerForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::TokensController)
+    QML_NAMED_ELEMENT(TokensController)
+    QML_UNCREATABLE("provided by Console.tokens")
+};
+struct LogsControllerForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::LogsController)
+    QML_NAMED_ELEMENT(LogsController)
+    QML_UNCREATABLE("provided by Console.logs")
+};
+struct MetricsControllerForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::MetricsController)
+    QML_NAMED_ELEMENT(MetricsController)
+    QML_UNCREATABLE("provided by Console.metrics")
+};
+struct PlaygroundControllerForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::PlaygroundController)
+    QML_NAMED_ELEMENT(PlaygroundController)
+    QML_UNCREATABLE("provided by Console.playground")
+};
+struct PlaygroundSideForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::PlaygroundSide)
+    QML_NAMED_ELEMENT(PlaygroundSide)
+    QML_UNCREATABLE("provided by Console.playground")
+};
+struct SettingsControllerForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::SettingsController)
+    QML_NAMED_ELEMENT(SettingsController)
+    QML_UNCREATABLE("provided by Console.settings")
+};
+struct LanguageControllerForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::LanguageController)
+    QML_NAMED_ELEMENT(LanguageController)
+    QML_UNCREATABLE("provided by Console.language")
+};
+struct ModelListModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::ModelListModel)
+    QML_NAMED_ELEMENT(ModelListModel)
+    QML_UNCREATABLE("provided by Console.config.models")
+};
+struct FeatureListModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::FeatureListModel)
+    QML_NAMED_ELEMENT(FeatureListModel)
+    QML_UNCREATABLE("provided by Console.config.features")
+};
+struct TestStepModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::TestStepModel)
+    QML_NAMED_ELEMENT(TestStepModel)
+    QML_UNCREATABLE("provided by Console.config.testSteps")
+};
+struct TokenListModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::TokenListModel)
+    QML_NAMED_ELEMENT(TokenListModel)
+    QML_UNCREATABLE("provided by Console.tokens.tokens")
+};
+struct SigningKeyListModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::SigningKeyListModel)
+    QML_NAMED_ELEMENT(SigningKeyListModel)
+    QML_UNCREATABLE("provided by Console.tokens.keys")
+};
+struct LogListModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::LogListModel)
+    QML_NAMED_ELEMENT(LogListModel)
+    QML_UNCREATABLE("provided by Console.logs.records")
+};
+struct EndpointHealthModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::EndpointHealthModel)
+    QML_NAMED_ELEMENT(EndpointHealthModel)
+    QML_UNCREATABLE("provided by Console.metrics.endpoints")
+};
+struct ChartSeriesForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::ChartSeries)
+    QML_NAMED_ELEMENT(ChartSeries)
+    QML_UNCREATABLE("provided by Console.metrics")
+};
+// Creatable: pages instantiate these.
+struct LineChartForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::LineChart)
+    QML_NAMED_ELEMENT(LineChart)
+};
+struct CodeHighlighterForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::CodeHighlighter)
+    QML_NAMED_ELEMENT(CodeHighlighter)
 };
 
 } // namespace airlock

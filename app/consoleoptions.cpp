@@ -21,13 +21,14 @@ struct Parser
     QCommandLineOption dataDir{u"data-dir"_s, u"Data directory of the embedded gateway."_s, u"DIR"_s};
     QCommandLineOption screenshot{u"screenshot"_s, u"Save the window to FILE (PNG) before quitting."_s, u"FILE"_s};
     QCommandLineOption quitAfter{u"quit-after"_s, u"Quit after MS milliseconds (automation)."_s, u"MS"_s};
+    QCommandLineOption tour{u"tour"_s, u"Visit every page in each language, saving screenshots to DIR, then quit."_s, u"DIR"_s};
     QCommandLineOption help{{u"h"_s, u"help"_s}, u"Show this help."_s};
     QCommandLineOption version{{u"v"_s, u"version"_s}, u"Show the version."_s};
 
     Parser()
     {
         parser.setApplicationDescription(u"Airlock admin console"_s);
-        parser.addOptions({connect, tokenEnv, embedded, dataDir, screenshot, quitAfter, help, version});
+        parser.addOptions({connect, tokenEnv, embedded, dataDir, screenshot, quitAfter, tour, help, version});
     }
 };
 
@@ -81,6 +82,11 @@ Result<ConsoleOptions> parseConsoleOptions(const QStringList &arguments)
         options.screenshotFile = p.parser.value(p.screenshot);
         if (options.quitAfterMs < 0)
             return Error::make(u"invalid_argument"_s, u"--screenshot needs --quit-after"_s, u"--screenshot"_s);
+    }
+    if (p.parser.isSet(p.tour)) {
+        options.tourDir = p.parser.value(p.tour);
+        if (options.tourDir.isEmpty() || options.quitAfterMs >= 0)
+            return Error::make(u"invalid_argument"_s, u"--tour needs a directory and excludes --quit-after"_s, u"--tour"_s);
     }
     return options;
 }

@@ -2,10 +2,12 @@
 
 // The console's command line:
 //   airlock-admin [--connect URL] [--token-env VAR] [--embedded] [--data-dir DIR]
-//                 [--screenshot FILE --quit-after MS]
+//                 [--screenshot FILE --quit-after MS] [--tour DIR]
 // The admin token is read from an environment variable (default AIRLOCK_ADMIN_TOKEN), never from
 // the command line, where other users could read it. --screenshot/--quit-after drive the UI smoke
-// test: save the window as PNG and quit after MS milliseconds.
+// test: save the window as PNG and quit after MS milliseconds. --tour drives the UI test: once connected
+// it shows every page in English and then in Korean, saves each as DIR/<lang>-<nn>-<page>.png, and quits
+// (exit code 3 when QML warned, 5 when the connection failed).
 
 #include "result.h"
 
@@ -23,6 +25,7 @@ struct ConsoleOptions
     QString dataDir;        // --embedded; empty: the console's default
     QString screenshotFile; // empty: none
     int quitAfterMs = -1;   // < 0: run until the user quits
+    QString tourDir;        // empty: no tour
     bool showHelp = false;
     bool showVersion = false;
 };

@@ -1,17 +1,16 @@
 // airlock-admin: the QML admin console. See consoleoptions.h for the command line.
 
-#include "connectioncontroller.h"
 #include "consoleadapter.h"
+#include "consolecore.h"
 #include "consolelog.h"
 #include "consoleoptions.h"
+#include "uitour.h"
 
 #include <QGuiApplication>
-#include <QLocale>
 #include <QQmlApplicationEngine>
 #include <QQuickStyle>
 #include <QQuickWindow>
 #include <QTimer>
-#include <QTranslator>
 #include <QtQml/QQmlExtensionPlugin>
 
 #include <cstdio>
@@ -77,18 +76,16 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
         QQuickStyle::setStyle(u"Fusion"_s);
 
-    // qt_add_translations embeds airlock_<lang>.qm under :/i18n.
-    QTranslator translator;
-    if (translator.load(QLocale(), u"airlock"_s, u"_"_s, u":/i18n"_s)) {
-        QCoreApplication::installTranslator(&translator);
-        qCDebug(airlock::lcConsole).noquote() << "translation loaded:" << translator.language();
-    }
-
-    airlock::ConnectionController connection;
-    airlock::ConsoleAdapter adapter(&connection);
+    airlock::ConsoleCore core;
+    airlock::ConnectionController &connection = *core.connection();
+    airlock::ConsoleAdapter adapter(&core);
     airlock::ConsoleAdapter::setInstance(&adapter);
 
     QQmlApplicationEngine engine;
+    // qt_add_translations embeds airlock_<lang>.qm under :/i18n; the system locale unless the admin
+    // chose a language in Settings.
+    core.language()->setEngine(&engine);
+    core.language()->initialize();
     int qmlWarnings = 0;
     QObject::connect(&engine, &QQmlEngine::warnings, &app,
                      [&qmlWarnings](const QList<QQmlError> &warnings) { qmlWarnings += int(warnings.size()); });
@@ -112,6 +109,11 @@ int main(int argc, char *argv[])
 
     if (options.quitAfterMs >= 0)
         scheduleAutomation(app, engine, options, qmlWarnings);
+    airlock::UiTour tour(&core, &engine, options.tourDir, &qmlWarnings);
+    if (!options.tourDir.isEmpty()) {
+        QObject::connect(&tour, &airlock::UiTour::finished, &app, [&app](int code) { app.exit(code); });
+        tour.start();
+    }
 
     return QGuiApplication::exec();
 }

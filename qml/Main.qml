@@ -4,18 +4,23 @@ import QtQuick.Layouts
 import Airlock.Console
 import Airlock.Console.Components
 
-// The console's window: a header with the connection status, and the page for the state the
-// connection is in (WelcomePage until connected, then OverviewPage).
+// The console's window: a header with the connection status; the WelcomePage until connected, then a
+// sidebar of pages. Keyboard: Ctrl+1…Ctrl+7 open the pages; the sidebar takes arrow keys.
 ApplicationWindow {
     id: appWindow
 
     readonly property ConnectionController connection: Console.connection
     readonly property bool connected: connection.state === ConnectionController.Connected
+    // The page shown while connected (the UI test sets it through this property).
+    property int pageIndex: 0
+    readonly property var pageNames: ["overview", "models", "features", "tokens", "logs", "playground", "settings"]
+    readonly property var pageTitles: [qsTr("Overview"), qsTr("Models"), qsTr("Features"), qsTr("Tokens & trust"),
+                                       qsTr("Logs"), qsTr("Playground"), qsTr("Settings")]
 
     width: 1280
     height: 800
-    minimumWidth: 720
-    minimumHeight: 520
+    minimumWidth: 960
+    minimumHeight: 600
     visible: true
     title: connected ? qsTr("Airlock — %1").arg(connection.adminUrl) : qsTr("Airlock")
 
@@ -32,8 +37,9 @@ ApplicationWindow {
                 font.bold: true
             }
             Label {
-                text: qsTr("Admin console")
+                text: appWindow.connected ? appWindow.connection.adminUrl : qsTr("Admin console")
                 opacity: 0.7
+                elide: Text.ElideMiddle
                 Layout.fillWidth: true
             }
             StatusBadge {
@@ -69,7 +75,19 @@ ApplicationWindow {
         id: pageLoader
         anchors.fill: parent
         focus: true
-        sourceComponent: appWindow.connected ? overviewPage : welcomePage
+        sourceComponent: appWindow.connected ? consoleView : welcomePage
+    }
+
+    Repeater {
+        model: appWindow.pageNames.length
+        delegate: Item {
+            required property int index
+            Shortcut {
+                sequence: "Ctrl+" + (parent.index + 1)
+                enabled: appWindow.connected
+                onActivated: appWindow.pageIndex = parent.index
+            }
+        }
     }
 
     Component {
@@ -79,10 +97,73 @@ ApplicationWindow {
             focus: true
         }
     }
+
     Component {
-        id: overviewPage
-        OverviewPage {
-            connection: Console.connection
+        id: consoleView
+        RowLayout {
+            spacing: 0
+
+            Pane {
+                Layout.fillHeight: true
+                Layout.preferredWidth: Theme.sidebarWidth
+                padding: 0
+                background: Rectangle {
+                    color: appWindow.palette.alternateBase
+                    Rectangle {
+                        anchors.right: parent.right
+                        width: 1
+                        height: parent.height
+                        color: Theme.cardBorder
+                    }
+                }
+
+                ListView {
+                    id: sidebar
+                    anchors.fill: parent
+                    anchors.topMargin: Theme.spacing
+                    model: appWindow.pageTitles
+                    currentIndex: appWindow.pageIndex
+                    focus: true
+                    keyNavigationEnabled: true
+                    activeFocusOnTab: true
+                    Accessible.role: Accessible.PageTabList
+                    Accessible.name: qsTr("Pages")
+                    onCurrentIndexChanged: appWindow.pageIndex = currentIndex
+                    delegate: ItemDelegate {
+                        required property int index
+                        required property string modelData
+                        width: ListView.view.width
+                        text: modelData
+                        highlighted: ListView.isCurrentItem
+                        font.bold: ListView.isCurrentItem
+                        focusPolicy: Qt.NoFocus
+                        Accessible.role: Accessible.PageTab
+                        onClicked: appWindow.pageIndex = index
+                    }
+                }
+            }
+
+            StackLayout {
+                id: pages
+                currentIndex: appWindow.pageIndex
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+
+                OverviewPage {
+                    connection: Console.connection
+                    active: pages.currentIndex === 0
+                }
+                ModelsPage {}
+                FeaturesPage {}
+                TokensPage {}
+                LogsPage {
+                    active: pages.currentIndex === 4
+                }
+                PlaygroundPage {}
+                SettingsPage {
+                    connection: Console.connection
+                }
+            }
         }
     }
 }

@@ -14,8 +14,11 @@ Page {
     readonly property bool busy: connection.state === ConnectionController.Connecting
 
     function connectToGateway() {
-        if (!busy)
-            connection.connectTo(urlField.text, tokenField.text)
+        if (busy)
+            return
+        if (rememberBox.checked && tokenField.text.length > 0)
+            Console.connections.save(nameField.text, urlField.text.trim(), tokenField.text)
+        connection.connectTo(urlField.text, tokenField.text)
     }
 
     title: qsTr("Connect to a gateway")
@@ -30,6 +33,53 @@ Page {
             spacing: Theme.spacing
 
             Item { implicitHeight: Theme.margin * 2 }
+
+            Label {
+                text: qsTr("Saved gateways")
+                font.pixelSize: Theme.headingSize
+                font.bold: true
+                visible: Console.connections.count > 0
+            }
+            Repeater {
+                model: Console.connections
+                delegate: RowLayout {
+                    id: savedRow
+                    required property string name
+                    required property string url
+                    spacing: Theme.spacing
+                    Layout.fillWidth: true
+                    Label {
+                        text: savedRow.name === savedRow.url ? savedRow.url : savedRow.name + "  ·  " + savedRow.url
+                        elide: Text.ElideMiddle
+                        Layout.fillWidth: true
+                    }
+                    Button {
+                        text: qsTr("Connect")
+                        enabled: !page.busy
+                        Accessible.name: qsTr("Connect to %1").arg(savedRow.name)
+                        onClicked: Console.connectSaved(savedRow.url)
+                    }
+                    Button {
+                        text: qsTr("Forget")
+                        flat: true
+                        Accessible.name: qsTr("Forget %1").arg(savedRow.name)
+                        onClicked: Console.connections.remove(savedRow.url)
+                    }
+                }
+            }
+            ErrorBanner {
+                id: keychainError
+                Layout.fillWidth: true
+                Connections {
+                    target: Console.connections
+                    function onKeychainFailed(message: string) { keychainError.text = message }
+                    function onSaved() { keychainError.text = "" }
+                }
+            }
+            MenuSeparator {
+                visible: Console.connections.count > 0
+                Layout.fillWidth: true
+            }
 
             Label {
                 text: page.title
@@ -72,6 +122,26 @@ Page {
                 enabled: !page.busy
                 Layout.fillWidth: true
                 Accessible.name: qsTr("Admin token")
+                KeyNavigation.tab: rememberBox
+                onAccepted: page.connectToGateway()
+            }
+
+            RowLayout {
+                spacing: Theme.spacing
+                Layout.fillWidth: true
+                CheckBox {
+                    id: rememberBox
+                    text: qsTr("Remember this gateway (the token goes to the system keychain)")
+                    KeyNavigation.tab: nameField.visible ? nameField : connectButton
+                }
+            }
+            TextField {
+                id: nameField
+                visible: rememberBox.checked
+                placeholderText: qsTr("Name, e.g. Production")
+                Accessible.name: qsTr("Connection name")
+                selectByMouse: true
+                Layout.fillWidth: true
                 KeyNavigation.tab: connectButton
                 onAccepted: page.connectToGateway()
             }

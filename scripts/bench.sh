@@ -6,7 +6,9 @@
 #   scripts/bench.sh [harness options...]     e.g. -d 3s -w 1s --stream-dur 3 for a smoke run
 #   Environment: BENCH_DIR (default <repo>/../shared/bench), AIRLOCK_BENCH_BUILD_DIR (default build-bench),
 #                BENCH_PORT (default 18090; the admin API uses BENCH_PORT+1), BENCH_TARGETS,
-#                BENCH_RUN_DIR (default <build dir>/bench-run), AIRLOCK_NO_SETUP=1
+#                BENCH_RUN_DIR (default <build dir>/bench-run), AIRLOCK_NO_SETUP=1,
+#                AIRLOCKD_BIN=path: benchmark that binary as it is (no build),
+#                AIRLOCK_BENCH_AUTH=disabled: airlockd without client auth (default: a real client token)
 set -uo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -27,10 +29,15 @@ if [[ ${AIRLOCK_NO_SETUP:-} != 1 ]]; then
   scripts/setup.sh --with-bench || { note "setup failed"; exit 1; }
 fi
 mkdir -p "$BUILD" || exit 1
-AIRLOCK_BUILD_TARGETS=airlockd scripts/build.sh "$BUILD" -DCMAKE_BUILD_TYPE=Release \
-  -DAIRLOCK_BUILD_TESTS=OFF -DAIRLOCK_BUILD_APP=OFF -DAIRLOCK_SANITIZE= >"$BUILD/build.log" 2>&1 ||
-  { tail -30 "$BUILD/build.log" >&2; note "building airlockd (Release) failed; log: $BUILD/build.log"; exit 1; }
-AIRLOCKD=$BUILD/service/airlockd
+if [[ -n ${AIRLOCKD_BIN:-} ]]; then
+  AIRLOCKD=$(realpath "$AIRLOCKD_BIN")
+  note "using $AIRLOCKD as it is (AIRLOCKD_BIN): not building"
+else
+  AIRLOCK_BUILD_TARGETS=airlockd scripts/build.sh "$BUILD" -DCMAKE_BUILD_TYPE=Release \
+    -DAIRLOCK_BUILD_TESTS=OFF -DAIRLOCK_BUILD_APP=OFF -DAIRLOCK_SANITIZE= >"$BUILD/build.log" 2>&1 ||
+    { tail -30 "$BUILD/build.log" >&2; note "building airlockd (Release) failed; log: $BUILD/build.log"; exit 1; }
+  AIRLOCKD=$BUILD/service/airlockd
+fi
 [[ -x $AIRLOCKD ]] || { note "$AIRLOCKD missing after the build"; exit 1; }
 
 for p in "$PORT" "$ADMIN_PORT"; do
@@ -59,22 +66,27 @@ cat >"$TMP/airlock.json" <<JSON
  "features":{"code_completions":"bench","duo_chat":"bench"}}
 JSON
 exec "$AIRLOCKD" --config "$TMP/airlock.json" --data-dir "$TMP/data" --listen 127.0.0.1:$PORT \\
-  --admin-listen 127.0.0.1:$ADMIN_PORT --workers 1
+  --admin-listen 127.0.0.1:$ADMIN_PORT --workers 1 \$AIRLOCK_AUTH_ARGS
 EOF
 chmod +x "$TMP/airlockd-bench"
 
 # Client authentication is on (airlockd's default): the harness sends BENCH_AUTH to every target, so it
 # carries a client token airlockd issues into the bench data dir. "bench" is a model name, not a
 # feature: that needs the direct_model_access scope.
-if "$AIRLOCKD" --help 2>/dev/null | grep -q 'token issue'; then
-  token=$("$AIRLOCKD" token issue --data-dir "$TMP/data" --subject bench --ttl 1d \
+# AIRLOCK_BENCH_AUTH=disabled runs airlockd with --auth disabled instead (to see what auth costs).
+AUTH_ARGS=''
+if [[ ${AIRLOCK_BENCH_AUTH:-} == disabled ]]; then
+  AUTH_ARGS='--auth disabled'
+  note "client auth: disabled (AIRLOCK_BENCH_AUTH=disabled)"
+elif "$AIRLOCKD" --help 2>/dev/null | grep -q 'token issue'; then
+  token=$("$AIRLOCKD" token issue --data-dir "$TMP/data" --subject bench --ttl 1d --description scripts/bench.sh \
     --scopes direct_model_access,duo_chat,complete_code,generate_code 2>"$TMP/token.err") ||
     { cat "$TMP/token.err" >&2; note "airlockd token issue failed"; exit 1; }
   export BENCH_AUTH="Bearer $token"
   note "client auth: required (a JWT issued by airlockd token issue, sent as BENCH_AUTH to every target)"
 fi
 
-export GATEWAY_CMD="exec '$TMP/airlockd-bench'"
+export GATEWAY_CMD="AIRLOCK_AUTH_ARGS='$AUTH_ARGS' exec '$TMP/airlockd-bench'"
 export GATEWAY_URL=http://127.0.0.1:$PORT/v1
 export GATEWAY_NAME=airlockd
 
@@ -96,7 +108,10 @@ fi
 
 # ---------------------------------------------------------------- the harness
 note "harness: $BENCH_DIR/run.sh --mode both $* ${TARGETS[*]}"
-(cd "$BENCH_DIR" && BENCH_BODY=$TMP/chat-body.json ./run.sh --mode both "$@" "${TARGETS[@]}") 2>&1 | tee "$TMP/harness.log"
+endpoint=${ENDPOINT:-chat}
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do [[ ${args[i]} == --endpoint ]] && endpoint=${args[i + 1]:-chat}; done
+(cd "$BENCH_DIR" && BENCH_BODY=$TMP/$endpoint-body.json ./run.sh --mode both "$@" "${TARGETS[@]}") 2>&1 | tee "$TMP/harness.log"
 harness_rc=${PIPESTATUS[0]}
 summary=$(sed -n 's/^summary written to //p' "$TMP/harness.log" | tail -n1)
 

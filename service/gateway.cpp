@@ -1,10 +1,12 @@
 #include "gateway.h"
 
 #include "admin/adminserver.h"
+#include "admin/consoleapi.h"
 #include "http/connectionguard.h"
 #include "http/gatewayserver.h"
 #include "http/gitlabapi.h"
 #include "prompts/promptbuilder.h"
+#include "prompts/templatestore.h"
 #include "routing/completioncache.h"
 #include "routing/supersederegistry.h"
 #include "http/openaiapi.h"
@@ -146,6 +148,7 @@ struct Gateway::Private : public admin::AdminBackend
     std::unique_ptr<routing::ConfigHolder> config;
     std::vector<std::unique_ptr<Worker>> workers;
     std::unique_ptr<admin::AdminServer> adminServer;
+    std::unique_ptr<admin::ConsoleApi> consoleApi; // the console's model test and prompt playground routes
     QByteArray adminToken;
     ListenAddress gatewayAddress;
     ListenAddress adminAddress;
@@ -249,6 +252,16 @@ struct Gateway::Private : public admin::AdminBackend
 
     GatewayConfig currentConfig() const override { return config->current()->config(); }
 
+    Status reloadPromptOverrides() override
+    {
+        prompts::TemplateStore templates(*database);
+        auto overrides = templates.allCurrent();
+        if (!overrides)
+            return overrides.error();
+        config->publishPromptOverrides(*overrides);
+        return {};
+    }
+
     Status applyConfig(const GatewayConfig &newConfig) override
     {
         if (auto st = validateGatewayConfig(newConfig); !st)
@@ -315,6 +328,8 @@ Status Gateway::start()
     d->config = std::make_unique<routing::ConfigHolder>(
         routing::QueueLimits{o.limits.maxQueuedPerEndpoint, o.limits.queueTimeoutMs});
     d->config->publish(*loaded);
+    if (auto st = d->reloadPromptOverrides(); !st)
+        return st;
 
     auth::AuthStartOptions authOptions;
     authOptions.dataDir = d->dataDir;
@@ -385,10 +400,13 @@ Status Gateway::start()
     d->auth->registerAdminRoutes(*d->adminServer);
     if (d->logApi)
         d->logApi->registerRoutes(*d->adminServer);
+    d->consoleApi = std::make_unique<admin::ConsoleApi>(*d, *d->promptBuilder, *d->config);
+    d->consoleApi->registerRoutes(*d->adminServer);
     auto adminPort = d->adminServer->listen(o.adminListen, d->auth->adminTls());
     if (!adminPort) {
         d->workers.clear();
         d->adminServer.reset();
+        d->consoleApi.reset();
         return adminPort.error();
     }
     d->adminAddress = ListenAddress{o.adminListen.host, *adminPort};
@@ -402,6 +420,7 @@ void Gateway::stop()
         return;
     d->running = false;
     d->adminServer.reset();
+    d->consoleApi.reset();
     d->workers.clear();
     d->stopRequestLog();
     d->authenticator = nullptr;

@@ -24,6 +24,7 @@ QString operationName(AdminClient::Operation operation)
     case AdminClient::Operation::FetchInfo: return u"GET info"_s;
     case AdminClient::Operation::FetchConfig: return u"GET config"_s;
     case AdminClient::Operation::PutConfig: return u"PUT config"_s;
+    case AdminClient::Operation::Call: return u"call"_s;
     }
     return {};
 }
@@ -135,6 +136,46 @@ void AdminClient::putConfig(const GatewayConfig &config)
     send(Operation::PutConfig, "PUT", u"api/v1/config", serializeGatewayConfig(config, Secrets::Include));
 }
 
+void AdminClient::call(const QByteArray &verb, const QString &path, const QJsonDocument &body, QObject *context,
+                       JsonCallback done)
+{
+    const QString relative = path.startsWith(QLatin1Char('/')) ? path.mid(1) : path;
+    QNetworkReply *reply = send(Operation::Call, verb, relative,
+                                body.isNull() ? QByteArray() : body.toJson(QJsonDocument::Compact));
+    QPointer<QObject> guard(context);
+    connect(reply, &QNetworkReply::finished, this, [this, reply, guard, done = std::move(done)] {
+        m_replies.removeAll(reply);
+        reply->deleteLater();
+        if (!guard)
+            return;
+        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        if (reply->error() != QNetworkReply::NoError || status >= 300) {
+            AdminError error = adminErrorFromReply(reply);
+            if (status >= 300 && status < 400)
+                error.message = u"the admin API answered with a redirect; check the URL"_s;
+            qCInfo(lcAdminClient).noquote() << reply->operation() << reply->url().path() << "failed:" << error.toString();
+            done(&error, {});
+            return;
+        }
+        const QByteArray bytes = reply->readAll();
+        QJsonParseError parseError;
+        const QJsonDocument answer = bytes.trimmed().isEmpty() ? QJsonDocument() : QJsonDocument::fromJson(bytes, &parseError);
+        if (!bytes.trimmed().isEmpty() && parseError.error != QJsonParseError::NoError) {
+            const AdminError error{status, u"invalid_response"_s, u"the admin API did not answer JSON"_s};
+            done(&error, {});
+            return;
+        }
+        done(nullptr, answer);
+    });
+}
+
+QUrl AdminClient::webSocketUrl(const QString &path) const
+{
+    QUrl url = endpoint(path.startsWith(QLatin1Char('/')) ? QStringView(path).mid(1) : QStringView(path));
+    url.setScheme(url.scheme() == "https"_L1 ? u"wss"_s : u"ws"_s);
+    return url;
+}
+
 void AdminClient::abortAll()
 {
     const auto replies = std::exchange(m_replies, {});
@@ -149,11 +190,15 @@ void AdminClient::abortAll()
 
 QUrl AdminClient::endpoint(QStringView path) const
 {
+    // `path` may carry a query ("api/v1/logs?limit=50"); it is percent-encoded by the caller.
     QUrl url = m_baseUrl;
     QString base = url.path();
     if (!base.endsWith(QLatin1Char('/')))
         base += QLatin1Char('/');
-    url.setPath(base + path);
+    const qsizetype q = path.indexOf(QLatin1Char('?'));
+    url.setPath(base + path.left(q < 0 ? path.size() : q).toString(), QUrl::TolerantMode);
+    if (q >= 0)
+        url.setQuery(path.mid(q + 1).toString(), QUrl::TolerantMode);
     return url;
 }
 
@@ -171,7 +216,8 @@ QNetworkReply *AdminClient::send(Operation operation, const QByteArray &verb, QS
     QNetworkReply *reply = body.isNull() ? m_network->sendCustomRequest(request, verb)
                                          : m_network->sendCustomRequest(request, verb, body);
     m_replies.append(reply);
-    connect(reply, &QNetworkReply::finished, this, [this, reply, operation] { onFinished(reply, operation); });
+    if (operation != Operation::Call)
+        connect(reply, &QNetworkReply::finished, this, [this, reply, operation] { onFinished(reply, operation); });
     qCDebug(lcAdminClient).noquote() << operationName(operation) << request.url().toDisplayString();
     return reply;
 }
@@ -214,6 +260,8 @@ void AdminClient::onFinished(QNetworkReply *reply, Operation operation)
     case Operation::PutConfig:
         Q_EMIT configStored();
         return;
+    case Operation::Call:
+        return; // answered by call()'s own handler
     }
 }
 

@@ -20,7 +20,10 @@
 #include <QString>
 #include <QUrl>
 
+#include <QJsonDocument>
+
 #include <chrono>
+#include <functional>
 
 QT_BEGIN_NAMESPACE
 class QNetworkAccessManager;
@@ -57,7 +60,7 @@ class AdminClient : public QObject
 {
     Q_OBJECT
 public:
-    enum class Operation { FetchInfo, FetchConfig, PutConfig };
+    enum class Operation { FetchInfo, FetchConfig, PutConfig, Call };
     Q_ENUM(Operation)
 
     explicit AdminClient(QObject *parent = nullptr);
@@ -76,6 +79,16 @@ public:
     void fetchConfig();
     // Sends api keys that are set on the models (the server keeps a stored key when one is omitted).
     void putConfig(const GatewayConfig &config);
+
+    // Any other admin API call (catalog, tokens, logs, model tests, ...): `body` is sent as JSON unless
+    // null. `done` runs exactly once with the parsed answer (an empty document for an empty body), or with
+    // an error; never after abortAll(), a base URL/token change, or the destruction of `context`.
+    using JsonCallback = std::function<void(const airlock::AdminError *error, const QJsonDocument &answer)>;
+    void call(const QByteArray &verb, const QString &path, const QJsonDocument &body, QObject *context,
+              JsonCallback done);
+    // The admin listener's WebSocket URL for `path` (ws:// or wss://) and the header the upgrade needs.
+    QUrl webSocketUrl(const QString &path) const;
+    QByteArray authorizationHeader() const { return "Bearer " + m_token; }
 
     // Aborts every request in flight; none of them signals.
     void abortAll();

@@ -4,6 +4,7 @@
 #include "http/gatewayserver.h"
 #include "http/tlscontext.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -32,6 +33,21 @@ namespace {
 void writeJson(HttpExchange &exchange, const QJsonObject &object)
 {
     exchange.respond(200, "application/json", QJsonDocument(object).toJson(QJsonDocument::Compact));
+}
+
+// API keys are write-only (GET /api/v1/config never returns them), so a client that edits the configuration
+// it fetched sends models without "api_key": those keep the key stored for the model of the same name. An
+// explicit "api_key":"" removes it. `body` is the (already parsed and valid) JSON of `incoming`.
+void keepStoredApiKeys(const QByteArray &body, const GatewayConfig &current, GatewayConfig &incoming)
+{
+    const QJsonArray models = QJsonDocument::fromJson(body).object().value(QLatin1String("models")).toArray();
+    for (qsizetype i = 0; i < incoming.models.size() && i < models.size(); ++i) {
+        ModelEndpoint &model = incoming.models[i];
+        if (models.at(i).toObject().contains(QLatin1String("api_key")))
+            continue;
+        if (const ModelEndpoint *stored = current.findModel(model.name))
+            model.apiKey = stored->apiKey;
+    }
 }
 
 } // namespace
@@ -92,7 +108,9 @@ struct AdminServer::Private
             writeError(exchange, 400, config.error().code, config.error().message, config.error().field);
             return;
         }
-        const QByteArray before = serializeGatewayConfig(backend.currentConfig());
+        const GatewayConfig current = backend.currentConfig();
+        keepStoredApiKeys(exchange.request().body, current, *config);
+        const QByteArray before = serializeGatewayConfig(current);
         if (auto st = backend.applyConfig(*config); !st) {
             writeError(exchange, 400, st.error().code, st.error().message, st.error().field);
             return;
@@ -137,6 +155,15 @@ void AdminServer::addRoute(QByteArray method, QByteArray path, AdminHandler hand
 void AdminServer::addPrefixRoute(QByteArray method, QByteArray prefix, AdminHandler handler)
 {
     d->server->addPrefixRoute(std::move(method), std::move(prefix), d->guarded(std::move(handler)));
+}
+
+void AdminServer::addAsyncRoute(QByteArray method, QByteArray path, AsyncAdminHandler handler)
+{
+    d->server->addRoute(std::move(method), std::move(path),
+                        [this, handler = std::move(handler)](std::unique_ptr<HttpExchange> exchange) {
+                            if (const auto caller = d->authorized(*exchange))
+                                handler(std::move(exchange), *caller);
+                        });
 }
 
 void AdminServer::addOpenRoute(QByteArray method, QByteArray path, std::function<void(http::HttpExchange &)> handler)

@@ -4,7 +4,9 @@
 // constant time. Routes (all JSON):
 //   GET /api/v1/info     name, version, listen addresses, workers
 //   GET /api/v1/config   the declarative configuration in force (secrets left out)
-//   PUT /api/v1/config   replace it (validated, stored, then swapped in for new requests)
+//   PUT /api/v1/config   replace it (validated, stored, then swapped in for new requests). API keys are
+//                        write-only: a model sent without "api_key" keeps the key stored for a model of the
+//                        same name; "api_key":"" removes it.
 // Errors: {"error":{"code":"...","message":"..."}} with 400/401/404/405/415.
 
 #include "gatewayconfig.h"
@@ -31,6 +33,9 @@ public:
     virtual QJsonObject info() const = 0;
     virtual GatewayConfig currentConfig() const = 0;
     virtual Status applyConfig(const GatewayConfig &config) = 0;
+    // Prompt template overrides changed in the store (prompts/templatestore.h): re-read them and publish
+    // a new snapshot so new requests use them. Call after every TemplateStore::set()/revert().
+    virtual Status reloadPromptOverrides() = 0;
 };
 
 // Who called the admin API (for the audit log).
@@ -59,6 +64,8 @@ public:
 };
 
 using AdminHandler = std::function<void(http::HttpExchange &, const AdminCaller &)>;
+// A handler that answers later: it owns the exchange (destroying it unanswered closes the connection).
+using AsyncAdminHandler = std::function<void(std::unique_ptr<http::HttpExchange>, const AdminCaller &)>;
 
 class AdminServer : public QObject
 {
@@ -70,6 +77,7 @@ public:
     // More routes, behind the same gate (other concerns register theirs: auth, logs, ...).
     void addRoute(QByteArray method, QByteArray path, AdminHandler handler);
     void addPrefixRoute(QByteArray method, QByteArray prefix, AdminHandler handler);
+    void addAsyncRoute(QByteArray method, QByteArray path, AsyncAdminHandler handler);
     void setAuditSink(AuditSink *sink);
     // A route outside the admin gate, for callers that cannot present the admin token (a Prometheus
     // scraper on /metrics): the handler does its own access check.

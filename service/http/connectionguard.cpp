@@ -39,6 +39,17 @@ qint64 unsentBytes(const QTcpSocket *socket)
     return n;
 }
 
+// Ends our side of the connection once the response is out. TLS needs its close_notify after the last
+// record, which QSslSocket sends itself when it has flushed; a raw shutdown() would cut its buffers.
+void shutdownWrite(QTcpSocket *socket)
+{
+    if (auto *ssl = qobject_cast<QSslSocket *>(socket)) {
+        // Queued: QSslSocket must not be closed from inside its own write notifications.
+        QMetaObject::invokeMethod(ssl, [ssl] { ssl->disconnectFromHost(); }, Qt::QueuedConnection);
+    } else
+        ::shutdown(int(socket->socketDescriptor()), SHUT_WR);
+}
+
 } // namespace
 
 ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ServerLimits &limits)
@@ -54,7 +65,7 @@ ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ServerLimits &limits)
     connect(socket, &QTcpSocket::disconnected, this, &ConnectionGuard::onDisconnected);
     const auto shutdownWhenFlushed = [this] {
         if (m_state == State::Closing && unsentBytes(m_socket) == 0 && m_socket->state() == QAbstractSocket::ConnectedState)
-            ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+            shutdownWrite(m_socket);
     };
     connect(socket, &QTcpSocket::bytesWritten, this, shutdownWhenFlushed);
     if (auto *ssl = qobject_cast<QSslSocket *>(socket))
@@ -237,7 +248,7 @@ void ConnectionGuard::responseFinished()
         m_state = State::Closing;
         armTimer(kLingerMs);
         if (unsentBytes(m_socket) == 0)
-            ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+            shutdownWrite(m_socket);
         return;
     }
     if (m_held.isEmpty()) {

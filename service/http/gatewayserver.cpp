@@ -153,15 +153,20 @@ void GatewayServer::writeFallback(std::unique_ptr<HttpExchange> exchange, int st
         (*writer)(*exchange, status, allowed);
         return;
     }
-    const QString path = QString::fromLatin1(exchange->request().path);
+    defaultFallback(*exchange, status, allowed);
+}
+
+void GatewayServer::defaultFallback(HttpExchange &exchange, int status, const QByteArrayList &allowed)
+{
+    const QString path = QString::fromLatin1(exchange.request().path);
     if (status == 404) {
-        exchange->respondError(
+        exchange.respondError(
             ApiError::make(404, QStringLiteral("not_found"), QStringLiteral("no endpoint at path \"%1\"").arg(path)));
     } else {
-        exchange->respondError(ApiError::make(
+        exchange.respondError(ApiError::make(
             405, QStringLiteral("method_not_allowed"),
             QStringLiteral("method %1 is not allowed on \"%2\"; allowed: %3")
-                .arg(QString::fromLatin1(exchange->request().method), path, QString::fromLatin1(allowed.join(", ")))));
+                .arg(QString::fromLatin1(exchange.request().method), path, QString::fromLatin1(allowed.join(", ")))));
     }
 }
 

@@ -31,8 +31,10 @@ public:
     void addRoute(QByteArray method, QByteArray path, Handler handler);
     // Every path under prefix ("/v1/chat/" matches "/v1/chat/explain_code").
     void addPrefixRoute(QByteArray method, QByteArray prefix, Handler handler);
-    // 404/405 writer for paths under prefix (longest prefix wins); default: OpenAI-shaped JSON.
+    // 404/405 writer for paths under prefix (longest prefix wins); default: defaultFallback.
     void setFallback(QByteArray prefix, FallbackWriter writer);
+    // The default 404/405: OpenAI-shaped JSON naming the path (and the allowed methods).
+    static void defaultFallback(HttpExchange &exchange, int status, const QByteArrayList &allowed);
 
     // WebSocket upgrades on an exact path. `check` sees the upgrade request: returning a writer refuses
     // the upgrade (the writer answers, then the connection closes); returning none accepts it: the

@@ -273,6 +273,7 @@ struct SuggestionContext
     QString identifier;
     QString language;
     QStringList stop;
+    QString prefix; // generation: the code above the cursor (fixes the leading newline)
     bool generation = false;
     enum class Format { Json, RawText, Sse } format = Format::Json;
     routing::CompletionCache *cache = nullptr;
@@ -391,7 +392,7 @@ protected:
     {
         QStringList texts;
         for (const QString &text : answer.texts) {
-            texts << (m_ctx.generation ? m_ctx.prompts->postProcessGeneration(m_ctx.family, text)
+            texts << (m_ctx.generation ? m_ctx.prompts->postProcessGeneration(m_ctx.family, text, m_ctx.prefix)
                                        : m_ctx.prompts->postProcessCompletion(m_ctx.family, text, m_ctx.stop));
         }
         if (m_ctx.cache && !m_ctx.cacheKey.isEmpty())
@@ -953,13 +954,16 @@ struct GitLabApi::Private
         ctx.identifier = model.identifier;
         ctx.language = input.language;
         ctx.generation = generation;
+        ctx.prefix = input.prefix;
         ctx.format = streamFormat == SuggestionContext::Format::Sse ? SuggestionContext::Format::Sse
             : stream                                               ? SuggestionContext::Format::RawText
                                                                    : SuggestionContext::Format::Json;
         const bool upstreamStream = ctx.format != SuggestionContext::Format::Json;
 
-        auto built = generation ? shared.prompts->codeGeneration(model, input, upstreamStream)
-                                : shared.prompts->codeCompletion(model, input, upstreamStream);
+        const QString *overrideText = prelude->snapshot->promptOverride(model.name, feature);
+        const prompts::TemplateOverride override{overrideText ? *overrideText : QString()};
+        auto built = generation ? shared.prompts->codeGeneration(model, input, upstreamStream, overrideText ? &override : nullptr)
+                                : shared.prompts->codeCompletion(model, input, upstreamStream, overrideText ? &override : nullptr);
         if (!built) {
             respondDetail(*exchange, 422, built.error().message, built.error().code);
             return;
@@ -1089,7 +1093,9 @@ struct GitLabApi::Private
         const routing::EndpointRuntime *endpoint = route(*exchange, *prelude, feature->id, details);
         if (!endpoint)
             return;
-        auto built = shared.prompts->chat(endpoint->endpoint, input, stream);
+        const QString *overrideText = prelude->snapshot->promptOverride(endpoint->endpoint.name, feature->id);
+        const prompts::TemplateOverride override{overrideText ? *overrideText : QString()};
+        auto built = shared.prompts->chat(endpoint->endpoint, input, stream, overrideText ? &override : nullptr);
         if (!built) {
             respondDetail(*exchange, 422, built.error().message, built.error().code);
             return;

@@ -106,6 +106,9 @@ void OpenAiApi::registerRoutes(GatewayServer &server)
     server.addRoute("POST", "/v1/completions",
                     [this](std::unique_ptr<HttpExchange> e) { proxy(std::move(e), Kind::Completions); });
     server.addRoute("GET", "/v1/models", [this](std::unique_ptr<HttpExchange> e) { listModels(std::move(e)); });
+    // These paths sit under prefixes another dialect answers for ("/v1/chat/"): claim their 404/405s.
+    for (const char *path : {"/v1/chat/completions", "/v1/completions", "/v1/models"})
+        server.setFallback(path, &GatewayServer::defaultFallback);
 }
 
 Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,

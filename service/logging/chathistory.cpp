@@ -372,7 +372,7 @@ public:
 
     void append(const QString &userId, QList<ChatMessage> messages) override
     {
-        if (userId.isEmpty() || messages.isEmpty())
+        if (userId.isEmpty() || messages.isEmpty() || !m_backend)
             return;
         QMetaObject::invokeMethod(m_backend, [backend = m_backend, userId, messages = std::move(messages)] {
             backend->append(userId, messages);
@@ -382,6 +382,12 @@ public:
     void read(const QString &userId, QObject *context, ChatReadCallback done) override
     {
         QPointer<QObject> target(context);
+        if (!m_backend) {
+            QMetaObject::invokeMethod(context, [done] {
+                done(Error::make(QStringLiteral("chat_history_unavailable"), QStringLiteral("chat history is not running")));
+            });
+            return;
+        }
         QMetaObject::invokeMethod(m_backend, [backend = m_backend, userId, target, done = std::move(done)] {
             backend->read(userId, [target, done](Result<QList<ChatMessage>> result) {
                 if (!target)
@@ -393,6 +399,8 @@ public:
 
     void sync() override
     {
+        if (!m_backend)
+            return;
         auto promise = std::make_shared<std::promise<void>>();
         auto future = promise->get_future();
         QMetaObject::invokeMethod(m_backend, [backend = m_backend, promise] {

@@ -8,9 +8,10 @@
 // {"type":"records","records":[<record JSON as in GET /api/v1/logs>...]}, one per committed batch with
 // at least one match, and {"type":"hello","filter":{...}} first.
 //
-// Slow subscribers: a subscriber whose unsent bytes exceed maxBufferedBytes is dropped (close code
-// 1008, "too slow") and counted (airlock_live_log_dropped_subscribers_total): the writer and the
-// gateway never wait for a WebSocket, and memory per subscriber stays bounded.
+// Slow subscribers: a subscriber whose unsent bytes exceed maxBufferedBytes when a message is due is
+// dropped (the connection is aborted: a close frame would only queue behind the unread bytes) and
+// counted (airlock_live_log_dropped_subscribers_total): the writer and the gateway never wait for a
+// WebSocket, and memory per subscriber stays bounded.
 //
 // Threads: publish() is thread-safe (called on the writer thread; hops to the hub's thread). All
 // else on the hub's thread (the admin listener's).

@@ -7,7 +7,6 @@
 #include <QHash>
 #include <QJsonDocument>
 #include <QSqlError>
-#include <QTimeZone>
 
 #include <cmath>
 #include <map>

@@ -48,6 +48,7 @@ void ConfigHolder::publish(const GatewayConfig &config)
     if (auto flags = featureFlagsFromJson(config.flags))
         snapshot->m_flags = *flags; // validated before publishing; defaults otherwise
     QMutexLocker lock(&m_mutex);
+    snapshot->m_overrides = m_overrides;
     QHash<QString, std::shared_ptr<upstream::EndpointLimiter>> limiters;
     for (const ModelEndpoint &m : config.models) {
         EndpointRuntime runtime;
@@ -72,6 +73,17 @@ void ConfigHolder::publish(const GatewayConfig &config)
     snapshot->m_generation = m_generation.load(std::memory_order_relaxed) + 1;
     m_current = std::move(snapshot);
     m_generation.store(m_current->generation(), std::memory_order_release);
+}
+
+void ConfigHolder::publishPromptOverrides(QHash<QPair<QString, QString>, QString> overrides)
+{
+    GatewayConfig config;
+    {
+        QMutexLocker lock(&m_mutex);
+        m_overrides = std::move(overrides);
+        config = m_current->config();
+    }
+    publish(config);
 }
 
 } // namespace airlock::routing

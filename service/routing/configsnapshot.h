@@ -35,6 +35,12 @@ class ConfigSnapshot
 public:
     const GatewayConfig &config() const { return m_config; }
     const FeatureFlags &flags() const { return m_flags; }
+    // The admin's prompt template override for (endpoint name, feature), or nullptr.
+    const QString *promptOverride(const QString &endpoint, const QString &feature) const
+    {
+        const auto it = m_overrides.constFind(qMakePair(endpoint, feature));
+        return it == m_overrides.cend() ? nullptr : &it.value();
+    }
     const EndpointRuntime *endpoint(QStringView name) const;
     quint64 generation() const { return m_generation; }
 
@@ -42,6 +48,7 @@ private:
     friend class ConfigHolder;
     GatewayConfig m_config;
     FeatureFlags m_flags;
+    QHash<QPair<QString, QString>, QString> m_overrides;
     QHash<QString, EndpointRuntime> m_endpoints;
     quint64 m_generation = 0;
 };
@@ -62,6 +69,8 @@ public:
     std::shared_ptr<const ConfigSnapshot> current() const;
     // Builds and publishes a snapshot of `config` (already validated).
     void publish(const GatewayConfig &config);
+    // Replaces the prompt overrides ((endpoint, feature) -> template) and republishes the current config.
+    void publishPromptOverrides(QHash<QPair<QString, QString>, QString> overrides);
 
 private:
     const quint64 m_id; // unique per holder, keys the per-thread cache
@@ -70,6 +79,7 @@ private:
     std::shared_ptr<const ConfigSnapshot> m_current;
     std::atomic<quint64> m_generation{0};
     QHash<QString, std::shared_ptr<upstream::EndpointLimiter>> m_limiters; // guarded by m_mutex
+    QHash<QPair<QString, QString>, QString> m_overrides;                   // guarded by m_mutex
 };
 
 } // namespace airlock::routing

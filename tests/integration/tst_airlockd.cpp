@@ -122,12 +122,18 @@ private Q_SLOTS:
         const quint16 adminPort = freePort();
         QProcess gateway;
         gateway.setProcessChannelMode(QProcess::SeparateChannels);
+        // The admin token from the environment (else a bootstrap token is printed once at first start;
+        // tests/auth/tst_authcli covers that). Auth is off here: tests/auth covers tokens.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QStringLiteral("cli-admin-token"));
+        gateway.setProcessEnvironment(env);
         QElapsedTimer started;
         started.start();
         gateway.start(QStringLiteral(AIRLOCKD_PATH),
                       {QStringLiteral("--config"), config, QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
                        QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--admin-listen"),
-                       QStringLiteral("127.0.0.1:%1").arg(adminPort), QStringLiteral("--workers"), QStringLiteral("2")});
+                       QStringLiteral("127.0.0.1:%1").arg(adminPort), QStringLiteral("--workers"), QStringLiteral("2"),
+                       QStringLiteral("--auth"), QStringLiteral("disabled")});
         QVERIFY(waitUntil([&] { return gateway.canReadLine() || gateway.state() == QProcess::NotRunning; }, 10000));
         const QByteArray ready = gateway.readLine();
         const QByteArray expected = "listening on 127.0.0.1:" + QByteArray::number(port);
@@ -140,11 +146,12 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200);
         QCOMPARE(fake.lastRequest().model, QStringLiteral("codestral-22b"));
 
-        // The admin API answers with the token the first start created (owner-only file).
-        QFile tokenFile(dataDir + QStringLiteral("/admin-token"));
-        QVERIFY(tokenFile.open(QIODevice::ReadOnly));
-        QCOMPARE(tokenFile.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
-        const QByteArray token = tokenFile.readAll().trimmed();
+        // The admin API answers with the token from the environment; only a salted hash is on disk.
+        QFile hashFile(dataDir + QStringLiteral("/admin-token.hash"));
+        QVERIFY(hashFile.open(QIODevice::ReadOnly));
+        QCOMPARE(hashFile.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
+        const QByteArray token = "cli-admin-token";
+        QVERIFY(!hashFile.readAll().contains(token));
         const HttpResponse info = TestHttpClient::fetch(adminPort, HttpRequest::get("/api/v1/info").withBearer(token));
         QCOMPARE(info.status, 200);
         QCOMPARE(info.json().value(QStringLiteral("name")).toString(), QStringLiteral("airlockd"));

@@ -267,7 +267,7 @@ private Q_SLOTS:
                                  "code_suggestions_errors", "airlock_overhead_seconds", "airlock_model_endpoint_up",
                                  "airlock_request_log_written_total", "airlock_request_log_dropped_total",
                                  "airlock_live_log_dropped_subscribers_total"}) {
-            QVERIFY2(r.body.contains(QByteArray("# TYPE ") + name + " "), name);
+            QVERIFY2(r.body.contains(QByteArray(QByteArray("# TYPE ") + name + " ")), name);
         }
         QVERIFY(r.body.contains("airlock_model_endpoint_up{endpoint=\"fake\"} 1\n"));
         QVERIFY(!r.body.contains("sk-upstream-secret"));

@@ -1,0 +1,247 @@
+#include "configcontroller.h"
+
+#include "adminclient.h"
+#include "consolelog.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+namespace airlock {
+
+using namespace Qt::StringLiterals;
+
+ConfigController::ConfigController(AdminClient *client, QObject *parent)
+    : QObject(parent)
+    , m_client(client)
+{
+}
+
+QStringList ConfigController::families() const
+{
+    return allFamilyNames();
+}
+
+QStringList ConfigController::modelNames() const
+{
+    QStringList names;
+    for (const ModelEndpoint &m : m_config.models)
+        names << m.name;
+    return names;
+}
+
+void ConfigController::begin()
+{
+    if (m_pending++ == 0)
+        Q_EMIT busyChanged();
+}
+
+void ConfigController::end()
+{
+    if (--m_pending == 0)
+        Q_EMIT busyChanged();
+}
+
+void ConfigController::reload()
+{
+    begin();
+    m_client->call("GET", u"api/v1/catalog"_s, {}, this, [this](const AdminError *error, const QJsonDocument &answer) {
+        end();
+        if (error) {
+            setErrorMessage(tr("Cannot read the feature catalog: %1").arg(error->toString()));
+            return;
+        }
+        m_features.setCatalog(answer.object().value("features"_L1).toArray());
+    });
+    begin();
+    m_client->call("GET", u"api/v1/config"_s, {}, this, [this](const AdminError *error, const QJsonDocument &answer) {
+        end();
+        if (error) {
+            setErrorMessage(tr("Cannot read the configuration: %1").arg(error->toString()));
+            return;
+        }
+        auto config = parseGatewayConfig(answer.toJson(QJsonDocument::Compact));
+        if (!config) {
+            setErrorMessage(tr("The gateway sent a configuration the console cannot read: %1").arg(config.error().message));
+            return;
+        }
+        setConfig(*config);
+    });
+}
+
+void ConfigController::clear()
+{
+    m_loaded = false;
+    m_config = {};
+    m_models.setConfig({});
+    m_features.setCatalog({});
+    m_features.setConfig({});
+    m_testSteps.clear();
+    m_testResult = NotRun;
+    m_testRunning = false;
+    setErrorMessage({});
+    Q_EMIT testChanged();
+    Q_EMIT configChanged();
+}
+
+void ConfigController::setConfig(const GatewayConfig &config)
+{
+    m_config = config;
+    m_loaded = true;
+    m_models.setConfig(config);
+    m_features.setConfig(config);
+    Q_EMIT configChanged();
+}
+
+void ConfigController::setErrorMessage(const QString &message)
+{
+    if (m_errorMessage == message)
+        return;
+    m_errorMessage = message;
+    Q_EMIT errorMessageChanged();
+}
+
+Result<ModelEndpoint> ConfigController::endpointFromFields(const QVariantMap &fields)
+{
+    ModelEndpoint m;
+    m.name = fields.value(u"name"_s).toString().trimmed();
+    const auto family = familyFromName(fields.value(u"family"_s).toString());
+    if (!family)
+        return Error::make(u"invalid_value"_s, tr("Choose a model family."), u"family"_s);
+    m.family = *family;
+    m.baseUrl = QUrl(fields.value(u"baseUrl"_s).toString().trimmed(), QUrl::StrictMode);
+    m.identifier = fields.value(u"identifier"_s).toString().trimmed();
+    m.apiKey = fields.value(u"apiKey"_s).toString();
+    const auto number = [&fields](const QString &key, int fallback) {
+        bool ok = false;
+        const int value = fields.value(key).toInt(&ok);
+        return ok ? value : fallback;
+    };
+    m.maxConcurrency = number(u"maxConcurrency"_s, m.maxConcurrency);
+    m.timeouts.connectMs = number(u"connectTimeoutMs"_s, m.timeouts.connectMs);
+    m.timeouts.firstByteMs = number(u"firstByteTimeoutMs"_s, m.timeouts.firstByteMs);
+    m.timeouts.idleMs = number(u"idleTimeoutMs"_s, m.timeouts.idleMs);
+    m.timeouts.totalMs = number(u"totalTimeoutMs"_s, m.timeouts.totalMs);
+    if (auto st = validateEndpoint(m, u"model"_s); !st)
+        return st.error();
+    return m;
+}
+
+bool ConfigController::saveModel(const QString &originalName, const QVariantMap &fields)
+{
+    auto endpoint = endpointFromFields(fields);
+    if (!endpoint) {
+        setErrorMessage(endpoint.error().message);
+        return false;
+    }
+    GatewayConfig next = m_config;
+    const qsizetype existing = std::find_if(next.models.cbegin(), next.models.cend(),
+                                            [&](const ModelEndpoint &m) { return m.name == originalName; })
+        - next.models.cbegin();
+    if (!originalName.isEmpty() && existing < next.models.size()) {
+        next.models[existing] = *endpoint;
+        if (originalName != endpoint->name) {
+            for (auto it = next.features.begin(); it != next.features.end(); ++it) {
+                if (it.value() == originalName)
+                    it.value() = endpoint->name;
+            }
+        }
+    } else {
+        if (next.findModel(endpoint->name)) {
+            setErrorMessage(tr("A model endpoint named \"%1\" exists already.").arg(endpoint->name));
+            return false;
+        }
+        next.models.append(*endpoint);
+    }
+    return put(next, endpoint->name, endpoint->apiKey);
+}
+
+bool ConfigController::removeModel(const QString &name)
+{
+    GatewayConfig next = m_config;
+    next.models.removeIf([&](const ModelEndpoint &m) { return m.name == name; });
+    // Features served by it go back to "disabled" rather than failing the whole change.
+    for (auto it = next.features.begin(); it != next.features.end(); ++it) {
+        if (it.value() == name)
+            it.value() = QString(kDisabled);
+    }
+    return put(next, {}, {});
+}
+
+bool ConfigController::assignFeature(const QString &feature, const QString &model)
+{
+    GatewayConfig next = m_config;
+    next.features.insert(feature, model.isEmpty() ? QString(kDisabled) : model);
+    return put(next, {}, {});
+}
+
+bool ConfigController::setFlagEnabled(const QString &flag, bool enabled)
+{
+    GatewayConfig next = m_config;
+    QJsonObject flags = next.flags.value("flags"_L1).toObject();
+    if (enabled)
+        flags.remove(flag);
+    else
+        flags.insert(flag, false);
+    next.flags.insert(u"flags"_s, flags);
+    return put(next, {}, {});
+}
+
+bool ConfigController::put(GatewayConfig config, const QString &keyForModel, const QString &apiKey)
+{
+    for (ModelEndpoint &m : config.models)
+        m.apiKey = m.name == keyForModel ? apiKey : QString();
+    if (auto st = validateGatewayConfig(config); !st) {
+        setErrorMessage(st.error().message);
+        return false;
+    }
+    setErrorMessage({});
+    const QJsonDocument body = QJsonDocument::fromJson(serializeGatewayConfig(config, Secrets::Include));
+    begin();
+    m_client->call("PUT", u"api/v1/config"_s, body, this, [this](const AdminError *error, const QJsonDocument &answer) {
+        end();
+        if (error) {
+            const QString message = tr("The gateway refused the change: %1").arg(error->message);
+            setErrorMessage(message);
+            Q_EMIT failed(message);
+            return;
+        }
+        auto stored = parseGatewayConfig(answer.toJson(QJsonDocument::Compact));
+        if (stored)
+            setConfig(*stored);
+        else
+            reload();
+        qCInfo(lcConsole) << "configuration stored";
+        Q_EMIT saved();
+    });
+    return true;
+}
+
+void ConfigController::testModel(const QVariantMap &fields)
+{
+    auto endpoint = endpointFromFields(fields);
+    if (!endpoint) {
+        setErrorMessage(endpoint.error().message);
+        return;
+    }
+    QJsonObject body = modelEndpointToJson(*endpoint, Secrets::Include);
+    m_testSteps.clear();
+    m_testRunning = true;
+    m_testResult = NotRun;
+    Q_EMIT testChanged();
+    m_client->call("POST", u"api/v1/models/test"_s, QJsonDocument(body), this,
+                   [this](const AdminError *error, const QJsonDocument &answer) {
+                       m_testRunning = false;
+                       if (error) {
+                           m_testSteps.setRows(QJsonArray{QJsonObject{{u"name"_s, u"request"_s},
+                                                                      {u"ok"_s, false},
+                                                                      {u"detail"_s, error->toString()}}});
+                           m_testResult = Failed;
+                       } else {
+                           m_testSteps.setRows(answer.object().value("steps"_L1).toArray());
+                           m_testResult = answer.object().value("ok"_L1).toBool() ? Passed : Failed;
+                       }
+                       Q_EMIT testChanged();
+                   });
+}
+
+} // namespace airlock

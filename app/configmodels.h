@@ -1,0 +1,78 @@
+#pragma once
+
+// List models over the gateway configuration the ConfigController holds.
+//
+// ModelListModel: the registered model endpoints (api keys are write-only: only whether one is stored).
+// FeatureListModel: the feature catalog (GET /api/v1/catalog) joined with the assignments and flags of
+// the configuration: per feature its names, stage, flag state, assigned model and whether the assigned
+// model's family is known to suit it. Both are reset when the configuration or the catalog changes.
+
+#include "gatewayconfig.h"
+
+#include <QAbstractListModel>
+#include <QJsonArray>
+
+namespace airlock {
+
+class ModelListModel : public QAbstractListModel
+{
+    Q_OBJECT
+    Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
+public:
+    enum Role { NameRole = Qt::UserRole + 1, FamilyRole, BaseUrlRole, IdentifierRole, HasApiKeyRole,
+                MaxConcurrencyRole, ConnectTimeoutRole, FirstByteTimeoutRole, IdleTimeoutRole, TotalTimeoutRole,
+                AssignedFeaturesRole };
+    Q_ENUM(Role)
+
+    explicit ModelListModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    void setConfig(const GatewayConfig &config);
+    // The row as a map with the role names as keys (for an edit form).
+    Q_INVOKABLE QVariantMap get(int row) const;
+    Q_INVOKABLE int indexOf(const QString &name) const;
+
+Q_SIGNALS:
+    void countChanged();
+
+private:
+    QList<ModelEndpoint> m_models;
+    QMap<QString, QString> m_features;
+};
+
+class FeatureListModel : public QAbstractListModel
+{
+    Q_OBJECT
+    Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
+public:
+    enum Role { IdRole = Qt::UserRole + 1, NameRole, NameEnRole, NameKoRole, StageRole, FlagRole, FlagEnabledRole,
+                ChatRole, AssignedModelRole, AssignedFamilyRole, SuitsRole, FamiliesRole };
+    Q_ENUM(Role)
+
+    explicit FeatureListModel(QObject *parent = nullptr);
+
+    int rowCount(const QModelIndex &parent = {}) const override;
+    QVariant data(const QModelIndex &index, int role) const override;
+    QHash<int, QByteArray> roleNames() const override;
+
+    // `catalog`: the "features" array of GET /api/v1/catalog; features not served by a gateway are left out.
+    void setCatalog(const QJsonArray &catalog);
+    void setConfig(const GatewayConfig &config);
+    // "ko" shows the Korean names in NameRole, anything else the English ones.
+    void setLanguage(const QString &language);
+    Q_INVOKABLE QString featureName(const QString &id) const;
+    Q_INVOKABLE QStringList featureIds() const;
+
+Q_SIGNALS:
+    void countChanged();
+
+private:
+    QJsonArray m_catalog;
+    GatewayConfig m_config;
+    QString m_language;
+};
+
+} // namespace airlock

@@ -1,0 +1,58 @@
+#pragma once
+
+// Settings: what the gateway listens on and whether TLS is on (GET /api/v1/info; listeners are set at
+// start, so read-only here), the request log's retention and body capture (GET/PUT
+// /api/v1/logs/settings), reloading TLS certificates (POST /api/v1/tls/reload). The console's language
+// is LanguageController's.
+
+#include <QJsonObject>
+#include <QObject>
+
+namespace airlock {
+
+class AdminClient;
+
+class SettingsController : public QObject
+{
+    Q_OBJECT
+    Q_PROPERTY(bool captureBodies READ captureBodies NOTIFY changed)
+    Q_PROPERTY(double retentionDays READ retentionDays NOTIFY changed)
+    Q_PROPERTY(qint64 maxRows READ maxRows NOTIFY changed)
+    Q_PROPERTY(bool gatewayTls READ gatewayTls NOTIFY changed)
+    Q_PROPERTY(bool adminTls READ adminTls NOTIFY changed)
+    Q_PROPERTY(QString authMode READ authMode NOTIFY changed)
+    Q_PROPERTY(bool loaded READ isLoaded NOTIFY changed)
+    Q_PROPERTY(QString statusMessage READ statusMessage NOTIFY changed)
+    Q_PROPERTY(QString errorMessage READ errorMessage NOTIFY changed)
+public:
+    explicit SettingsController(AdminClient *client, QObject *parent = nullptr);
+
+    bool captureBodies() const { return m_logs.value(QLatin1String("capture_bodies")).toBool(); }
+    double retentionDays() const { return m_logs.value(QLatin1String("retention_days")).toDouble(); }
+    qint64 maxRows() const { return m_logs.value(QLatin1String("max_rows")).toInteger(); }
+    bool gatewayTls() const;
+    bool adminTls() const;
+    QString authMode() const;
+    bool isLoaded() const { return !m_logs.isEmpty(); }
+    QString statusMessage() const { return m_status; }
+    QString errorMessage() const { return m_error; }
+
+    Q_INVOKABLE void reload();
+    void clear();
+    Q_INVOKABLE void saveLogSettings(bool captureBodies, double retentionDays);
+    Q_INVOKABLE void reloadTls();
+
+Q_SIGNALS:
+    void changed();
+
+private:
+    void setMessages(const QString &status, const QString &error);
+
+    AdminClient *m_client;
+    QJsonObject m_logs;
+    QJsonObject m_info;
+    QString m_status;
+    QString m_error;
+};
+
+} // namespace airlock

@@ -1,0 +1,47 @@
+#pragma once
+
+// The UI test's driver (airlock-admin --tour DIR): waits for the connection, then for each language
+// (English, Korean) shows every page of the main window in turn (the root object's `pageIndex`
+// property, page names from its `pageNames`), lets it settle, and saves a screenshot
+// DIR/<lang>-<nn>-<page>.png. The welcome page is shot first when the tour starts unconnected.
+// Emits finished(exitCode): 0, 3 when the QML engine warned, 4 when a screenshot failed, 5 when the
+// connection failed.
+
+#include <QObject>
+#include <QPointer>
+#include <QStringList>
+
+class QQmlApplicationEngine;
+class QQuickWindow;
+
+namespace airlock {
+
+class ConsoleCore;
+
+class UiTour : public QObject
+{
+    Q_OBJECT
+public:
+    UiTour(ConsoleCore *core, QQmlApplicationEngine *engine, QString directory, const int *qmlWarnings,
+           QObject *parent = nullptr);
+    void start();
+
+Q_SIGNALS:
+    void finished(int exitCode);
+
+private:
+    void next();
+    bool shoot(const QString &name);
+    QQuickWindow *window() const;
+
+    ConsoleCore *m_core;
+    QQmlApplicationEngine *m_engine;
+    QString m_dir;
+    const int *m_qmlWarnings;
+    QStringList m_languages{QStringLiteral("en"), QStringLiteral("ko")};
+    int m_language = 0;
+    int m_page = 0;
+    int m_exitCode = 0;
+};
+
+} // namespace airlock

@@ -1,0 +1,334 @@
+import QtQuick
+import QtQuick.Controls
+import QtQuick.Layouts
+import Airlock.Console
+import Airlock.Console.Components
+
+// Model endpoints: the list on the left; the form on the right edits the selected one or adds a new one.
+// "Test connection" runs the checks on the gateway (reachable, TLS, /v1/models, one tiny completion) and
+// shows each step. API keys are write-only: an empty key field keeps the stored key.
+Page {
+    id: page
+
+    readonly property ConfigController config: Console.config
+    property string editing: ""      // name of the model being edited; "" = a new one
+    property bool hasStoredKey: false
+
+    title: qsTr("Models")
+
+    function stepName(name: string): string {
+        switch (name) {
+        case "reachable": return qsTr("Server reachable")
+        case "tls": return qsTr("TLS handshake")
+        case "models": return qsTr("/v1/models lists the identifier")
+        case "completion": return qsTr("A tiny completion")
+        default: return qsTr("Request to the gateway")
+        }
+    }
+    function fields(): var {
+        return {
+            name: nameField.text, family: familyBox.currentText, baseUrl: urlField.text,
+            identifier: identifierField.text, apiKey: keyField.text,
+            maxConcurrency: concurrencyBox.value, connectTimeoutMs: connectBox.value,
+            firstByteTimeoutMs: firstByteBox.value, idleTimeoutMs: idleBox.value, totalTimeoutMs: totalBox.value
+        }
+    }
+    function edit(row: int) {
+        const m = config.models.get(row)
+        editing = m.name
+        hasStoredKey = m.hasApiKey
+        nameField.text = m.name
+        familyBox.currentIndex = familyBox.indexOfValue(m.family)
+        urlField.text = m.baseUrl
+        identifierField.text = m.identifier
+        keyField.text = ""
+        concurrencyBox.value = m.maxConcurrency
+        connectBox.value = m.connectTimeoutMs
+        firstByteBox.value = m.firstByteTimeoutMs
+        idleBox.value = m.idleTimeoutMs
+        totalBox.value = m.totalTimeoutMs
+        config.clearError()
+    }
+    function addNew() {
+        editing = ""
+        hasStoredKey = false
+        modelList.currentIndex = -1
+        nameField.text = ""
+        familyBox.currentIndex = familyBox.indexOfValue("codestral")
+        urlField.text = "http://127.0.0.1:8000/v1"
+        identifierField.text = ""
+        keyField.text = ""
+        concurrencyBox.value = 64
+        connectBox.value = 2000
+        firstByteBox.value = 30000
+        idleBox.value = 30000
+        totalBox.value = 120000
+        config.clearError()
+        nameField.forceActiveFocus()
+    }
+
+    Component.onCompleted: addNew()
+
+    Connections {
+        target: page.config
+        function onSaved() {
+            page.editing = nameField.text.trim()
+            page.hasStoredKey = page.hasStoredKey || keyField.text.length > 0
+            keyField.text = ""
+            modelList.currentIndex = page.config.models.indexOf(page.editing)
+            savedLabel.visible = true
+        }
+    }
+
+    RowLayout {
+        anchors.fill: parent
+        anchors.margins: Theme.margin
+        spacing: Theme.margin
+
+        ColumnLayout {
+            Layout.preferredWidth: 300
+            Layout.fillHeight: true
+            spacing: Theme.spacing
+
+            PageHeader {
+                title: page.title
+                Button {
+                    text: qsTr("Add")
+                    onClicked: page.addNew()
+                }
+            }
+            Label {
+                text: qsTr("No model endpoint yet. Fill in the form to add your first one.")
+                visible: page.config.models.count === 0
+                wrapMode: Text.Wrap
+                opacity: 0.7
+                Layout.fillWidth: true
+            }
+            ListView {
+                id: modelList
+                model: page.config.models
+                clip: true
+                currentIndex: -1
+                activeFocusOnTab: true
+                keyNavigationEnabled: true
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                Accessible.role: Accessible.List
+                Accessible.name: qsTr("Model endpoints")
+                onCurrentIndexChanged: if (currentIndex >= 0) page.edit(currentIndex)
+                delegate: ItemDelegate {
+                    id: modelDelegate
+                    required property int index
+                    required property string name
+                    required property string family
+                    required property string baseUrl
+                    width: ListView.view.width
+                    highlighted: ListView.isCurrentItem
+                    focusPolicy: Qt.NoFocus
+                    onClicked: modelList.currentIndex = index
+                    contentItem: ColumnLayout {
+                        spacing: 0
+                        Label { text: modelDelegate.name; font.bold: true; elide: Text.ElideRight; Layout.fillWidth: true }
+                        Label {
+                            text: modelDelegate.family + " · " + modelDelegate.baseUrl
+                            opacity: 0.7
+                            font.pixelSize: Theme.smallSize
+                            elide: Text.ElideMiddle
+                            Layout.fillWidth: true
+                        }
+                    }
+                }
+            }
+        }
+
+        ScrollView {
+            Layout.fillWidth: true
+            Layout.fillHeight: true
+            contentWidth: availableWidth
+
+            ColumnLayout {
+                width: parent.width
+                spacing: Theme.spacing
+
+                Label {
+                    text: page.editing.length > 0 ? qsTr("Edit %1").arg(page.editing) : qsTr("New model endpoint")
+                    font.pixelSize: Theme.headingSize
+                    font.bold: true
+                }
+
+                GridLayout {
+                    columns: 2
+                    columnSpacing: Theme.margin
+                    rowSpacing: Theme.spacing
+                    Layout.fillWidth: true
+
+                    FieldLabel { text: qsTr("Name") }
+                    TextField {
+                        id: nameField
+                        placeholderText: qsTr("codestral-a")
+                        selectByMouse: true
+                        Accessible.name: qsTr("Name")
+                        Layout.fillWidth: true
+                    }
+                    FieldLabel { text: qsTr("Family") }
+                    ComboBox {
+                        id: familyBox
+                        model: page.config.families
+                        Accessible.name: qsTr("Family")
+                        Layout.fillWidth: true
+                    }
+                    FieldLabel { text: qsTr("Base URL") }
+                    TextField {
+                        id: urlField
+                        placeholderText: "http://gpu-1:8000/v1"
+                        selectByMouse: true
+                        Accessible.name: qsTr("Base URL")
+                        Layout.fillWidth: true
+                    }
+                    FieldLabel { text: qsTr("Served identifier") }
+                    TextField {
+                        id: identifierField
+                        placeholderText: qsTr("The model id the server serves, e.g. codestral-22b")
+                        selectByMouse: true
+                        Accessible.name: qsTr("Served identifier")
+                        Layout.fillWidth: true
+                    }
+                    FieldLabel { text: qsTr("API key") }
+                    TextField {
+                        id: keyField
+                        echoMode: TextInput.Password
+                        placeholderText: page.hasStoredKey ? qsTr("Stored; leave empty to keep it")
+                                                           : qsTr("Optional; never shown again")
+                        selectByMouse: true
+                        Accessible.name: qsTr("API key")
+                        Layout.fillWidth: true
+                    }
+                    FieldLabel { text: qsTr("Concurrent requests") }
+                    SpinBox {
+                        id: concurrencyBox
+                        from: 1
+                        to: 100000
+                        editable: true
+                        Accessible.name: qsTr("Concurrent requests")
+                    }
+                    FieldLabel { text: qsTr("Connect timeout (ms)") }
+                    SpinBox { id: connectBox; from: 100; to: 600000; stepSize: 500; editable: true; Accessible.name: qsTr("Connect timeout (ms)") }
+                    FieldLabel { text: qsTr("First byte timeout (ms)") }
+                    SpinBox { id: firstByteBox; from: 100; to: 600000; stepSize: 1000; editable: true; Accessible.name: qsTr("First byte timeout (ms)") }
+                    FieldLabel { text: qsTr("Idle timeout (ms)") }
+                    SpinBox { id: idleBox; from: 100; to: 600000; stepSize: 1000; editable: true; Accessible.name: qsTr("Idle timeout (ms)") }
+                    FieldLabel { text: qsTr("Total timeout (ms)") }
+                    SpinBox { id: totalBox; from: 100; to: 3600000; stepSize: 1000; editable: true; Accessible.name: qsTr("Total timeout (ms)") }
+                }
+
+                ErrorBanner {
+                    text: page.config.errorMessage
+                    Layout.fillWidth: true
+                }
+
+                RowLayout {
+                    spacing: Theme.spacing
+                    Button {
+                        text: page.editing.length > 0 ? qsTr("Save") : qsTr("Add model")
+                        highlighted: true
+                        enabled: !page.config.busy
+                        onClicked: {
+                            savedLabel.visible = false
+                            page.config.saveModel(page.editing, page.fields())
+                        }
+                    }
+                    Button {
+                        text: qsTr("Test connection")
+                        enabled: !page.config.testRunning
+                        onClicked: page.config.testModel(page.fields())
+                    }
+                    Button {
+                        text: qsTr("Remove")
+                        visible: page.editing.length > 0
+                        onClicked: removeDialog.open()
+                    }
+                    BusyIndicator {
+                        running: page.config.busy || page.config.testRunning
+                        visible: running
+                        implicitHeight: 32
+                        implicitWidth: 32
+                    }
+                    Label {
+                        id: savedLabel
+                        visible: false
+                        text: qsTr("Saved.")
+                        color: Theme.ok
+                    }
+                }
+
+                SectionCard {
+                    title: qsTr("Connection test")
+                    visible: page.config.testRunning || page.config.testSteps.count > 0
+                    Layout.fillWidth: true
+
+                    Label {
+                        text: qsTr("Testing…")
+                        visible: page.config.testRunning
+                    }
+                    Repeater {
+                        model: page.config.testSteps
+                        delegate: RowLayout {
+                            id: stepRow
+                            required property string name
+                            required property bool ok
+                            required property bool skipped
+                            required property string detail
+                            required property int ms
+                            spacing: Theme.spacing
+                            Layout.fillWidth: true
+                            Accessible.role: Accessible.StaticText
+                            Accessible.name: page.stepName(name) + ": " + (ok ? qsTr("passed") : skipped ? qsTr("skipped") : qsTr("failed")) + ". " + detail
+                            Label {
+                                text: stepRow.ok ? "✓" : stepRow.skipped ? "–" : "✗"
+                                color: stepRow.ok ? Theme.ok : stepRow.skipped ? Theme.neutral : Theme.error
+                                font.bold: true
+                                Layout.preferredWidth: 20
+                            }
+                            Label {
+                                text: page.stepName(stepRow.name)
+                                font.bold: true
+                                Layout.preferredWidth: 260
+                            }
+                            Label {
+                                text: stepRow.skipped ? qsTr("Not run: an earlier step failed.") : stepRow.detail
+                                wrapMode: Text.Wrap
+                                Layout.fillWidth: true
+                            }
+                            Label {
+                                text: stepRow.ms >= 0 ? qsTr("%1 ms").arg(stepRow.ms) : ""
+                                opacity: 0.7
+                            }
+                        }
+                    }
+                    Label {
+                        visible: page.config.testResult !== ConfigController.NotRun && !page.config.testRunning
+                        text: page.config.testResult === ConfigController.Passed ? qsTr("All checks passed.")
+                                                                                  : qsTr("The endpoint is not usable yet.")
+                        color: page.config.testResult === ConfigController.Passed ? Theme.ok : Theme.error
+                        font.bold: true
+                    }
+                }
+            }
+        }
+    }
+
+    Dialog {
+        id: removeDialog
+        anchors.centerIn: parent
+        modal: true
+        title: qsTr("Remove %1?").arg(page.editing)
+        standardButtons: Dialog.Ok | Dialog.Cancel
+        Label {
+            text: qsTr("Features assigned to it are disabled.")
+        }
+        onAccepted: {
+            page.config.removeModel(page.editing)
+            page.addNew()
+        }
+    }
+}

@@ -1,0 +1,193 @@
+// airlockd as an admin runs it, for auth: the bootstrap admin token printed once at first start, client
+// tokens issued/listed/revoked from the command line and used against the running gateway, the
+// "auth disabled" lab mode from --auth and from the declarative file (announced loudly), SIGHUP reload.
+
+#include "fakemodelserver.h"
+#include "testhttpclient.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTcpServer>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <csignal>
+
+using namespace airlock::test;
+
+class tst_AuthCli : public QObject
+{
+    Q_OBJECT
+
+    QTemporaryDir m_dir;
+
+    static quint16 freePort()
+    {
+        QTcpServer s;
+        s.listen(QHostAddress::LocalHost, 0);
+        return s.serverPort();
+    }
+
+    struct Run
+    {
+        int exitCode = -1;
+        QByteArray out;
+        QByteArray err;
+    };
+    static Run run(const QStringList &args)
+    {
+        QProcess p;
+        p.start(QStringLiteral(AIRLOCKD_PATH), args);
+        if (!p.waitForFinished(30000)) {
+            p.kill();
+            p.waitForFinished();
+        }
+        return Run{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
+    }
+
+    QString configFile(const QUrl &base, const QByteArray &extra = {})
+    {
+        const QString path = m_dir.filePath(QStringLiteral("airlock-%1.json").arg(freePort()));
+        QFile f(path);
+        f.open(QIODevice::WriteOnly);
+        f.write("{\"models\":[{\"name\":\"m\",\"family\":\"codestral\",\"base_url\":\"" + base.toString().toUtf8()
+                + "\",\"identifier\":\"served\",\"api_key\":\"sk-cli\"}],\"features\":{\"code_completions\":\"m\"}" + extra + "}");
+        return path;
+    }
+
+    struct Gateway
+    {
+        std::unique_ptr<QProcess> process;
+        quint16 port = 0;
+        quint16 adminPort = 0;
+        QByteArray ready;
+        QByteArray err;
+    };
+    Gateway startGateway(const QString &dataDir, const QString &config, const QStringList &extra = {})
+    {
+        Gateway g;
+        g.port = freePort();
+        g.adminPort = freePort();
+        g.process = std::make_unique<QProcess>();
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove(QStringLiteral("AIRLOCK_ADMIN_TOKEN"));
+        g.process->setProcessEnvironment(env);
+        g.process->start(QStringLiteral(AIRLOCKD_PATH),
+                         QStringList{QStringLiteral("--config"), config, QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
+                                     QStringLiteral("127.0.0.1:%1").arg(g.port), QStringLiteral("--admin-listen"),
+                                     QStringLiteral("127.0.0.1:%1").arg(g.adminPort), QStringLiteral("--workers"), QStringLiteral("1")}
+                             + extra);
+        waitUntil([&] { return g.process->canReadLine() || g.process->state() == QProcess::NotRunning; }, 15000);
+        g.ready = g.process->readLine();
+        g.err = g.process->readAllStandardError();
+        return g;
+    }
+    static void stop(Gateway &g)
+    {
+        g.process->terminate();
+        g.process->waitForFinished(10000);
+    }
+
+    static HttpResponse chat(quint16 port, const QByteArray &token)
+    {
+        HttpRequest r = HttpRequest::post("/v1/chat/completions",
+                                          "{\"model\":\"code_completions\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+        if (!token.isEmpty())
+            r.withBearer(token);
+        return TestHttpClient::fetch(port, r);
+    }
+
+private Q_SLOTS:
+    void bootstrapTokenPrintedOnceAndTokensFromTheCli()
+    {
+        FakeModelServer fake;
+        const QString dataDir = m_dir.filePath(QStringLiteral("data"));
+        Gateway g = startGateway(dataDir, configFile(fake.baseUrl()));
+        QVERIFY2(g.ready.contains("auth required"), g.ready.constData());
+        const QRegularExpression tokenLine(QStringLiteral("bootstrap token is\\s+(\\S+)"));
+        const auto match = tokenLine.match(QString::fromUtf8(g.err));
+        QVERIFY2(match.hasMatch(), g.err.constData());
+        const QByteArray bootstrap = match.captured(1).toUtf8();
+        QCOMPARE(TestHttpClient::fetch(g.adminPort, HttpRequest::get("/api/v1/info").withBearer(bootstrap)).status, 200);
+        QCOMPARE(chat(g.port, {}).status, 401);
+
+        // Issued offline against the same data dir while the gateway runs.
+        const Run issued = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
+                                QStringLiteral("--subject"), QStringLiteral("vscode-alice"), QStringLiteral("--scopes"),
+                                QStringLiteral("complete_code,generate_code"), QStringLiteral("--ttl"), QStringLiteral("7d")});
+        QCOMPARE(issued.exitCode, 0);
+        const QByteArray token = issued.out.trimmed();
+        QCOMPARE(token.count('.'), 2);
+        QVERIFY(issued.err.contains("shown only now"));
+        QCOMPARE(chat(g.port, token).status, 200);
+
+        const Run listed = run({QStringLiteral("token"), QStringLiteral("list"), QStringLiteral("--data-dir"), dataDir});
+        QCOMPARE(listed.exitCode, 0);
+        QVERIFY(!listed.out.contains(token.split('.').at(2)));
+        const QJsonObject entry = QJsonDocument::fromJson(listed.out).array().at(0).toObject();
+        QCOMPARE(entry.value(QStringLiteral("subject")).toString(), QStringLiteral("vscode-alice"));
+        const QString id = entry.value(QStringLiteral("id")).toString();
+
+        const Run revoked = run({QStringLiteral("token"), QStringLiteral("revoke"), id, QStringLiteral("--data-dir"), dataDir});
+        QCOMPARE(revoked.exitCode, 0);
+        ::kill(pid_t(g.process->processId()), SIGHUP); // reload: revocations are read at once
+        bool refused = false;
+        for (int i = 0; i < 100 && !refused; ++i) {
+            refused = chat(g.port, token).status == 401;
+            if (!refused)
+                spinFor(100);
+        }
+        QVERIFY(refused);
+        QCOMPARE(g.process->state(), QProcess::Running);
+        QCOMPARE(run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir}).exitCode, 2);
+        stop(g);
+
+        // The second start prints no token; the bootstrap token keeps working.
+        Gateway again = startGateway(dataDir, configFile(fake.baseUrl()));
+        QVERIFY(!again.err.contains("bootstrap"));
+        QCOMPARE(TestHttpClient::fetch(again.adminPort, HttpRequest::get("/api/v1/info").withBearer(bootstrap)).status, 200);
+        stop(again);
+        QFile hash(dataDir + QStringLiteral("/admin-token.hash"));
+        QVERIFY(hash.open(QIODevice::ReadOnly));
+        QVERIFY(!hash.readAll().contains(bootstrap));
+    }
+
+    void disabledModeAnnounced_data()
+    {
+        QTest::addColumn<bool>("fromFile");
+        QTest::newRow("--auth disabled") << false;
+        QTest::newRow("\"auth\":{\"mode\":\"disabled\"} in the file") << true;
+    }
+    void disabledModeAnnounced()
+    {
+        QFETCH(bool, fromFile);
+        FakeModelServer fake;
+        const QString dataDir = m_dir.filePath(QStringLiteral("lab-%1").arg(fromFile));
+        const QString config = configFile(fake.baseUrl(), fromFile ? QByteArray(",\"auth\":{\"mode\":\"disabled\"}") : QByteArray());
+        Gateway g = startGateway(dataDir, config, fromFile ? QStringList() : QStringList{QStringLiteral("--auth"), QStringLiteral("disabled")});
+        QVERIFY2(g.ready.contains("auth DISABLED"), g.ready.constData());
+        waitUntil([&] { return g.process->bytesAvailable() > 0 || g.err.contains("DISABLED"); }, 1000);
+        g.err += g.process->readAllStandardError();
+        QVERIFY2(g.err.contains("AUTHENTICATION IS DISABLED"), g.err.constData());
+        QCOMPARE(chat(g.port, {}).status, 200);
+        stop(g);
+    }
+
+    void badAuthSectionNamesTheField()
+    {
+        FakeModelServer fake;
+        const Run r = run({QStringLiteral("--config"), configFile(fake.baseUrl(), ",\"auth\":{\"mode\":\"sometimes\"}"),
+                           QStringLiteral("--data-dir"), m_dir.filePath(QStringLiteral("bad")), QStringLiteral("--listen"),
+                           QStringLiteral("127.0.0.1:%1").arg(freePort()), QStringLiteral("--admin-listen"),
+                           QStringLiteral("127.0.0.1:%1").arg(freePort())});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("auth.mode"), r.err.constData());
+    }
+};
+
+QTEST_MAIN(tst_AuthCli)
+#include "tst_authcli.moc"

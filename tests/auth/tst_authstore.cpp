@@ -1,0 +1,279 @@
+// What auth keeps on disk and in the store: signing keys (owner-only files, rotation with overlap,
+// pruning), the admin credential (salted slow hash, bootstrap/env/migration, cache, back-off), issued
+// tokens and the audit log (redacted), and the settings/TTL parsers.
+
+#include "authtestutil.h"
+
+#include "auth/admincredential.h"
+#include "auth/authlog.h"
+#include "auth/authmodule.h"
+#include "auth/signingkeys.h"
+#include "auth/tokenstore.h"
+#include "http/httpexchange.h"
+#include "storage/database.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <sys/stat.h>
+
+using namespace airlock;
+using namespace airlock::auth;
+using namespace airlock::test;
+
+namespace {
+
+int modeOf(const QString &path)
+{
+    struct stat st {};
+    if (::stat(QFile::encodeName(path).constData(), &st) != 0)
+        return -1;
+    return int(st.st_mode & 0777);
+}
+
+http::HttpRequest adminRequest(const QByteArray &token, const char *peer = "127.0.0.1")
+{
+    http::HttpRequest r;
+    r.headers = {{"Authorization", "Bearer " + token}};
+    r.peer = QHostAddress(QLatin1String(peer));
+    return r;
+}
+
+} // namespace
+
+class tst_AuthStore : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void signingKeysAreOwnerOnly()
+    {
+        QTemporaryDir dir;
+        auto store = SigningKeyStore::open(dir.path());
+        QVERIFY(store.ok());
+        const QString keys = dir.filePath(QStringLiteral("keys"));
+        QCOMPARE(modeOf(keys), 0700);
+        const SigningKey active = (*store)->active();
+        QCOMPARE(active.alg(), KeyAlg::ES256);
+        QCOMPARE(modeOf(keys + QStringLiteral("/") + active.kid() + QStringLiteral(".pem")), 0600);
+        QCOMPARE(modeOf(keys + QStringLiteral("/keys.json")), 0600);
+        // A second open loads the same key.
+        auto again = SigningKeyStore::open(dir.path());
+        QCOMPARE((*again)->active().kid(), active.kid());
+        QVERIFY(!(*again)->jwks().value(QStringLiteral("keys")).toArray().at(0).toObject().contains(QStringLiteral("d")));
+    }
+
+    void rotationOverlapsUntilTheLastTokenExpires()
+    {
+        QTemporaryDir dir;
+        qint64 now = 1'750'000'000;
+        auto store = std::move(SigningKeyStore::open(dir.path(), KeyAlg::EdDSA, [&] { return now; })).value();
+        const SigningKey first = store->active();
+        const QByteArray token = signJwt(first, claimsAt(now, QString(kSelfIssuer), QStringLiteral("u"), {}));
+        auto info = store->rotate(KeyAlg::ES256, now + 7200);
+        QVERIFY(info.ok());
+        QVERIFY(store->active().kid() != first.kid());
+        QCOMPARE(store->verificationKeys().size(), 2);
+        QCOMPARE(store->prune(), 0);
+        now += 7200;
+        QCOMPARE(store->prune(), 0); // still the last second
+        now += 1;
+        QCOMPARE(store->prune(), 1);
+        QCOMPARE(store->verificationKeys().size(), 1);
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("keys/")) + first.kid() + QStringLiteral(".pem")));
+        // Reopened from disk: the rotated state is what was saved.
+        auto reopened = SigningKeyStore::open(dir.path(), KeyAlg::EdDSA, [&] { return now; });
+        QCOMPARE((*reopened)->active().kid(), store->active().kid());
+        QCOMPARE((*reopened)->keys().size(), 1);
+        Q_UNUSED(token);
+    }
+
+    void adminCredentialSources_data()
+    {
+        QTest::addColumn<QByteArray>("given");
+        QTest::addColumn<QByteArray>("env");
+        QTest::addColumn<QByteArray>("legacy");
+        QTest::addColumn<QString>("source");
+        QTest::newRow("bootstrap") << QByteArray() << QByteArray() << QByteArray() << QStringLiteral("bootstrap");
+        QTest::newRow("environment") << QByteArray() << QByteArray("env-token-123") << QByteArray() << QStringLiteral("environment");
+        QTest::newRow("option (embedded console)") << QByteArray("console-token") << QByteArray("ignored") << QByteArray()
+                                                   << QStringLiteral("option");
+        QTest::newRow("plain file from older versions") << QByteArray() << QByteArray() << QByteArray("legacy-token-xyz")
+                                                        << QStringLiteral("migrated");
+    }
+    void adminCredentialSources()
+    {
+        QFETCH(QByteArray, given);
+        QFETCH(QByteArray, env);
+        QFETCH(QByteArray, legacy);
+        QFETCH(QString, source);
+        QTemporaryDir dir;
+        if (!legacy.isEmpty()) {
+            QFile f(dir.filePath(QStringLiteral("admin-token")));
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write(legacy + '\n');
+        }
+        auto resolved = AdminCredential::resolve(dir.path(), given, env);
+        QVERIFY(resolved.ok());
+        QCOMPARE(resolved->source, source);
+        const QByteArray token = !given.isEmpty() ? given : !env.isEmpty() ? env : !legacy.isEmpty() ? legacy : resolved->bootstrapToken;
+        QCOMPARE(resolved->bootstrapToken.isEmpty(), source != QLatin1String("bootstrap"));
+        QVERIFY(resolved->credential->verify(token));
+        QVERIFY(!resolved->credential->verify(QByteArray(token + "x")));
+        const QString hashFile = dir.filePath(QStringLiteral("admin-token.hash"));
+        if (source == QLatin1String("option")) {
+            QVERIFY(!QFile::exists(hashFile)); // the console's own token is not stored
+            return;
+        }
+        QCOMPARE(modeOf(hashFile), 0600);
+        QFile f(hashFile);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray stored = f.readAll();
+        QVERIFY(stored.startsWith("pbkdf2-sha256$200000$"));
+        QVERIFY(!stored.contains(token));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("admin-token")))); // no plain copy anywhere
+        // Later starts (no env, no option) accept the same token from the stored hash.
+        auto later = AdminCredential::resolve(dir.path(), {}, {});
+        QCOMPARE(later->source, QStringLiteral("stored"));
+        QVERIFY(later->bootstrapToken.isEmpty());
+        QVERIFY(later->credential->verify(token));
+    }
+
+    void slowHashRunsOncePerDistinctToken()
+    {
+        QTemporaryDir dir;
+        auto resolved = AdminCredential::resolve(dir.path(), {}, QByteArray("the-token"));
+        AdminCredential &c = *resolved->credential;
+        for (int i = 0; i < 20; ++i)
+            QVERIFY(c.verify("the-token"));
+        QCOMPARE(c.pbkdf2Runs(), 1);
+        for (int i = 0; i < 5; ++i)
+            QVERIFY(!c.verify("wrong"));
+        QCOMPARE(c.pbkdf2Runs(), 2);
+        QVERIFY(!AdminCredential::fromHash("pbkdf2-sha256$1000$AAAA$AAAA").ok()); // too few iterations
+    }
+
+    void backOffAfterFailures()
+    {
+        QTemporaryDir dir;
+        auto resolved = AdminCredential::resolve(dir.path(), {}, QByteArray("right"));
+        AdminCredential &c = *resolved->credential;
+        qint64 now = 1'000'000;
+        c.setClock([&] { return now; });
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(c.admit(adminRequest("wrong")).error().code, QStringLiteral("unauthorized"));
+        auto blocked = c.admit(adminRequest("right"));
+        QCOMPARE(blocked.error().code, QStringLiteral("too_many_attempts"));
+        QCOMPARE(blocked.error().field, QStringLiteral("1"));
+        QVERIFY(c.admit(adminRequest("right", "127.0.0.2")).ok()); // per client address
+        now += 1000;
+        QVERIFY(c.admit(adminRequest("right")).ok());
+        // Doubling: after 5 more failures 1 s, then 2 s, ...
+        for (int i = 0; i < 6; ++i) {
+            now += 10'000;
+            (void)c.admit(adminRequest("wrong"));
+        }
+        QCOMPARE(c.admit(adminRequest("right")).error().field, QStringLiteral("2"));
+    }
+
+    void tokensAndAuditInTheStore()
+    {
+        QTemporaryDir dir;
+        auto db = Database::open(dir.path());
+        QVERIFY(db.ok());
+        TokenStore store(**db);
+        auto keys = SigningKeyStore::open(dir.path());
+        TokenRequest request;
+        request.subject = QStringLiteral("ci-bot");
+        request.scopes = {QStringLiteral("complete_code"), QStringLiteral("complete_code")};
+        request.ttlSeconds = 3600;
+        auto issued = issueClientToken(**keys, store, request, QStringLiteral("cli@test"), 1'750'000'000);
+        QVERIFY(issued.ok());
+        QCOMPARE(issued->record.scopes, QStringList{QStringLiteral("complete_code")});
+        auto parsed = parseJwt(issued->token);
+        QCOMPARE(parsed->claims.tokenId, issued->record.id);
+        QCOMPARE(parsed->claims.expiresAt, qint64(1'750'003'600));
+        QCOMPARE((*store.list()).size(), 1);
+        QCOMPARE(*store.latestExpiry(parsed->kid), qint64(1'750'003'600));
+        QVERIFY(*store.revoke(issued->record.id, 1'750'000'100));
+        QVERIFY(!*store.revoke(QStringLiteral("nope"), 1));
+        QCOMPARE(*store.revokedIds(1'750'000'200), QSet<QString>{issued->record.id});
+        QVERIFY((*store.revokedIds(1'750'100'000)).isEmpty()); // long expired: no longer carried
+
+        AuditLog audit(**db);
+        QVERIFY(audit.record(QStringLiteral("admin@127.0.0.1"), QStringLiteral("config.replace"), QStringLiteral("config"),
+                             "{\"models\":[{\"name\":\"a\",\"api_key\":\"sk-live-123\"}]}", "{\"token\":\"abc\",\"keep\":1}").ok());
+        const QJsonArray entries = *audit.list();
+        QCOMPARE(entries.size(), 1);
+        const QByteArray text = json(entries.at(0).toObject());
+        QVERIFY(!text.contains("sk-live-123"));
+        QVERIFY(!text.contains("abc"));
+        QVERIFY(text.contains("\"keep\":1"));
+    }
+
+    void settingsParse_data()
+    {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QString>("errorField"); // empty: valid
+        QTest::newRow("empty") << QByteArray("{}") << QString();
+        QTest::newRow("full") << QByteArray("{\"mode\":\"disabled\",\"leeway_s\":60,\"gitlab_url\":\"https://gitlab.example.com\","
+                                            "\"limits\":{\"per_user\":{\"requests_per_minute\":60,\"concurrent\":4}}}")
+                              << QString();
+        QTest::newRow("bad mode") << QByteArray("{\"mode\":\"off\"}") << QStringLiteral("auth.mode");
+        QTest::newRow("unknown key") << QByteArray("{\"moda\":\"required\"}") << QStringLiteral("auth.moda");
+        QTest::newRow("bad url") << QByteArray("{\"gitlab_url\":\"ftp://x\"}") << QStringLiteral("auth.gitlab_url");
+        QTest::newRow("negative limit") << QByteArray("{\"limits\":{\"per_token\":{\"concurrent\":-1}}}")
+                                        << QStringLiteral("auth.limits.per_token.concurrent");
+    }
+    void settingsParse()
+    {
+        QFETCH(QByteArray, text);
+        QFETCH(QString, errorField);
+        auto s = AuthSettings::fromJson(QJsonDocument::fromJson(text).object());
+        QCOMPARE(s.ok(), errorField.isEmpty());
+        if (!s.ok()) {
+            QCOMPARE(s.error().field, errorField);
+            QVERIFY(s.error().message.contains(errorField));
+        } else {
+            auto round = AuthSettings::fromJson(s->toJson());
+            QVERIFY(round.ok());
+            QCOMPARE(round->toJson(), s->toJson());
+        }
+    }
+
+    void ttl_data()
+    {
+        QTest::addColumn<QString>("text");
+        QTest::addColumn<qint64>("seconds"); // -1: refused
+        QTest::newRow("seconds") << QStringLiteral("3600") << qint64(3600);
+        QTest::newRow("minutes") << QStringLiteral("90m") << qint64(5400);
+        QTest::newRow("hours") << QStringLiteral("12h") << qint64(43200);
+        QTest::newRow("days") << QStringLiteral("30d") << qint64(30 * 86400);
+        QTest::newRow("too short") << QStringLiteral("10") << qint64(-1);
+        QTest::newRow("too long") << QStringLiteral("400d") << qint64(-1);
+        QTest::newRow("garbage") << QStringLiteral("1w") << qint64(-1);
+    }
+    void ttl()
+    {
+        QFETCH(QString, text);
+        QFETCH(qint64, seconds);
+        auto r = parseTtl(text);
+        QCOMPARE(r.ok(), seconds >= 0);
+        if (r.ok())
+            QCOMPARE(*r, seconds);
+    }
+
+    void fingerprintsRevealNothing()
+    {
+        const QString f = fingerprint("secret-token-value");
+        QVERIFY(f.startsWith(QStringLiteral("sha256:")));
+        QVERIFY(!f.contains(QStringLiteral("secret")));
+        QCOMPARE(f.size(), 15);
+    }
+};
+
+QTEST_GUILESS_MAIN(tst_AuthStore)
+#include "tst_authstore.moc"
