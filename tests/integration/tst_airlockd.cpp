@@ -2,6 +2,7 @@
 // signals.
 
 #include "fakemodelserver.h"
+#include "gitlabrequests.h"
 #include "testhttpclient.h"
 
 #include <QElapsedTimer>
@@ -175,6 +176,67 @@ private Q_SLOTS:
         QVERIFY(!model.contains(QStringLiteral("api_key")));
         QCOMPARE(json.value(QStringLiteral("features")).toObject().value(QStringLiteral("duo_chat")).toString(),
                  QStringLiteral("disabled"));
+    }
+    // GitLab-shaped traffic end to end: an IDE's direct-access token issued by airlockd, GitLab's headers
+    // and bodies, through a real HTTP client to the running binary, answered by the fake model server.
+    void gitlabShapedRequestsEndToEnd()
+    {
+        namespace gl = airlock::test::gitlab;
+        FakeModelServer fake;
+        const QString dataDir = m_dir.filePath(QStringLiteral("gitlab-e2e"));
+        const QString config = writeFile(
+            QStringLiteral("gitlab.json"),
+            configFor(fake.baseUrl()).replace("\"duo_chat\":\"disabled\"",
+                                              "\"duo_chat\":\"codestral-a\",\"duo_chat_explain_code\":\"codestral-a\","
+                                              "\"code_generations\":\"codestral-a\""));
+        const Run issued = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
+                                QStringLiteral("--subject"), QStringLiteral("user-sha-1"), QStringLiteral("--scopes"),
+                                QStringLiteral("complete_code,generate_code,duo_chat"), QStringLiteral("--ttl"), QStringLiteral("1h")});
+        QCOMPARE(issued.exitCode, 0);
+        const QByteArray token = issued.out.trimmed();
+        QVERIFY(token.count('.') == 2);
+
+        const quint16 port = freePort();
+        QProcess gateway;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QStringLiteral("cli-admin-token"));
+        gateway.setProcessEnvironment(env);
+        gateway.start(QStringLiteral(AIRLOCKD_PATH),
+                      {QStringLiteral("--config"), config, QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
+                       QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--admin-listen"),
+                       QStringLiteral("127.0.0.1:%1").arg(freePort())});
+        QVERIFY(waitUntil([&] { return gateway.canReadLine() || gateway.state() == QProcess::NotRunning; }, 10000));
+        QVERIFY2(gateway.readLine().contains("listening"), gateway.readAllStandardError().constData());
+
+        // No token: GitLab's 401 shape.
+        const HttpResponse refused = TestHttpClient::fetch(port, gl::post("/v2/code/completions", gl::completionBody()));
+        QCOMPARE(refused.status, 401);
+        QVERIFY(refused.json().value(QStringLiteral("error")).isString());
+
+        FakeBehavior answer = FakeBehavior::answer(1);
+        answer.chunkTexts = {QStringLiteral("return a + b")};
+        fake.setDefaultBehavior(answer);
+        const HttpResponse completion
+            = TestHttpClient::fetch(port, gl::post("/v2/code/completions", gl::completionBody()).withBearer(token));
+        QVERIFY2(completion.status == 200, completion.body.constData());
+        QVERIFY(completion.hasHeader("x-process-time"));
+        QCOMPARE(completion.json().value(QStringLiteral("choices")).toArray().at(0).toObject().value(QStringLiteral("text")).toString(),
+                 QStringLiteral("return a + b"));
+        QCOMPARE(fake.lastRequest().model, QStringLiteral("codestral-22b"));
+
+        const HttpResponse chat = TestHttpClient::fetch(
+            port, gl::post("/v1/chat/explain_code", gl::chatBody(QStringLiteral("explain this"))).withBearer(token));
+        QCOMPARE(chat.status, 200);
+        QCOMPARE(chat.json().value(QStringLiteral("response")).toString(), QStringLiteral("return a + b"));
+
+        const HttpResponse health = TestHttpClient::fetch(port, HttpRequest::get("/monitoring/healthz"));
+        QCOMPARE(health.status, 200);
+        const HttpResponse ready = TestHttpClient::fetch(port, HttpRequest::get("/monitoring/ready"));
+        QCOMPARE(ready.status, 200);
+
+        gateway.terminate();
+        QVERIFY(gateway.waitForFinished(10000));
+        QCOMPARE(gateway.exitCode(), 0);
     }
 };
 
