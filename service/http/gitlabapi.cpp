@@ -426,18 +426,15 @@ private:
     QString m_sent;
 };
 
-// /v1/chat/{invokable}: {"response": ..., "metadata": {...}} or raw text chunks.
-class ChatRelay final : public GitLabRelay
+// Answers that are text: streamed as raw text chunks, or written whole by respondWhole().
+class TextRelay : public GitLabRelay
 {
 public:
-    ChatRelay(bool stream, QString provider, QString model)
-        : m_stream(stream)
-        , m_provider(std::move(provider))
-        , m_model(std::move(model))
-    {
-    }
+    explicit TextRelay(bool stream) : m_stream(stream) { }
 
 protected:
+    virtual void respondWhole(HttpExchange &exchange, const QString &text) = 0;
+
     void streamStarted(HttpExchange &exchange) override
     {
         if (m_stream)
@@ -450,24 +447,42 @@ protected:
     }
     void streamFinished(HttpExchange &exchange, const QString &) override
     {
-        if (m_stream) {
+        if (m_stream)
             exchange.endStream();
-            return;
-        }
-        OpenAiAnswer answer;
-        answer.texts = {m_text};
-        whole(exchange, answer);
+        else
+            respondWhole(exchange, m_text);
     }
     void whole(HttpExchange &exchange, const OpenAiAnswer &answer) override
     {
-        if (m_stream) {
-            streamStarted(exchange);
-            exchange.writeChunk(answer.texts.value(0).toUtf8());
-            exchange.endStream();
+        if (!m_stream) {
+            respondWhole(exchange, answer.texts.value(0));
             return;
         }
+        streamStarted(exchange);
+        exchange.writeChunk(answer.texts.value(0).toUtf8());
+        exchange.endStream();
+    }
+
+private:
+    bool m_stream;
+};
+
+// /v1/chat/{invokable}: {"response": ..., "metadata": {...}} or raw text chunks.
+class ChatRelay final : public TextRelay
+{
+public:
+    ChatRelay(bool stream, QString provider, QString model)
+        : TextRelay(stream)
+        , m_provider(std::move(provider))
+        , m_model(std::move(model))
+    {
+    }
+
+protected:
+    void respondWhole(HttpExchange &exchange, const QString &text) override
+    {
         respondJson(exchange, 200,
-                    QJsonObject{{QStringLiteral("response"), answer.texts.value(0)},
+                    QJsonObject{{QStringLiteral("response"), text},
                                 {QStringLiteral("metadata"),
                                  QJsonObject{{QStringLiteral("provider"), m_provider},
                                              {QStringLiteral("model"), m_model},
@@ -475,47 +490,20 @@ protected:
     }
 
 private:
-    bool m_stream;
     QString m_provider;
     QString m_model;
 };
 
 // /v1/prompts/{id}: a JSON string, or raw text; a model-server HTTP error is 421 "<status>: <reason>".
-class PromptRelay final : public GitLabRelay
+class PromptRelay final : public TextRelay
 {
 public:
-    explicit PromptRelay(bool stream) : m_stream(stream) { }
+    using TextRelay::TextRelay;
 
 protected:
-    void streamStarted(HttpExchange &exchange) override
+    void respondWhole(HttpExchange &exchange, const QString &text) override
     {
-        if (m_stream)
-            exchange.beginStream(200, "text/event-stream", {{"Cache-Control", "no-cache"}});
-    }
-    void delta(HttpExchange &exchange, const QString &text) override
-    {
-        if (m_stream)
-            exchange.writeChunk(text.toUtf8());
-    }
-    void streamFinished(HttpExchange &exchange, const QString &) override
-    {
-        if (m_stream) {
-            exchange.endStream();
-            return;
-        }
-        OpenAiAnswer answer;
-        answer.texts = {m_text};
-        whole(exchange, answer);
-    }
-    void whole(HttpExchange &exchange, const OpenAiAnswer &answer) override
-    {
-        if (m_stream) {
-            streamStarted(exchange);
-            exchange.writeChunk(answer.texts.value(0).toUtf8());
-            exchange.endStream();
-            return;
-        }
-        exchange.respond(200, "application/json", encodeJsonString(answer.texts.value(0)));
+        exchange.respond(200, "application/json", encodeJsonString(text));
     }
     void upstreamHttpError(HttpExchange &exchange, int status, const QByteArray &body) override
     {
@@ -526,9 +514,6 @@ protected:
         respondDetail(exchange, 421, QStringLiteral("%1: %2").arg(status).arg(reason),
                       QStringLiteral("upstream_status_%1").arg(status));
     }
-
-private:
-    bool m_stream;
 };
 
 // /v2/chat/agent: always 200, one JSON object per line, as the model produces them.

@@ -145,10 +145,6 @@ void ProxyOperation::cancel(const ApiError &error)
     if (m_done)
         return;
     stopUpstream();
-    if (m_ticket) {
-        m_job.endpoint->limiter->cancel(m_ticket);
-        m_ticket = 0;
-    }
     fail(error);
 }
 
@@ -187,6 +183,10 @@ void ProxyOperation::done()
     if (m_done)
         return;
     m_done = true;
+    if (m_ticket) { // still queued for a slot: leave the queue
+        m_job.endpoint->limiter->cancel(m_ticket);
+        m_ticket = 0;
+    }
     m_slot.release();
     deleteLater();
 }
@@ -197,10 +197,6 @@ void ProxyOperation::clientGone()
         return;
     // Stop the model server now: nobody will read what it generates.
     stopUpstream();
-    if (m_ticket) {
-        m_job.endpoint->limiter->cancel(m_ticket);
-        m_ticket = 0;
-    }
     done();
 }
 
