@@ -76,7 +76,7 @@ void ModelListModel::setConfig(const GatewayConfig &config)
     Q_EMIT countChanged();
 }
 
-QVariantMap ModelListModel::get(int row) const
+QVariant ModelListModel::get(int row) const
 {
     QVariantMap map;
     if (row < 0 || row >= m_models.size())

@@ -32,7 +32,7 @@ public:
 
     void setConfig(const GatewayConfig &config);
     // The row as a map with the role names as keys (for an edit form).
-    Q_INVOKABLE QVariantMap get(int row) const;
+    Q_INVOKABLE QVariant get(int row) const; // a map: role name -> value
     Q_INVOKABLE int indexOf(const QString &name) const;
 
 Q_SIGNALS:

@@ -27,6 +27,21 @@ QString ConsoleAdapter::consoleVersion() const
     return QStringLiteral(AIRLOCK_VERSION);
 }
 
+void ConsoleAdapter::setPageIndex(int index)
+{
+    if (index < 0 || index >= pageNames().size() || index == m_pageIndex)
+        return;
+    m_pageIndex = index;
+    Q_EMIT pageIndexChanged();
+}
+
+QStringList ConsoleAdapter::pageNames()
+{
+    return {QStringLiteral("overview"), QStringLiteral("models"),     QStringLiteral("features"),
+            QStringLiteral("tokens"),   QStringLiteral("logs"),       QStringLiteral("playground"),
+            QStringLiteral("settings")};
+}
+
 void ConsoleAdapter::setInstance(ConsoleAdapter *adapter)
 {
     s_instance = adapter;

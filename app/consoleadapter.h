@@ -36,6 +36,9 @@ class ConsoleAdapter : public QObject
     Q_PROPERTY(airlock::LanguageController *language READ language CONSTANT)
     Q_PROPERTY(bool highlighterAvailable READ highlighterAvailable CONSTANT)
     Q_PROPERTY(QString consoleVersion READ consoleVersion CONSTANT)
+    // The page shown while connected, an index into pageNames (the sidebar, Ctrl+1…7 and the UI test).
+    Q_PROPERTY(int pageIndex READ pageIndex WRITE setPageIndex NOTIFY pageIndexChanged)
+    Q_PROPERTY(QStringList pageNames READ pageNames CONSTANT)
 
 public:
     explicit ConsoleAdapter(ConsoleCore *core, QObject *parent = nullptr);
@@ -52,6 +55,9 @@ public:
     LanguageController *language() const { return m_core->language(); }
     bool highlighterAvailable() const { return CodeHighlighter().isAvailable(); }
     QString consoleVersion() const;
+    int pageIndex() const { return m_pageIndex; }
+    void setPageIndex(int index);
+    static QStringList pageNames();
 
     // Connects with the admin token stored in the keychain for `url`.
     Q_INVOKABLE void connectSaved(const QString &url) { m_core->connectSaved(url); }
@@ -60,8 +66,12 @@ public:
     // Called by the QML engine the first time a document uses Console.
     static ConsoleAdapter *create(QQmlEngine *qmlEngine, QJSEngine *jsEngine);
 
+Q_SIGNALS:
+    void pageIndexChanged();
+
 private:
     ConsoleCore *m_core;
+    int m_pageIndex = 0;
 };
 
 // QML names for core types: ConnectionController.Connected etc., and typed properties.
@@ -156,6 +166,13 @@ struct TestStepModelForeign
     QML_FOREIGN(airlock::TestStepModel)
     QML_NAMED_ELEMENT(TestStepModel)
     QML_UNCREATABLE("provided by Console.config.testSteps")
+};
+struct JsonRowsModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::JsonRowsModel)
+    QML_NAMED_ELEMENT(JsonRowsModel)
+    QML_UNCREATABLE("a base class")
 };
 struct TokenListModelForeign
 {

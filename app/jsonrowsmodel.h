@@ -26,7 +26,7 @@ public:
     void prependRows(const QJsonArray &rows, int cap);
     void clear();
     QJsonObject row(int index) const { return m_rows.value(index); }
-    Q_INVOKABLE QVariantMap get(int index) const { return m_rows.value(index).toVariantMap(); }
+    Q_INVOKABLE QVariant get(int index) const { return m_rows.value(index).toVariantMap(); }
 
 Q_SIGNALS:
     void countChanged();
@@ -43,7 +43,7 @@ private:
 };
 
 // GET /api/v1/tokens rows.
-class TokenListModel : public JsonRowsModel
+class TokenListModel : public airlock::JsonRowsModel
 {
     Q_OBJECT
 public:
@@ -58,7 +58,7 @@ protected:
 };
 
 // GET /api/v1/keys rows.
-class SigningKeyListModel : public JsonRowsModel
+class SigningKeyListModel : public airlock::JsonRowsModel
 {
     Q_OBJECT
 public:
@@ -72,7 +72,7 @@ protected:
 };
 
 // Request log records (GET /api/v1/logs items and live records).
-class LogListModel : public JsonRowsModel
+class LogListModel : public airlock::JsonRowsModel
 {
     Q_OBJECT
 public:
@@ -87,7 +87,7 @@ protected:
 };
 
 // POST /api/v1/models/test steps.
-class TestStepModel : public JsonRowsModel
+class TestStepModel : public airlock::JsonRowsModel
 {
     Q_OBJECT
 public:

@@ -109,7 +109,7 @@ int main(int argc, char *argv[])
 
     if (options.quitAfterMs >= 0)
         scheduleAutomation(app, engine, options, qmlWarnings);
-    airlock::UiTour tour(&core, &engine, options.tourDir, &qmlWarnings);
+    airlock::UiTour tour(&core, &adapter, &engine, options.tourDir, &qmlWarnings);
     if (!options.tourDir.isEmpty()) {
         QObject::connect(&tour, &airlock::UiTour::finished, &app, [&app](int code) { app.exit(code); });
         tour.start();

@@ -15,7 +15,7 @@ namespace airlock {
 
 class AdminClient;
 
-class EndpointHealthModel : public JsonRowsModel
+class EndpointHealthModel : public airlock::JsonRowsModel
 {
     Q_OBJECT
 public:
@@ -43,8 +43,8 @@ class MetricsController : public QObject
     Q_PROPERTY(double totalP50 READ totalP50 NOTIFY updated)
     Q_PROPERTY(double totalP95 READ totalP95 NOTIFY updated)
     Q_PROPERTY(double totalErrorRate READ totalErrorRate NOTIFY updated)
-    Q_PROPERTY(qint64 totalTokens READ totalTokens NOTIFY updated)
-    Q_PROPERTY(qint64 totalRequests READ totalRequests NOTIFY updated)
+    Q_PROPERTY(double totalTokens READ totalTokensAsDouble NOTIFY updated)
+    Q_PROPERTY(double totalRequests READ totalRequestsAsDouble NOTIFY updated)
     Q_PROPERTY(QString errorMessage READ errorMessage NOTIFY updated)
 
 public:
@@ -62,6 +62,8 @@ public:
     double totalErrorRate() const { return m_total.value(QLatin1String("error_rate")).toDouble(); }
     qint64 totalTokens() const;
     qint64 totalRequests() const { return m_total.value(QLatin1String("requests")).toInteger(); }
+    double totalTokensAsDouble() const { return double(totalTokens()); }
+    double totalRequestsAsDouble() const { return double(totalRequests()); }
     QString errorMessage() const { return m_errorMessage; }
 
     // The registered model endpoints: each gets a health row even without traffic.

@@ -244,7 +244,8 @@ void PlaygroundController::withToken(std::function<void()> then)
     const qint64 now = QDateTime::currentSecsSinceEpoch();
     if (!m_clientToken.isEmpty() && now + 60 < m_clientTokenExpiry)
         return then();
-    QStringList scopes{u"complete_code"_s, u"generate_code"_s, u"code_suggestions"_s, u"duo_chat"_s};
+    // direct_model_access: the run names the model endpoint, not a feature (the OpenAI dialect's rule).
+    QStringList scopes{u"direct_model_access"_s, u"complete_code"_s, u"generate_code"_s, u"duo_chat"_s};
     if (!scopes.contains(m_feature))
         scopes << m_feature;
     const QJsonObject body{{u"subject"_s, u"airlock-console"_s}, {u"scopes"_s, QJsonArray::fromStringList(scopes)},

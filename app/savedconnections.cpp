@@ -73,6 +73,14 @@ void SavedConnections::store() const
     settings.endArray();
 }
 
+void SavedConnections::setErrorMessage(const QString &message)
+{
+    if (m_errorMessage == message)
+        return;
+    m_errorMessage = message;
+    Q_EMIT errorMessageChanged();
+}
+
 void SavedConnections::jobStarted()
 {
     if (m_jobs++ == 0)
@@ -96,9 +104,11 @@ void SavedConnections::save(const QString &name, const QString &url, const QStri
         jobFinished();
         if (job->error() != QKeychain::NoError) {
             qCInfo(lcConsole).noquote() << "keychain write failed:" << job->errorString();
-            Q_EMIT keychainFailed(tr("The token could not be stored in the keychain: %1").arg(job->errorString()));
+            setErrorMessage(tr("The token could not be stored in the keychain: %1").arg(job->errorString()));
+            Q_EMIT keychainFailed(m_errorMessage);
             return;
         }
+        setErrorMessage({});
         const QString label = name.trimmed().isEmpty() ? url : name.trimmed();
         if (const int at = indexOf(url); at >= 0) {
             m_entries[at].name = label;
@@ -146,11 +156,13 @@ void SavedConnections::readToken(const QString &url)
         jobFinished();
         auto *read = static_cast<QKeychain::ReadPasswordJob *>(job);
         if (job->error() != QKeychain::NoError) {
-            Q_EMIT keychainFailed(job->error() == QKeychain::EntryNotFound
-                                      ? tr("No token for %1 in the keychain.").arg(url)
-                                      : tr("The keychain could not be read: %1").arg(job->errorString()));
+            setErrorMessage(job->error() == QKeychain::EntryNotFound
+                                ? tr("No token for %1 in the keychain.").arg(url)
+                                : tr("The keychain could not be read: %1").arg(job->errorString()));
+            Q_EMIT keychainFailed(m_errorMessage);
             return;
         }
+        setErrorMessage({});
         Q_EMIT tokenRead(url, read->textData());
     });
     job->start();

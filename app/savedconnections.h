@@ -19,6 +19,8 @@ class SavedConnections : public QAbstractListModel
     Q_OBJECT
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
     Q_PROPERTY(bool busy READ isBusy NOTIFY busyChanged)
+    // The last keychain failure, for display; cleared by the next success.
+    Q_PROPERTY(QString errorMessage READ errorMessage NOTIFY errorMessageChanged)
 public:
     enum Role { NameRole = Qt::UserRole + 1, UrlRole };
     Q_ENUM(Role)
@@ -30,6 +32,7 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
     bool isBusy() const { return m_jobs > 0; }
+    QString errorMessage() const { return m_errorMessage; }
 
     Q_INVOKABLE void save(const QString &name, const QString &url, const QString &token);
     Q_INVOKABLE void remove(const QString &url);
@@ -42,6 +45,7 @@ Q_SIGNALS:
     void saved(const QString &url);
     void tokenRead(const QString &url, const QString &token);
     void keychainFailed(const QString &message);
+    void errorMessageChanged();
 
 private:
     struct Entry
@@ -54,7 +58,10 @@ private:
     void jobStarted();
     void jobFinished();
 
+    void setErrorMessage(const QString &message);
+
     QString m_service;
+    QString m_errorMessage;
     QList<Entry> m_entries;
     int m_jobs = 0;
 };

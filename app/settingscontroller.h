@@ -17,7 +17,7 @@ class SettingsController : public QObject
     Q_OBJECT
     Q_PROPERTY(bool captureBodies READ captureBodies NOTIFY changed)
     Q_PROPERTY(double retentionDays READ retentionDays NOTIFY changed)
-    Q_PROPERTY(qint64 maxRows READ maxRows NOTIFY changed)
+    Q_PROPERTY(double maxRows READ maxRowsAsDouble NOTIFY changed)
     Q_PROPERTY(bool gatewayTls READ gatewayTls NOTIFY changed)
     Q_PROPERTY(bool adminTls READ adminTls NOTIFY changed)
     Q_PROPERTY(QString authMode READ authMode NOTIFY changed)
@@ -30,6 +30,7 @@ public:
     bool captureBodies() const { return m_logs.value(QLatin1String("capture_bodies")).toBool(); }
     double retentionDays() const { return m_logs.value(QLatin1String("retention_days")).toDouble(); }
     qint64 maxRows() const { return m_logs.value(QLatin1String("max_rows")).toInteger(); }
+    double maxRowsAsDouble() const { return double(maxRows()); }
     bool gatewayTls() const;
     bool adminTls() const;
     QString authMode() const;

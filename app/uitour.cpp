@@ -17,10 +17,11 @@ constexpr int kSettleMs = 1500;
 constexpr int kConnectTimeoutMs = 20000;
 } // namespace
 
-UiTour::UiTour(ConsoleCore *core, QQmlApplicationEngine *engine, QString directory, const int *qmlWarnings,
-               QObject *parent)
+UiTour::UiTour(ConsoleCore *core, QObject *pages, QQmlApplicationEngine *engine, QString directory,
+               const int *qmlWarnings, QObject *parent)
     : QObject(parent)
     , m_core(core)
+    , m_pages(pages)
     , m_engine(engine)
     , m_dir(std::move(directory))
     , m_qmlWarnings(qmlWarnings)
@@ -92,14 +93,13 @@ void UiTour::start()
 
 void UiTour::next()
 {
-    QQuickWindow *w = window();
-    const QStringList pages = w ? w->property("pageNames").toStringList() : QStringList();
+    const QStringList pages = m_pages->property("pageNames").toStringList();
     if (pages.isEmpty()) {
-        qCCritical(lcConsole) << "tour: the window has no pageNames";
+        qCCritical(lcConsole) << "tour: no pageNames";
         Q_EMIT finished(4);
         return;
     }
-    w->setProperty("pageIndex", m_page);
+    m_pages->setProperty("pageIndex", m_page);
     QTimer::singleShot(kSettleMs, this, [this, pages] {
         shoot(u"%1-%2-%3"_s.arg(m_languages.at(m_language)).arg(m_page + 1, 2, 10, QLatin1Char('0')).arg(pages.at(m_page)));
         if (++m_page >= pages.size()) {

@@ -1,8 +1,8 @@
 #pragma once
 
 // The UI test's driver (airlock-admin --tour DIR): waits for the connection, then for each language
-// (English, Korean) shows every page of the main window in turn (the root object's `pageIndex`
-// property, page names from its `pageNames`), lets it settle, and saves a screenshot
+// (English, Korean) shows every page in turn (the `pageIndex` property of `pages`, the QML adapter,
+// page names from its `pageNames`), lets it settle, and saves a screenshot
 // DIR/<lang>-<nn>-<page>.png. The welcome page is shot first when the tour starts unconnected.
 // Emits finished(exitCode): 0, 3 when the QML engine warned, 4 when a screenshot failed, 5 when the
 // connection failed.
@@ -22,8 +22,8 @@ class UiTour : public QObject
 {
     Q_OBJECT
 public:
-    UiTour(ConsoleCore *core, QQmlApplicationEngine *engine, QString directory, const int *qmlWarnings,
-           QObject *parent = nullptr);
+    UiTour(ConsoleCore *core, QObject *pages, QQmlApplicationEngine *engine, QString directory,
+           const int *qmlWarnings, QObject *parent = nullptr);
     void start();
 
 Q_SIGNALS:
@@ -35,6 +35,7 @@ private:
     QQuickWindow *window() const;
 
     ConsoleCore *m_core;
+    QObject *m_pages;
     QQmlApplicationEngine *m_engine;
     QString m_dir;
     const int *m_qmlWarnings;

@@ -1,3 +1,4 @@
+import QtQml
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -10,7 +11,6 @@ Page {
     id: page
 
     readonly property ConfigController config: Console.config
-    readonly property var choices: ["disabled"].concat(config.modelNames)
 
     title: qsTr("Features")
 
@@ -38,7 +38,7 @@ Page {
             Layout.fillWidth: true
             Layout.leftMargin: Theme.spacing
             Layout.rightMargin: Theme.spacing
-            FieldLabel { text: qsTr("Feature"); Layout.preferredWidth: 300 }
+            FieldLabel { text: qsTr("Feature"); Layout.preferredWidth: 300; Layout.maximumWidth: 300 }
             FieldLabel { text: qsTr("Stage"); Layout.preferredWidth: 100 }
             FieldLabel { text: qsTr("Model endpoint"); Layout.preferredWidth: 240 }
             FieldLabel { text: qsTr("Flag"); Layout.preferredWidth: 80 }
@@ -69,10 +69,11 @@ Page {
                 required property string assignedModel
                 required property string assignedFamily
                 required property bool suits
+                readonly property var choices: Util.prepend("disabled", Console.config.modelNames)
 
                 width: ListView.view.width
                 implicitHeight: rowLayout.implicitHeight + Theme.spacing
-                color: ListView.isCurrentItem && table.activeFocus ? Qt.rgba(Theme.accent.r, Theme.accent.g, Theme.accent.b, 0.12)
+                color: featureRow.ListView.isCurrentItem && featureRow.ListView.view.activeFocus ? Qt.rgba(Theme.accent.r, Theme.accent.g, Theme.accent.b, 0.12)
                      : index % 2 ? "transparent" : Qt.rgba(Theme.neutral.r, Theme.neutral.g, Theme.neutral.b, 0.06)
                 radius: Theme.radius
 
@@ -85,7 +86,9 @@ Page {
 
                     ColumnLayout {
                         spacing: 0
+                        Layout.fillWidth: false
                         Layout.preferredWidth: 300
+                        Layout.maximumWidth: 300
                         Label { text: featureRow.name; font.bold: true; elide: Text.ElideRight; Layout.fillWidth: true }
                         Label { text: featureRow.featureId; opacity: 0.6; font.pixelSize: Theme.smallSize; elide: Text.ElideRight; Layout.fillWidth: true }
                     }
@@ -96,8 +99,8 @@ Page {
                     }
                     ComboBox {
                         id: modelBox
-                        model: page.choices
-                        currentIndex: Math.max(0, page.choices.indexOf(featureRow.assignedModel))
+                        model: featureRow.choices
+                        currentIndex: Math.max(0, featureRow.choices.indexOf(featureRow.assignedModel))
                         displayText: currentIndex <= 0 ? qsTr("Disabled") : currentText
                         Accessible.name: qsTr("Model endpoint for %1").arg(featureRow.name)
                         Layout.preferredWidth: 240
@@ -105,11 +108,11 @@ Page {
                             id: choiceDelegate
                             required property int index
                             required property string modelData
-                            width: modelBox.width
+                            width: choiceDelegate.ListView.view.width
                             text: index === 0 ? qsTr("Disabled") : modelData
-                            highlighted: modelBox.highlightedIndex === index
+                            highlighted: choiceDelegate.ListView.isCurrentItem
                         }
-                        onActivated: (choice) => page.config.assignFeature(featureRow.featureId, page.choices[choice])
+                        onActivated: (choice) => Console.config.assignFeature(featureRow.featureId, featureRow.choices[choice])
                     }
                     Switch {
                         checked: featureRow.flagEnabled
@@ -117,7 +120,7 @@ Page {
                         ToolTip.visible: hovered
                         ToolTip.text: featureRow.flag
                         Layout.preferredWidth: 80
-                        onToggled: page.config.setFlagEnabled(featureRow.flag, checked)
+                        onToggled: Console.config.setFlagEnabled(featureRow.flag, checked)
                     }
                     Label {
                         text: !featureRow.suits

@@ -1,3 +1,4 @@
+import QtQml
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -11,10 +12,12 @@ Page {
 
     property bool active: false
     readonly property LogsController logs: Console.logs
-    readonly property var modelChoices: [""].concat(Console.config.modelNames)
+    readonly property var modelChoices: Util.prepend("", Console.config.modelNames)
     // count is read so the list follows the catalog.
     readonly property var featureChoices: Console.config.features.count >= 0
-                                          ? [""].concat(Console.config.features.featureIds()) : [""]
+                                          ? Util.prepend("", Console.config.features.featureIds()) : [""]
+    // The selected record as plain JSON (keys as the admin API names them).
+    readonly property var selected: logs.selected
 
     function pretty(text: string): string {
         try {
@@ -32,13 +35,13 @@ Page {
         id: requestHighlighter
         syntax: "JSON"
         dark: Theme.dark
-        text: page.pretty(page.logs.selected.prompt_body ?? "")
+        text: page.pretty(page.selected.prompt_body ?? "")
     }
     CodeHighlighter {
         id: answerHighlighter
         syntax: "JSON"
         dark: Theme.dark
-        text: page.pretty(page.logs.selected.answer_body ?? "")
+        text: page.pretty(page.selected.answer_body ?? "")
     }
 
     ColumnLayout {
@@ -132,7 +135,7 @@ Page {
                     Accessible.role: Accessible.List
                     Accessible.name: qsTr("Requests")
                     ScrollBar.vertical: ScrollBar {}
-                    onCurrentIndexChanged: if (currentIndex >= 0) page.logs.select(page.logs.records.get(currentIndex).id)
+                    onCurrentIndexChanged: if (currentIndex >= 0) page.logs.select(page.logs.records.get(currentIndex)["id"])
                     delegate: ItemDelegate {
                         id: recordRow
                         required property int index
@@ -144,8 +147,7 @@ Page {
                         required property string error
                         width: ListView.view.width
                         highlighted: ListView.isCurrentItem
-                        focusPolicy: Qt.NoFocus
-                        onClicked: recordList.currentIndex = index
+                        onClicked: recordRow.ListView.view.currentIndex = index
                         contentItem: RowLayout {
                             spacing: Theme.spacing
                             Label { text: recordRow.time; Layout.preferredWidth: 70 }
@@ -174,40 +176,40 @@ Page {
 
                 Label {
                     text: qsTr("Select a request to see it in full.")
-                    visible: page.logs.selected.id === undefined
+                    visible: page.selected.id === undefined
                     opacity: 0.7
                     Layout.margins: Theme.spacing
                 }
                 GridLayout {
-                    visible: page.logs.selected.id !== undefined
+                    visible: page.selected.id !== undefined
                     columns: 2
                     columnSpacing: Theme.spacing * 2
                     Layout.leftMargin: Theme.spacing
                     FieldLabel { text: qsTr("Request") }
-                    Label { text: (page.logs.selected.method ?? "") + " " + (page.logs.selected.path ?? ""); elide: Text.ElideRight }
+                    Label { text: (page.selected.method ?? "") + " " + (page.selected.path ?? ""); elide: Text.ElideRight }
                     FieldLabel { text: qsTr("User") }
-                    Label { text: page.logs.selected.user_id ?? "–" }
+                    Label { text: page.selected.user_id ?? "–" }
                     FieldLabel { text: qsTr("Tokens") }
-                    Label { text: qsTr("%1 in, %2 out").arg(page.logs.selected.prompt_tokens ?? "–").arg(page.logs.selected.answer_tokens ?? "–") }
+                    Label { text: qsTr("%1 in, %2 out").arg(page.selected.prompt_tokens ?? "–").arg(page.selected.answer_tokens ?? "–") }
                     FieldLabel { text: qsTr("Time to first byte") }
-                    Label { text: page.logs.selected.first_byte_ms !== undefined ? qsTr("%1 ms").arg(Math.round(page.logs.selected.first_byte_ms)) : "–" }
+                    Label { text: page.selected.first_byte_ms !== undefined ? qsTr("%1 ms").arg(Math.round(page.selected.first_byte_ms)) : "–" }
                 }
                 WarningBanner {
-                    text: page.logs.selected.id !== undefined && !page.logs.selected.has_bodies
+                    text: page.selected.id !== undefined && !page.selected.has_bodies
                           ? qsTr("Bodies were not captured for this request (Settings → Request log).") : ""
                     Layout.fillWidth: true
                 }
-                FieldLabel { text: qsTr("Request body"); visible: page.logs.selected.has_bodies === true; Layout.leftMargin: Theme.spacing }
+                FieldLabel { text: qsTr("Request body"); visible: page.selected.has_bodies === true; Layout.leftMargin: Theme.spacing }
                 CodeView {
-                    visible: page.logs.selected.has_bodies === true
+                    visible: page.selected.has_bodies === true
                     text: requestHighlighter.html
                     accessibleName: qsTr("Request body")
                     Layout.fillWidth: true
                     Layout.fillHeight: true
                 }
-                FieldLabel { text: qsTr("Answer"); visible: page.logs.selected.has_bodies === true; Layout.leftMargin: Theme.spacing }
+                FieldLabel { text: qsTr("Answer"); visible: page.selected.has_bodies === true; Layout.leftMargin: Theme.spacing }
                 CodeView {
-                    visible: page.logs.selected.has_bodies === true
+                    visible: page.selected.has_bodies === true
                     text: answerHighlighter.html
                     accessibleName: qsTr("Answer")
                     Layout.fillWidth: true

@@ -1,3 +1,4 @@
+import QtQml
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -5,17 +6,12 @@ import Airlock.Console
 import Airlock.Console.Components
 
 // The console's window: a header with the connection status; the WelcomePage until connected, then a
-// sidebar of pages. Keyboard: Ctrl+1…Ctrl+7 open the pages; the sidebar takes arrow keys.
+// sidebar of pages (Console.pageIndex). Keyboard: Ctrl+1…Ctrl+7 open the pages; the sidebar takes arrow keys.
 ApplicationWindow {
     id: appWindow
 
     readonly property ConnectionController connection: Console.connection
     readonly property bool connected: connection.state === ConnectionController.Connected
-    // The page shown while connected (the UI test sets it through this property).
-    property int pageIndex: 0
-    readonly property var pageNames: ["overview", "models", "features", "tokens", "logs", "playground", "settings"]
-    readonly property var pageTitles: [qsTr("Overview"), qsTr("Models"), qsTr("Features"), qsTr("Tokens & trust"),
-                                       qsTr("Logs"), qsTr("Playground"), qsTr("Settings")]
 
     width: 1280
     height: 800
@@ -78,16 +74,40 @@ ApplicationWindow {
         sourceComponent: appWindow.connected ? consoleView : welcomePage
     }
 
-    Repeater {
-        model: appWindow.pageNames.length
-        delegate: Item {
-            required property int index
-            Shortcut {
-                sequence: "Ctrl+" + (parent.index + 1)
-                enabled: appWindow.connected
-                onActivated: appWindow.pageIndex = parent.index
-            }
-        }
+    Shortcut {
+        sequence: "Ctrl+1"
+        enabled: appWindow.connected
+        onActivated: Console.pageIndex = 0
+    }
+    Shortcut {
+        sequence: "Ctrl+2"
+        enabled: appWindow.connected
+        onActivated: Console.pageIndex = 1
+    }
+    Shortcut {
+        sequence: "Ctrl+3"
+        enabled: appWindow.connected
+        onActivated: Console.pageIndex = 2
+    }
+    Shortcut {
+        sequence: "Ctrl+4"
+        enabled: appWindow.connected
+        onActivated: Console.pageIndex = 3
+    }
+    Shortcut {
+        sequence: "Ctrl+5"
+        enabled: appWindow.connected
+        onActivated: Console.pageIndex = 4
+    }
+    Shortcut {
+        sequence: "Ctrl+6"
+        enabled: appWindow.connected
+        onActivated: Console.pageIndex = 5
+    }
+    Shortcut {
+        sequence: "Ctrl+7"
+        enabled: appWindow.connected
+        onActivated: Console.pageIndex = 6
     }
 
     Component {
@@ -101,6 +121,10 @@ ApplicationWindow {
     Component {
         id: consoleView
         RowLayout {
+            id: consoleRow
+            // In the order of Console.pageNames.
+            readonly property var pageTitles: [qsTr("Overview"), qsTr("Models"), qsTr("Features"), qsTr("Tokens & trust"),
+                                               qsTr("Logs"), qsTr("Playground"), qsTr("Settings")]
             spacing: 0
 
             Pane {
@@ -108,7 +132,7 @@ ApplicationWindow {
                 Layout.preferredWidth: Theme.sidebarWidth
                 padding: 0
                 background: Rectangle {
-                    color: appWindow.palette.alternateBase
+                    color: Theme.systemPalette.alternateBase
                     Rectangle {
                         anchors.right: parent.right
                         width: 1
@@ -121,31 +145,31 @@ ApplicationWindow {
                     id: sidebar
                     anchors.fill: parent
                     anchors.topMargin: Theme.spacing
-                    model: appWindow.pageTitles
-                    currentIndex: appWindow.pageIndex
+                    model: consoleRow.pageTitles
+                    currentIndex: Console.pageIndex
                     focus: true
                     keyNavigationEnabled: true
                     activeFocusOnTab: true
                     Accessible.role: Accessible.PageTabList
                     Accessible.name: qsTr("Pages")
-                    onCurrentIndexChanged: appWindow.pageIndex = currentIndex
+                    onCurrentIndexChanged: Console.pageIndex = currentIndex
                     delegate: ItemDelegate {
+                        id: navItem
                         required property int index
                         required property string modelData
                         width: ListView.view.width
-                        text: modelData
+                        text: modelData.replace("&", "&&") // not a mnemonic
                         highlighted: ListView.isCurrentItem
                         font.bold: ListView.isCurrentItem
-                        focusPolicy: Qt.NoFocus
                         Accessible.role: Accessible.PageTab
-                        onClicked: appWindow.pageIndex = index
+                        onClicked: navItem.ListView.view.currentIndex = index
                     }
                 }
             }
 
             StackLayout {
                 id: pages
-                currentIndex: appWindow.pageIndex
+                currentIndex: Console.pageIndex
                 Layout.fillWidth: true
                 Layout.fillHeight: true
 

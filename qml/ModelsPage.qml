@@ -1,3 +1,4 @@
+import QtQml
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -16,15 +17,6 @@ Page {
 
     title: qsTr("Models")
 
-    function stepName(name: string): string {
-        switch (name) {
-        case "reachable": return qsTr("Server reachable")
-        case "tls": return qsTr("TLS handshake")
-        case "models": return qsTr("/v1/models lists the identifier")
-        case "completion": return qsTr("A tiny completion")
-        default: return qsTr("Request to the gateway")
-        }
-    }
     function fields(): var {
         return {
             name: nameField.text, family: familyBox.currentText, baseUrl: urlField.text,
@@ -35,18 +27,18 @@ Page {
     }
     function edit(row: int) {
         const m = config.models.get(row)
-        editing = m.name
-        hasStoredKey = m.hasApiKey
-        nameField.text = m.name
-        familyBox.currentIndex = familyBox.indexOfValue(m.family)
-        urlField.text = m.baseUrl
-        identifierField.text = m.identifier
+        editing = m["name"]
+        hasStoredKey = m["hasApiKey"]
+        nameField.text = m["name"]
+        familyBox.currentIndex = familyBox.indexOfValue(m["family"])
+        urlField.text = m["baseUrl"]
+        identifierField.text = m["identifier"]
         keyField.text = ""
-        concurrencyBox.value = m.maxConcurrency
-        connectBox.value = m.connectTimeoutMs
-        firstByteBox.value = m.firstByteTimeoutMs
-        idleBox.value = m.idleTimeoutMs
-        totalBox.value = m.totalTimeoutMs
+        concurrencyBox.value = m["maxConcurrency"]
+        connectBox.value = m["connectTimeoutMs"]
+        firstByteBox.value = m["firstByteTimeoutMs"]
+        idleBox.value = m["idleTimeoutMs"]
+        totalBox.value = m["totalTimeoutMs"]
         config.clearError()
     }
     function addNew() {
@@ -87,6 +79,7 @@ Page {
 
         ColumnLayout {
             Layout.preferredWidth: 300
+            Layout.maximumWidth: 300
             Layout.fillHeight: true
             spacing: Theme.spacing
 
@@ -124,8 +117,7 @@ Page {
                     required property string baseUrl
                     width: ListView.view.width
                     highlighted: ListView.isCurrentItem
-                    focusPolicy: Qt.NoFocus
-                    onClicked: modelList.currentIndex = index
+                    onClicked: modelDelegate.ListView.view.currentIndex = index
                     contentItem: ColumnLayout {
                         spacing: 0
                         Label { text: modelDelegate.name; font.bold: true; elide: Text.ElideRight; Layout.fillWidth: true }
@@ -142,12 +134,14 @@ Page {
         }
 
         ScrollView {
+            id: formScroll
             Layout.fillWidth: true
             Layout.fillHeight: true
+            Layout.preferredWidth: 600
             contentWidth: availableWidth
 
             ColumnLayout {
-                width: parent.width
+                width: formScroll.availableWidth
                 spacing: Theme.spacing
 
                 Label {
@@ -282,7 +276,7 @@ Page {
                             spacing: Theme.spacing
                             Layout.fillWidth: true
                             Accessible.role: Accessible.StaticText
-                            Accessible.name: page.stepName(name) + ": " + (ok ? qsTr("passed") : skipped ? qsTr("skipped") : qsTr("failed")) + ". " + detail
+                            Accessible.name: Texts.testStep(name) + ": " + Texts.testOutcome(ok, skipped) + ". " + detail
                             Label {
                                 text: stepRow.ok ? "✓" : stepRow.skipped ? "–" : "✗"
                                 color: stepRow.ok ? Theme.ok : stepRow.skipped ? Theme.neutral : Theme.error
@@ -290,7 +284,7 @@ Page {
                                 Layout.preferredWidth: 20
                             }
                             Label {
-                                text: page.stepName(stepRow.name)
+                                text: Texts.testStep(stepRow.name)
                                 font.bold: true
                                 Layout.preferredWidth: 260
                             }
@@ -320,11 +314,14 @@ Page {
     Dialog {
         id: removeDialog
         anchors.centerIn: parent
+        width: 480
         modal: true
         title: qsTr("Remove %1?").arg(page.editing)
         standardButtons: Dialog.Ok | Dialog.Cancel
         Label {
+            width: removeDialog.availableWidth
             text: qsTr("Features assigned to it are disabled.")
+            wrapMode: Text.Wrap
         }
         onAccepted: {
             page.config.removeModel(page.editing)

@@ -1,3 +1,4 @@
+import QtQml
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -16,15 +17,6 @@ Page {
     title: qsTr("Overview")
     onActiveChanged: active ? metrics.start() : metrics.stop()
     Component.onCompleted: if (active) metrics.start()
-
-    function healthText(health: string): string {
-        switch (health) {
-        case "ok": return qsTr("Healthy")
-        case "degraded": return qsTr("Degraded")
-        case "failing": return qsTr("Failing")
-        default: return qsTr("No traffic")
-        }
-    }
 
     ScrollView {
         anchors.fill: parent
@@ -120,7 +112,7 @@ Page {
                         StatusBadge {
                             tone: endpointRow.health === "ok" ? "ok" : endpointRow.health === "idle" ? "neutral"
                                 : endpointRow.health === "degraded" ? "busy" : "error"
-                            text: page.healthText(endpointRow.health)
+                            text: Texts.health(endpointRow.health)
                             Layout.preferredWidth: 140
                         }
                         Label {

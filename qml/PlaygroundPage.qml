@@ -1,3 +1,4 @@
+import QtQml
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -21,14 +22,34 @@ Page {
     // Only for its syntaxFor() helper.
     CodeHighlighter { id: highlighterSyntax }
 
+    // The prompt follows the inputs: re-rendered shortly after any change (rendering never calls the model).
+    Timer {
+        id: renderTimer
+        interval: 400
+        onTriggered: if (page.playground.left.model.length > 0) page.playground.render("")
+    }
+    Connections {
+        target: page.playground
+        function onInputChanged() { renderTimer.restart() }
+    }
+    Connections {
+        target: page.playground.left
+        function onChanged() {
+            const side = page.playground.left
+            if (side.prompt.length === 0 && !side.running && side.errorMessage.length === 0)
+                renderTimer.restart()
+        }
+    }
+
     component SideResult: ColumnLayout {
         id: result
         required property PlaygroundSide side
+        required property string syntax
         spacing: Theme.spacing
 
         CodeHighlighter {
             id: answerHighlighter
-            syntax: page.syntax
+            syntax: result.syntax
             dark: Theme.dark
             text: result.side.finished ? result.side.answer : ""
         }
@@ -65,11 +86,12 @@ Page {
     component SidePrompt: ColumnLayout {
         id: prompt
         required property PlaygroundSide side
+        required property string syntax
         spacing: Theme.spacing
 
         CodeHighlighter {
             id: promptHighlighter
-            syntax: page.syntax
+            syntax: prompt.syntax
             dark: Theme.dark
             text: prompt.side.prompt
         }
@@ -129,7 +151,7 @@ Page {
                         required property string modelData
                         required property int index
                         width: ListView.view ? ListView.view.width : implicitWidth
-                        text: page.config.features.featureName(modelData)
+                        text: Console.config.features.featureName(featureChoice.modelData)
                     }
                     onActivated: (i) => page.playground.feature = page.featureIds[i]
                 }
@@ -289,9 +311,10 @@ Page {
 
                 RowLayout {
                     spacing: Theme.margin
-                    SidePrompt { side: page.playground.left; Layout.fillWidth: true; Layout.fillHeight: true }
+                    SidePrompt { side: page.playground.left; syntax: page.syntax; Layout.fillWidth: true; Layout.fillHeight: true }
                     SidePrompt {
                         side: page.playground.right
+                        syntax: page.syntax
                         visible: page.playground.compare
                         Layout.fillWidth: true
                         Layout.fillHeight: true
@@ -299,9 +322,10 @@ Page {
                 }
                 RowLayout {
                     spacing: Theme.margin
-                    SideResult { side: page.playground.left; Layout.fillWidth: true; Layout.fillHeight: true }
+                    SideResult { side: page.playground.left; syntax: page.syntax; Layout.fillWidth: true; Layout.fillHeight: true }
                     SideResult {
                         side: page.playground.right
+                        syntax: page.syntax
                         visible: page.playground.compare
                         Layout.fillWidth: true
                         Layout.fillHeight: true

@@ -1,3 +1,4 @@
+import QtQml
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -262,7 +263,7 @@ Page {
                             text: qsTr("Revoke")
                             visible: !tokenRow.revoked && !tokenRow.expired
                             Accessible.name: qsTr("Revoke the token of %1").arg(tokenRow.subject)
-                            onClicked: page.tokens.revoke(tokenRow.tokenId)
+                            onClicked: Console.tokens.revoke(tokenRow.tokenId)
                         }
                     }
                 }
@@ -274,13 +275,14 @@ Page {
     Dialog {
         id: rotateDialog
         anchors.centerIn: parent
+        width: 480
         modal: true
         title: qsTr("Rotate the signing keys?")
         standardButtons: Dialog.Ok | Dialog.Cancel
         Label {
             text: qsTr("New tokens are signed with a new key; tokens signed with the old one stay valid until they expire.")
             wrapMode: Text.Wrap
-            width: 420
+            width: rotateDialog.availableWidth
         }
         onAccepted: page.tokens.rotateKeys()
     }

@@ -1,3 +1,4 @@
+import QtQml
 import QtQuick
 import QtQuick.Controls
 import QtQuick.Layouts
@@ -55,7 +56,7 @@ Page {
                     }
                     Button {
                         text: qsTr("Connect")
-                        enabled: !page.busy
+                        enabled: Console.connection.state !== ConnectionController.Connecting
                         Accessible.name: qsTr("Connect to %1").arg(savedRow.name)
                         onClicked: Console.connectSaved(savedRow.url)
                     }
@@ -68,13 +69,8 @@ Page {
                 }
             }
             ErrorBanner {
-                id: keychainError
+                text: Console.connections.errorMessage
                 Layout.fillWidth: true
-                Connections {
-                    target: Console.connections
-                    function onKeychainFailed(message: string) { keychainError.text = message }
-                    function onSaved() { keychainError.text = "" }
-                }
             }
             MenuSeparator {
                 visible: Console.connections.count > 0
@@ -132,7 +128,6 @@ Page {
                 CheckBox {
                     id: rememberBox
                     text: qsTr("Remember this gateway (the token goes to the system keychain)")
-                    KeyNavigation.tab: nameField.visible ? nameField : connectButton
                 }
             }
             TextField {

@@ -400,7 +400,7 @@ Status Gateway::start()
     d->auth->registerAdminRoutes(*d->adminServer);
     if (d->logApi)
         d->logApi->registerRoutes(*d->adminServer);
-    d->consoleApi = std::make_unique<admin::ConsoleApi>(*d, *d->promptBuilder, *d->config);
+    d->consoleApi = std::make_unique<admin::ConsoleApi>(*d, *d->promptBuilder, *d->config, *d->database);
     d->consoleApi->registerRoutes(*d->adminServer);
     auto adminPort = d->adminServer->listen(o.adminListen, d->auth->adminTls());
     if (!adminPort) {

@@ -30,6 +30,9 @@ RowLayout {
             Layout.fillWidth: true
         }
     }
+    Item {
+        Layout.fillWidth: true
+    }
     RowLayout {
         id: actionRow
         spacing: Theme.spacing

@@ -3,6 +3,7 @@
 #include "adminserver.h"
 #include "featurecatalog.h"
 #include "gatewayconfig.h"
+#include "prompts/templatestore.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -298,16 +299,93 @@ private:
 
 } // namespace
 
+QJsonObject revisionToJson(const prompts::TemplateRevision &r)
+{
+    return QJsonObject{{u"id"_s, r.id},           {u"endpoint"_s, r.endpoint}, {u"feature"_s, r.feature},
+                       {u"template"_s, r.text},   {u"created_at"_s, r.createdAt}, {u"author"_s, r.author},
+                       {u"built_in"_s, r.isBuiltIn()}};
+}
+
 struct ConsoleApi::Private
 {
     AdminBackend &backend;
     const prompts::PromptBuilder &builder;
     const routing::ConfigHolder &config;
+    prompts::TemplateStore templates;
     QNetworkAccessManager network;
 
-    Private(AdminBackend &b, const prompts::PromptBuilder &p, const routing::ConfigHolder &c)
-        : backend(b), builder(p), config(c)
+    Private(AdminBackend &b, const prompts::PromptBuilder &p, const routing::ConfigHolder &c, Database &db)
+        : backend(b), builder(p), config(c), templates(db)
     {
+    }
+
+    // "/api/v1/prompts/overrides/{endpoint}/{feature}[/revert]" -> (endpoint, feature, revert?)
+    static std::optional<std::tuple<QString, QString, bool>> overridePath(const QByteArray &path)
+    {
+        static constexpr QByteArrayView prefix("/api/v1/prompts/overrides/");
+        QList<QByteArray> parts = path.mid(prefix.size()).split('/');
+        bool revert = false;
+        if (parts.size() == 3 && parts.at(2) == "revert") {
+            revert = true;
+            parts.removeLast();
+        }
+        if (parts.size() != 2 || parts.at(0).isEmpty() || parts.at(1).isEmpty())
+            return std::nullopt;
+        return std::tuple{QString::fromUtf8(QByteArray::fromPercentEncoding(parts.at(0))),
+                          QString::fromUtf8(QByteArray::fromPercentEncoding(parts.at(1))), revert};
+    }
+
+    void overrides(HttpExchange &e, const AdminCaller &caller)
+    {
+        const auto target = overridePath(e.request().path);
+        const QByteArray method = e.request().method;
+        if (!target || (std::get<2>(*target) != (method == "POST"))) {
+            return AdminServer::writeError(e, 404, u"not_found"_s,
+                                           u"expected /api/v1/prompts/overrides/{endpoint}/{feature}[/revert]"_s);
+        }
+        const auto &[endpoint, feature, revert] = *target;
+        const Feature *f = FeatureCatalog::instance().find(feature);
+        if (!f || !f->servedByGateway)
+            return AdminServer::writeError(e, 404, u"unknown_feature"_s, u"no feature \"%1\" served by the gateway"_s.arg(feature), u"feature"_s);
+
+        if (method == "GET") {
+            auto current = templates.current(endpoint, feature);
+            auto history = templates.history(endpoint, feature);
+            if (!current || !history)
+                return AdminServer::writeError(e, 500, u"storage_error"_s, (!current ? current.error() : history.error()).message);
+            QJsonArray revisions;
+            for (const prompts::TemplateRevision &r : *history)
+                revisions.append(revisionToJson(r));
+            const ModelEndpoint *model = backend.currentConfig().findModel(endpoint);
+            return writeJson(e, QJsonObject{{u"endpoint"_s, endpoint},
+                                            {u"feature"_s, feature},
+                                            {u"current"_s, *current ? QJsonValue(revisionToJson(**current)) : QJsonValue(QJsonValue::Null)},
+                                            {u"history"_s, revisions},
+                                            {u"built_in"_s, model ? ConsoleApi::builtInTemplate(model->family, feature) : QString()}});
+        }
+
+        auto body = jsonObjectBody(e);
+        if (!body)
+            return writeResultError(e, body.error());
+        Result<prompts::TemplateRevision> revision = Error::make(u"invalid_request"_s, QString());
+        if (revert) {
+            const QJsonValue id = body->value("revision"_L1);
+            if (!id.isDouble())
+                return AdminServer::writeError(e, 400, u"invalid_type"_s, u"revision must be a number (0: the built-in template)"_s, u"revision"_s);
+            revision = templates.revert(endpoint, feature, qint64(id.toDouble()), caller.actor);
+        } else {
+            const QJsonValue text = body->value("template"_L1);
+            if (!text.isString())
+                return AdminServer::writeError(e, 400, u"invalid_type"_s, u"template must be a string"_s, u"template"_s);
+            revision = templates.set(endpoint, feature, text.toString(), caller.actor);
+        }
+        if (!revision)
+            return writeResultError(e, revision.error());
+        if (auto st = backend.reloadPromptOverrides(); !st)
+            return AdminServer::writeError(e, 500, st.error().code, st.error().message);
+        qCInfo(lcConsoleApi).noquote() << "prompt template of" << endpoint << feature
+                                       << (revision->isBuiltIn() ? "back to the built-in" : "overridden") << "by" << caller.actor;
+        writeJson(e, revisionToJson(*revision));
     }
 
     void catalog(HttpExchange &e) const
@@ -440,8 +518,9 @@ struct ConsoleApi::Private
     }
 };
 
-ConsoleApi::ConsoleApi(AdminBackend &backend, const prompts::PromptBuilder &builder, const routing::ConfigHolder &config)
-    : d(std::make_unique<Private>(backend, builder, config))
+ConsoleApi::ConsoleApi(AdminBackend &backend, const prompts::PromptBuilder &builder, const routing::ConfigHolder &config,
+                       Database &database)
+    : d(std::make_unique<Private>(backend, builder, config, database))
 {
 }
 
@@ -466,6 +545,10 @@ void ConsoleApi::registerRoutes(AdminServer &server)
 {
     server.addRoute("GET", "/api/v1/catalog", [this](HttpExchange &e, const AdminCaller &) { d->catalog(e); });
     server.addRoute("POST", "/api/v1/prompts/render", [this](HttpExchange &e, const AdminCaller &) { d->render(e); });
+    for (const char *method : {"GET", "PUT", "POST"}) {
+        server.addPrefixRoute(method, "/api/v1/prompts/overrides/",
+                              [this](HttpExchange &e, const AdminCaller &caller) { d->overrides(e, caller); });
+    }
     server.addAsyncRoute("POST", "/api/v1/models/test",
                          [this](std::unique_ptr<HttpExchange> e, const AdminCaller &) { d->testModel(std::move(e)); });
 }

@@ -20,6 +20,14 @@
 //                               the model: {"api":"completions"|"chat","path","prompt","messages","body",
 //                               "stop","temperature","max_tokens","prompt_tokens_estimate","truncated",
 //                               "template_source":"built_in"|"override"|"preview","template","built_in_template"}
+//   GET  /api/v1/prompts/overrides/{endpoint}/{feature}
+//                               {"endpoint","feature","current": revision or null,"history":[revision...],
+//                                "built_in": the built-in template text}; revision = {"id","template",
+//                               "created_at","author","built_in"}
+//   PUT  /api/v1/prompts/overrides/{endpoint}/{feature}          {"template": text} -> the new revision
+//   POST /api/v1/prompts/overrides/{endpoint}/{feature}/revert   {"revision": id, 0 = the built-in} -> revision
+//                               Both validate (PromptBuilder::validateOverride), append to the history and
+//                               publish a new snapshot, so new requests use the template at once.
 //
 // Lifecycle: created by the gateway once the config holder and prompt builder exist, destroyed before
 // them. Runs on the admin thread; model tests are asynchronous (one QNetworkAccessManager, abortable: a
@@ -27,6 +35,7 @@
 
 #include "prompts/promptbuilder.h"
 #include "routing/configsnapshot.h"
+#include "storage/database.h"
 
 #include <memory>
 
@@ -38,7 +47,9 @@ class AdminBackend;
 class ConsoleApi
 {
 public:
-    ConsoleApi(AdminBackend &backend, const prompts::PromptBuilder &builder, const routing::ConfigHolder &config);
+    // `database` is the admin thread's connection (prompt overrides live in it).
+    ConsoleApi(AdminBackend &backend, const prompts::PromptBuilder &builder, const routing::ConfigHolder &config,
+               Database &database);
     ~ConsoleApi();
 
     void registerRoutes(AdminServer &server);

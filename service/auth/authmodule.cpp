@@ -385,7 +385,11 @@ void AuthModule::publishKeys()
         set->byIssuer.insert(m_trust->issuer(), gitlab);
     }
     m_authenticator->setKeySet(std::move(set));
-    m_jwksBody.store(std::make_shared<const QByteArray>(toJson(m_keys->jwks())));
+    auto body = std::make_shared<const QByteArray>(toJson(m_keys->jwks()));
+    {
+        std::lock_guard lock(m_jwksMutex);
+        m_jwksBody.swap(body);
+    }
     Q_EMIT keysPublished();
 }
 
@@ -646,7 +650,11 @@ void AuthModule::registerAdminRoutes(admin::AdminServer &server)
 void AuthModule::registerGatewayRoutes(http::GatewayServer &server)
 {
     server.addRoute("GET", "/.well-known/jwks.json", [this](std::unique_ptr<HttpExchange> e) {
-        const auto body = m_jwksBody.load();
+        std::shared_ptr<const QByteArray> body;
+        {
+            std::lock_guard lock(m_jwksMutex);
+            body = m_jwksBody;
+        }
         e->respond(200, "application/json", body ? *body : QByteArray("{\"keys\":[]}"),
                    {{"Cache-Control", "public, max-age=300"}});
     });

@@ -33,6 +33,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 
 namespace airlock {
@@ -159,7 +160,8 @@ private:
     GitLabTrust *m_trust = nullptr;
     std::shared_ptr<http::TlsContext> m_gatewayTls;
     std::shared_ptr<http::TlsContext> m_adminTls;
-    std::atomic<std::shared_ptr<const QByteArray>> m_jwksBody;
+    mutable std::mutex m_jwksMutex; // guards m_jwksBody (read by worker threads)
+    std::shared_ptr<const QByteArray> m_jwksBody;
     QTimer m_housekeeping;
     quint64 m_generation = 0;
 };

@@ -56,7 +56,7 @@ RateLimiter::Shard &RateLimiter::shardFor(const QString &key) const
 int RateLimiter::take(const QString &key, const RateLimits &limits, qint64 nowMs, QString *why)
 {
     Shard &shard = shardFor(key);
-    QMutexLocker lock(&shard.mutex);
+    std::lock_guard lock(shard.mutex);
     const qint64 minute = nowMs / 60000;
     if (shard.buckets.size() > kPurgeThreshold) {
         for (auto it = shard.buckets.begin(); it != shard.buckets.end();) {
@@ -102,7 +102,7 @@ int RateLimiter::take(const QString &key, const RateLimits &limits, qint64 nowMs
 void RateLimiter::undo(const QString &key)
 {
     Shard &shard = shardFor(key);
-    QMutexLocker lock(&shard.mutex);
+    std::lock_guard lock(shard.mutex);
     auto it = shard.buckets.find(key);
     if (it == shard.buckets.end())
         return;
@@ -113,7 +113,7 @@ void RateLimiter::undo(const QString &key)
 void RateLimiter::release(const QString &key)
 {
     Shard &shard = shardFor(key);
-    QMutexLocker lock(&shard.mutex);
+    std::lock_guard lock(shard.mutex);
     auto it = shard.buckets.find(key);
     if (it != shard.buckets.end())
         it->inFlight = std::max(0, it->inFlight - 1);
@@ -122,7 +122,7 @@ void RateLimiter::release(const QString &key)
 int RateLimiter::inFlight(const QString &key) const
 {
     Shard &shard = shardFor(key);
-    QMutexLocker lock(&shard.mutex);
+    std::lock_guard lock(shard.mutex);
     return shard.buckets.value(key).inFlight;
 }
 

@@ -12,13 +12,13 @@
 #include "result.h"
 
 #include <QHash>
-#include <QMutex>
 #include <QString>
 
 #include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace airlock::auth {
 
@@ -59,7 +59,7 @@ private:
     };
     struct Shard
     {
-        mutable QMutex mutex;
+        mutable std::mutex mutex; // std: visible to TSan (Qt is not instrumented)
         QHash<QString, Bucket> buckets;
     };
     struct LeaseState;

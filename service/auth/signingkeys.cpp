@@ -78,7 +78,7 @@ Result<std::unique_ptr<SigningKeyStore>> SigningKeyStore::open(const QString &da
 
 Status SigningKeyStore::load()
 {
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     m_info.clear();
     m_keys.clear();
     m_activeKid.clear();
@@ -145,19 +145,19 @@ Status SigningKeyStore::saveIndex() const
 
 SigningKey SigningKeyStore::active() const
 {
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     return m_keys.value(m_activeKid);
 }
 
 QList<SigningKeyInfo> SigningKeyStore::keys() const
 {
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     return m_info;
 }
 
 QList<PublicKey> SigningKeyStore::verificationKeys() const
 {
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     const qint64 now = m_now();
     QList<PublicKey> out;
     for (const SigningKeyInfo &info : m_info) {
@@ -187,7 +187,7 @@ Result<SigningKeyInfo> SigningKeyStore::rotate(KeyAlg alg, qint64 previousVerify
         return key.error();
     if (auto st = writeKey(*key); !st)
         return st.error();
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     const qint64 now = m_now();
     for (SigningKeyInfo &info : m_info) {
         if (info.kid == m_activeKid) {
@@ -207,7 +207,7 @@ Result<SigningKeyInfo> SigningKeyStore::rotate(KeyAlg alg, qint64 previousVerify
 
 int SigningKeyStore::prune()
 {
-    QMutexLocker lock(&m_mutex);
+    std::lock_guard lock(m_mutex);
     const qint64 now = m_now();
     int removed = 0;
     for (auto it = m_info.begin(); it != m_info.end();) {

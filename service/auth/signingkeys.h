@@ -17,10 +17,10 @@
 
 #include <QJsonObject>
 #include <QList>
-#include <QMutex>
 
 #include <functional>
 #include <memory>
+#include <mutex>
 
 namespace airlock::auth {
 
@@ -64,7 +64,7 @@ private:
 
     QString m_dir;
     std::function<qint64()> m_now;
-    mutable QMutex m_mutex;
+    mutable std::mutex m_mutex; // std: visible to TSan
     QString m_activeKid;
     QList<SigningKeyInfo> m_info;
     QHash<QString, SigningKey> m_keys;

@@ -89,8 +89,9 @@ Result<JwtClaims> TokenAuthenticator::claimsFor(QByteArrayView token, qint64 now
     const int leeway = m_leeway.load();
     Shard &shard = shardFor(token);
     {
-        QMutexLocker lock(&shard.mutex);
-        const auto it = shard.entries.constFind(token.toByteArray());
+        std::unique_lock lock(shard.mutex);
+        // fromRawData: the lookup needs no copy of the token.
+        const auto it = shard.entries.constFind(QByteArray::fromRawData(token.data(), token.size()));
         if (it != shard.entries.cend() && it->generation == keys->generation) {
             JwtClaims claims = it->claims;
             lock.unlock();
@@ -108,7 +109,7 @@ Result<JwtClaims> TokenAuthenticator::claimsFor(QByteArrayView token, qint64 now
             m_unknownKid(unknownKidIssuer);
         return claims.error();
     }
-    QMutexLocker lock(&shard.mutex);
+    std::lock_guard lock(shard.mutex);
     if (shard.entries.size() >= kMaxEntriesPerShard) {
         for (auto it = shard.entries.begin(); it != shard.entries.end();) {
             if (it->claims.expiresAt + leeway <= now || it->generation != keys->generation)
@@ -171,6 +172,8 @@ Result<Principal> TokenAuthenticator::authenticate(const http::HttpRequest &requ
                                   << principal.error().code;
         return principal;
     }
+    if (!m_limiter.perUser().enabled() && !m_limiter.perToken().enabled())
+        return principal; // no limits: build no keys
     // Per user: GitLab instance tokens are shared by the instance's users, so the global user id
     // (when GitLab sends it) identifies the user.
     const QString user = principal->globalUserId.isEmpty() ? QString(principal->issuer + QLatin1Char('|') + principal->subject)

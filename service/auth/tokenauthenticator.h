@@ -26,6 +26,7 @@
 #include <array>
 #include <atomic>
 #include <functional>
+#include <mutex>
 
 namespace airlock::auth {
 
@@ -62,15 +63,35 @@ private:
     };
     struct Shard
     {
-        QMutex mutex;
+        std::mutex mutex; // std: visible to TSan (Qt is not instrumented)
         QHash<QByteArray, Entry> entries;
+    };
+    // An immutable value swapped whole; readers copy the shared_ptr under a short lock.
+    template<typename T>
+    class Snapshot
+    {
+    public:
+        explicit Snapshot(std::shared_ptr<const T> value) : m_value(std::move(value)) { }
+        std::shared_ptr<const T> load() const
+        {
+            std::lock_guard lock(m_mutex);
+            return m_value;
+        }
+        void store(std::shared_ptr<const T> value)
+        {
+            std::lock_guard lock(m_mutex);
+            m_value.swap(value);
+        } // the old value is released outside the lock
+    private:
+        mutable std::mutex m_mutex;
+        std::shared_ptr<const T> m_value;
     };
     Result<JwtClaims> claimsFor(QByteArrayView token, qint64 nowSeconds);
     Shard &shardFor(QByteArrayView token);
 
     std::function<qint64()> m_now;
-    std::atomic<std::shared_ptr<const KeySet>> m_keys;
-    std::atomic<std::shared_ptr<const QSet<QString>>> m_revoked;
+    Snapshot<KeySet> m_keys;
+    Snapshot<QSet<QString>> m_revoked;
     std::atomic<int> m_leeway{30};
     std::function<void(const QString &)> m_unknownKid;
     std::array<Shard, 16> m_cache;

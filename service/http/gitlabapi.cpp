@@ -1326,9 +1326,10 @@ class ReadinessCheck final : public QObject, private upstream::UpstreamCallHandl
 {
 public:
     static void run(std::unique_ptr<HttpExchange> exchange, std::shared_ptr<const routing::ConfigSnapshot> snapshot,
-                    upstream::UpstreamClient *client)
+                    upstream::UpstreamClient *client, const QJsonObject &auth = {})
     {
         auto *check = new ReadinessCheck(std::move(exchange), std::move(snapshot));
+        check->m_auth = auth;
         check->start(client);
     }
 
@@ -1430,6 +1431,8 @@ private:
         }
         QJsonObject body{{QStringLiteral("status"), failed.isEmpty() ? QStringLiteral("ok") : QStringLiteral("unavailable")},
                          {QStringLiteral("models"), models}};
+        if (!m_auth.isEmpty())
+            body.insert(QStringLiteral("auth"), m_auth); // "disabled" is announced here (and at start)
         if (!failed.isEmpty())
             body.insert(QStringLiteral("detail"),
                         QStringLiteral("model endpoints not answering: %1").arg(failed.join(QStringLiteral(", "))));
@@ -1440,6 +1443,7 @@ private:
     std::unique_ptr<HttpExchange> m_exchange;
     std::shared_ptr<const routing::ConfigSnapshot> m_snapshot;
     std::vector<std::unique_ptr<Probe>> m_probes;
+    QJsonObject m_auth;
 };
 
 } // namespace
@@ -1448,7 +1452,7 @@ void GitLabApi::Private::ready(std::unique_ptr<HttpExchange> exchange)
 {
     exchange->setProcessTimeHeader(true);
     exchange->record().dialect = QStringLiteral("gitlab");
-    ReadinessCheck::run(std::move(exchange), services.config->current(), services.client);
+    ReadinessCheck::run(std::move(exchange), services.config->current(), services.client, services.authStatus);
 }
 
 GitLabApi::GitLabApi(const WorkerServices &services, const GitLabShared &shared)

@@ -4,10 +4,10 @@
 // certificate is reloaded (SIGHUP, admin API): connections accepted afterwards use the new one, open
 // connections keep theirs. Null configuration: plain TCP. Header-only; thread-safe.
 
-#include <QMutex>
 #include <QSslConfiguration>
 
 #include <memory>
+#include <mutex>
 
 namespace airlock::http {
 
@@ -16,18 +16,18 @@ class TlsContext
 public:
     std::shared_ptr<const QSslConfiguration> current() const
     {
-        QMutexLocker lock(&m_mutex);
+        std::lock_guard lock(m_mutex);
         return m_config;
     }
     void set(std::shared_ptr<const QSslConfiguration> config)
     {
-        QMutexLocker lock(&m_mutex);
-        m_config = std::move(config);
+        std::lock_guard lock(m_mutex);
+        m_config.swap(config);
     }
     bool enabled() const { return bool(current()); }
 
 private:
-    mutable QMutex m_mutex;
+    mutable std::mutex m_mutex;
     std::shared_ptr<const QSslConfiguration> m_config;
 };
 

@@ -38,6 +38,8 @@ public:
     virtual void read(const QString &userId, ChatReadCallback reply) = 0;
     // Calls done once everything sent before is stored.
     virtual void sync(std::function<void()> done) = 0;
+    // Releases the connection and timers on this thread; the object is deleted after its thread ended.
+    virtual void shutdown() = 0;
 
 protected:
     ChatHistoryOptions m_options;
@@ -59,11 +61,18 @@ public:
         m_db = std::move(db).value();
         // Expired histories disappear even for users who never come back. (Created here, on the
         // history's thread, so the timer belongs to it.)
-        auto *purge = new QTimer(this);
-        purge->setInterval(10 * 60 * 1000);
-        QObject::connect(purge, &QTimer::timeout, this, [this] { purgeExpired(); });
-        purge->start();
+        m_purge = new QTimer(this);
+        m_purge->setInterval(10 * 60 * 1000);
+        QObject::connect(m_purge, &QTimer::timeout, this, [this] { purgeExpired(); });
+        m_purge->start();
         return {};
+    }
+
+    void shutdown() override
+    {
+        delete m_purge;
+        m_purge = nullptr;
+        m_db.reset();
     }
 
     void append(const QString &userId, const QList<ChatMessage> &messages) override
@@ -118,6 +127,7 @@ private:
     }
 
     std::unique_ptr<Database> m_db;
+    QTimer *m_purge = nullptr;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -185,11 +195,14 @@ class RedisBackend : public Backend
 {
 public:
     using Backend::Backend;
-    ~RedisBackend() override
+    ~RedisBackend() override { shutdown(); }
+
+    void shutdown() override
     {
         if (m_context) {
-            m_context->data = nullptr;
-            redisAsyncFree(m_context); // runs pending callbacks with a null reply
+            redisAsyncContext *context = std::exchange(m_context, nullptr);
+            context->data = nullptr;
+            redisAsyncFree(context); // runs pending callbacks with a null reply
         }
     }
 
@@ -281,8 +294,12 @@ private:
         context->data = this;
         new RedisEventAdapter(context); // owned by the context (freed by its cleanup hook)
         redisAsyncSetConnectCallback(context, [](const redisAsyncContext *c, int status) {
-            if (status != REDIS_OK)
-                qCWarning(lcLogging) << "cannot connect to Redis:" << c->errstr;
+            if (status == REDIS_OK)
+                return;
+            qCWarning(lcLogging) << "cannot connect to Redis:" << c->errstr;
+            // hiredis frees a context that failed to connect without calling the disconnect callback.
+            if (auto *self = static_cast<RedisBackend *>(c->data))
+                self->m_context = nullptr;
         });
         redisAsyncSetDisconnectCallback(context, [](const redisAsyncContext *c, int) {
             // hiredis frees the context after this returns; forget it so the next command reconnects.
@@ -412,10 +429,12 @@ public:
 private:
     void stopThread()
     {
-        // The thread runs pending deferred deletes as it finishes, so the backend dies on its thread.
-        QMetaObject::invokeMethod(m_backend, &QObject::deleteLater);
+        // Connections and timers are released on their thread; the object itself once the thread is
+        // gone (nothing can be pending for it then).
+        QMetaObject::invokeMethod(m_backend, [backend = m_backend] { backend->shutdown(); }, Qt::BlockingQueuedConnection);
         m_thread.quit();
         m_thread.wait();
+        delete m_backend;
         m_backend = nullptr;
     }
 

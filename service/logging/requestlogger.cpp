@@ -181,9 +181,6 @@ struct RequestLogger::Private
         startedCondition.notify_all();
         if (!db)
             return;
-        // The log's indexes take inserts at scattered positions (users, statuses): a cache larger than
-        // SQLite's 2 MB default keeps their hot pages in memory. Per connection, the writer's only.
-        (void)(*db)->exec(QStringLiteral("PRAGMA cache_size = -32768"));
         RequestLogStore store(**db);
         const auto interval = std::chrono::milliseconds(qMax(1, options.batchIntervalMs));
         const auto retentionInterval = std::chrono::milliseconds(qMax(1, options.retentionIntervalMs));

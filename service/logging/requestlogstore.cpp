@@ -263,6 +263,12 @@ struct RequestLogStore::Private
 
     Status prepareAll()
     {
+        if (!insertRow) {
+            // The log's indexes take inserts at scattered positions (one per user, status, feature): a
+            // cache larger than SQLite's 2 MB default keeps their hot leaf pages in memory. Per
+            // connection: the writer's.
+            (void)db.exec(QStringLiteral("PRAGMA cache_size = -65536"));
+        }
         QStringList names;
         QStringList marks;
         for (const char *c : kColumns) {
@@ -536,7 +542,9 @@ Result<LogPage> RequestLogStore::query(const LogQuery &query)
         where.append(QStringLiteral("status = ?"));
         bindings.append(query.status);
     } else if (query.statusClass >= 1 && query.statusClass <= 5) {
-        where.append(QStringLiteral("status >= ? AND status < ?"));
+        // The literal "status >= 400" lets SQLite use the partial index request_log_errors.
+        where.append(query.statusClass >= 4 ? QStringLiteral("status >= 400 AND status >= ? AND status < ?")
+                                            : QStringLiteral("status >= ? AND status < ?"));
         bindings.append(query.statusClass * 100);
         bindings.append(query.statusClass * 100 + 100);
     } else if (query.errorsOnly) {
@@ -620,88 +628,104 @@ Result<QJsonObject> RequestLogStore::aggregate(const AggregateQuery &query)
         where.append(QStringLiteral("model_endpoint = ?"));
         bindings.append(query.modelEndpoint);
     }
-    const QString sums = QStringLiteral("SUM(requests), SUM(errors), SUM(total_ms_sum), SUM(overhead_ms_sum), "
-                                        "SUM(prompt_tokens), SUM(answer_tokens), ")
-        + histogramColumns(QStringLiteral("SUM(")).replace(QStringLiteral(","), QStringLiteral("),")) + QStringLiteral(")");
-    const QString whereSql = where.join(QStringLiteral(" AND "));
-
-    // Reads one aggregated row (starting at column `first`) into JSON.
-    const double stepSeconds = double(stepMs) / 1000.0;
-    auto rowJson = [&](const QSqlQuery &q, int first, double seconds) {
-        const qint64 requests = q.value(first).toLongLong();
-        const qint64 errors = q.value(first + 1).toLongLong();
+    // One pass over the rollup rows of the range (clustered by minute): the series, the totals by
+    // feature and by model and the grand total are summed here rather than in four SQL scans.
+    auto q = d->select(QStringLiteral("SELECT minute_ms, feature, model_endpoint, requests, errors, total_ms_sum, "
+                                      "overhead_ms_sum, prompt_tokens, answer_tokens, %1 FROM request_log_minutes WHERE %2")
+                           .arg(histogramColumns(), where.join(QStringLiteral(" AND "))),
+                       bindings);
+    if (!q)
+        return q.error();
+    struct Sum
+    {
+        qint64 requests = 0;
+        qint64 errors = 0;
+        double totalMs = 0;
+        double overheadMs = 0;
+        qint64 promptTokens = 0;
+        qint64 answerTokens = 0;
         std::array<qint64, kLatencyBuckets> buckets{};
+        void add(const Sum &o)
+        {
+            requests += o.requests;
+            errors += o.errors;
+            totalMs += o.totalMs;
+            overheadMs += o.overheadMs;
+            promptTokens += o.promptTokens;
+            answerTokens += o.answerTokens;
+            for (int i = 0; i < kLatencyBuckets; ++i)
+                buckets[i] += o.buckets[i];
+        }
+    };
+    std::map<std::pair<qint64, QString>, Sum> series;
+    std::map<QString, Sum> byFeature;
+    std::map<QString, Sum> byModel;
+    Sum total;
+    while (q->next()) {
+        Sum row;
+        row.requests = q->value(3).toLongLong();
+        row.errors = q->value(4).toLongLong();
+        row.totalMs = q->value(5).toDouble();
+        row.overheadMs = q->value(6).toDouble();
+        row.promptTokens = q->value(7).toLongLong();
+        row.answerTokens = q->value(8).toLongLong();
         for (int i = 0; i < kLatencyBuckets; ++i)
-            buckets[i] = q.value(first + 6 + i).toLongLong();
-        QJsonObject o{{QStringLiteral("requests"), requests},
-                      {QStringLiteral("errors"), errors},
-                      {QStringLiteral("error_rate"), requests ? double(errors) / double(requests) : 0.0},
-                      {QStringLiteral("prompt_tokens"), q.value(first + 4).toLongLong()},
-                      {QStringLiteral("answer_tokens"), q.value(first + 5).toLongLong()}};
+            row.buckets[i] = q->value(9 + i).toLongLong();
+        const qint64 t = q->value(0).toLongLong() / stepMs * stepMs;
+        const QString feature = q->value(1).toString();
+        const QString model = q->value(2).toString();
+        const QString group = query.group == AggregateQuery::Group::Feature ? feature
+            : query.group == AggregateQuery::Group::Model                   ? model
+                                                                            : QString();
+        series[{t, group}].add(row);
+        byFeature[feature].add(row);
+        byModel[model].add(row);
+        total.add(row);
+    }
+    const double stepSeconds = double(stepMs) / 1000.0;
+    const double rangeSeconds = double(query.toMs - query.fromMs) / 1000.0;
+    auto json = [](const Sum &s, double seconds) {
+        QJsonObject o{{QStringLiteral("requests"), s.requests},
+                      {QStringLiteral("errors"), s.errors},
+                      {QStringLiteral("error_rate"), s.requests ? double(s.errors) / double(s.requests) : 0.0},
+                      {QStringLiteral("prompt_tokens"), s.promptTokens},
+                      {QStringLiteral("answer_tokens"), s.answerTokens}};
         if (seconds > 0)
-            o.insert(QStringLiteral("rps"), double(requests) / seconds);
-        if (requests) {
-            o.insert(QStringLiteral("avg_ms"), q.value(first + 2).toDouble() / double(requests));
-            o.insert(QStringLiteral("airlock_avg_ms"), q.value(first + 3).toDouble() / double(requests));
-            o.insert(QStringLiteral("p50_ms"), percentileFromBuckets(buckets, 0.50));
-            o.insert(QStringLiteral("p95_ms"), percentileFromBuckets(buckets, 0.95));
-            o.insert(QStringLiteral("p99_ms"), percentileFromBuckets(buckets, 0.99));
+            o.insert(QStringLiteral("rps"), double(s.requests) / seconds);
+        if (s.requests) {
+            o.insert(QStringLiteral("avg_ms"), s.totalMs / double(s.requests));
+            o.insert(QStringLiteral("airlock_avg_ms"), s.overheadMs / double(s.requests));
+            o.insert(QStringLiteral("p50_ms"), percentileFromBuckets(s.buckets, 0.50));
+            o.insert(QStringLiteral("p95_ms"), percentileFromBuckets(s.buckets, 0.95));
+            o.insert(QStringLiteral("p99_ms"), percentileFromBuckets(s.buckets, 0.99));
         }
         return o;
     };
-
-    QJsonObject result{{QStringLiteral("from_ms"), query.fromMs},
+    QJsonArray seriesJson;
+    for (const auto &[key, sum] : series) {
+        QJsonObject point = json(sum, stepSeconds);
+        point.insert(QStringLiteral("t"), key.first);
+        if (query.group != AggregateQuery::Group::None)
+            point.insert(query.group == AggregateQuery::Group::Feature ? QStringLiteral("feature") : QStringLiteral("model"),
+                         key.second);
+        seriesJson.append(point);
+    }
+    auto list = [&](const std::map<QString, Sum> &sums, const QString &name) {
+        QJsonArray out;
+        for (const auto &[key, sum] : sums) {
+            QJsonObject o = json(sum, rangeSeconds);
+            o.insert(name, key);
+            out.append(o);
+        }
+        return out;
+    };
+    return QJsonObject{{QStringLiteral("from_ms"), query.fromMs},
                        {QStringLiteral("to_ms"), query.toMs},
-                       {QStringLiteral("step_s"), stepSeconds}};
-    const QString groupColumn = query.group == AggregateQuery::Group::Feature ? QStringLiteral("feature")
-        : query.group == AggregateQuery::Group::Model                       ? QStringLiteral("model_endpoint")
-                                                                             : QString();
-    {
-        const QString sql = QStringLiteral("SELECT (minute_ms / %1) * %1 AS t%2, %3 FROM request_log_minutes WHERE %4 "
-                                           "GROUP BY t%2 ORDER BY t")
-                                .arg(stepMs)
-                                .arg(groupColumn.isEmpty() ? QString() : QStringLiteral(", ") + groupColumn, sums, whereSql);
-        auto q = d->select(sql, bindings);
-        if (!q)
-            return q.error();
-        QJsonArray series;
-        const int first = groupColumn.isEmpty() ? 1 : 2;
-        while (q->next()) {
-            QJsonObject point = rowJson(*q, first, stepSeconds);
-            point.insert(QStringLiteral("t"), q->value(0).toLongLong());
-            if (!groupColumn.isEmpty())
-                point.insert(query.group == AggregateQuery::Group::Feature ? QStringLiteral("feature")
-                                                                           : QStringLiteral("model"),
-                             q->value(1).toString());
-            series.append(point);
-        }
-        result.insert(QStringLiteral("series"), series);
-    }
-    const double rangeSeconds = double(query.toMs - query.fromMs) / 1000.0;
-    for (const auto &[column, key, name] : {std::tuple{"feature", "by_feature", "feature"},
-                                            std::tuple{"model_endpoint", "by_model", "model"}}) {
-        const QString sql = QStringLiteral("SELECT %1, %2 FROM request_log_minutes WHERE %3 GROUP BY %1 ORDER BY %1")
-                                .arg(QLatin1String(column), sums, whereSql);
-        auto q = d->select(sql, bindings);
-        if (!q)
-            return q.error();
-        QJsonArray list;
-        while (q->next()) {
-            QJsonObject o = rowJson(*q, 1, rangeSeconds);
-            o.insert(QLatin1String(name), q->value(0).toString());
-            list.append(o);
-        }
-        result.insert(QLatin1String(key), list);
-    }
-    {
-        const QString sql = QStringLiteral("SELECT %1 FROM request_log_minutes WHERE %2").arg(sums, whereSql);
-        auto q = d->select(sql, bindings);
-        if (!q)
-            return q.error();
-        if (q->next())
-            result.insert(QStringLiteral("total"), rowJson(*q, 0, rangeSeconds));
-    }
-    return result;
+                       {QStringLiteral("step_s"), stepSeconds},
+                       {QStringLiteral("series"), seriesJson},
+                       {QStringLiteral("by_feature"), list(byFeature, QStringLiteral("feature"))},
+                       {QStringLiteral("by_model"), list(byModel, QStringLiteral("model"))},
+                       {QStringLiteral("total"), json(total, rangeSeconds)}};
 }
 
 Result<QJsonObject> RequestLogStore::telemetry(const TelemetryQuery &query)

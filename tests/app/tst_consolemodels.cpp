@@ -100,15 +100,15 @@ void tst_ConsoleModels::modelList()
     model.setConfig(sampleConfig());
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(count.count(), 1);
-    const QVariantMap a = model.get(0);
+    const QVariantMap a = model.get(0).toMap();
     QCOMPARE(a.value(u"name"_s).toString(), u"codestral-a"_s);
     QCOMPARE(a.value(u"family"_s).toString(), u"codestral"_s);
     QCOMPARE(a.value(u"hasApiKey"_s).toBool(), true);
     QCOMPARE(a.value(u"assignedFeatures"_s).toStringList(), QStringList{u"code_completions"_s});
-    QCOMPARE(model.get(1).value(u"hasApiKey"_s).toBool(), false);
+    QCOMPARE(model.get(1).toMap().value(u"hasApiKey"_s).toBool(), false);
     QCOMPARE(model.indexOf(u"gemma"_s), 1);
     QCOMPARE(model.indexOf(u"nope"_s), -1);
-    QVERIFY(model.get(7).isEmpty());
+    QVERIFY(model.get(7).toMap().isEmpty());
     // The key itself is never a role.
     for (const QByteArray &role : model.roleNames())
         QVERIFY(!role.toLower().contains("apikey") || role == "hasApiKey");
@@ -167,7 +167,7 @@ void tst_ConsoleModels::tokenList()
     QVERIFY(!model.index(0).data(TokenListModel::ExpiresAtRole).toString().isEmpty());
     QCOMPARE(model.index(1).data(TokenListModel::RevokedRole).toBool(), true);
     QCOMPARE(model.index(0).data(TokenListModel::RevokedRole).toBool(), false);
-    QCOMPARE(model.get(1).value(u"id"_s).toString(), u"t2"_s);
+    QCOMPARE(model.get(1).toMap().value(u"id"_s).toString(), u"t2"_s);
     QCOMPARE(model.roleNames().value(TokenListModel::IdRole), QByteArray("tokenId"));
     model.clear();
     QCOMPARE(model.rowCount(), 0);

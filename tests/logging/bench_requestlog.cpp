@@ -42,7 +42,7 @@ void report(const QString &name, const std::function<bool()> &query, int runs = 
         ms.append(t.nsecsElapsed() / 1e6);
     }
     std::sort(ms.begin(), ms.end());
-    out << QStringLiteral("%1 %2 ms median, %3 ms max (first run %4 ms)\n")
+    out << QStringLiteral("%1 %2 ms median, %3 ms max (min %4 ms)\n")
                .arg(name, -58)
                .arg(ms.at(ms.size() / 2), 8, 'f', 2)
                .arg(ms.last(), 8, 'f', 2)
@@ -75,9 +75,9 @@ int main(int argc, char **argv)
     RequestLogStore store(**db);
 
     // Seven days of traffic ending now.
-    const qint64 end = QDateTime::currentMSecsSinceEpoch() / 60000 * 60000;
+    qint64 end = QDateTime::currentMSecsSinceEpoch() / 60000 * 60000;
     const qint64 span = 7LL * 24 * 3600 * 1000;
-    const qint64 start = end - span;
+    qint64 start = end - span;
     const QStringList features{QStringLiteral("code_completions"), QStringLiteral("code_generations"),
                                QStringLiteral("duo_chat"), QStringLiteral("duo_chat_explain_code"),
                                QStringLiteral("duo_chat_write_tests"), QStringLiteral("generate_commit_message"),
@@ -201,6 +201,12 @@ int main(int argc, char **argv)
                    .arg(kBatch)
             << Qt::flush;
     }
+    // The queries look at the data's last 7 days (a reused directory was filled earlier).
+    if (auto last = (*db)->run(QStringLiteral("SELECT MAX(started_ms) FROM request_log WHERE request_id LIKE 'b%'"));
+        last && last->next() && !last->value(0).isNull()) {
+        end = last->value(0).toLongLong() / 60000 * 60000 + 60000;
+        start = end - span;
+    }
     out << "database: " << QFileInfo(QDir(dir).filePath(QStringLiteral("airlock.db"))).size() / (1024 * 1024)
         << " MiB, " << *store.countRows() << " rows\n" << Qt::flush;
     (void)(*db)->exec(QStringLiteral("ANALYZE"));
@@ -269,6 +275,6 @@ int main(int argc, char **argv)
     // One retention step (the longest the writer holds the write lock for retention).
     RetentionPolicy policy;
     policy.maxAgeMs = span - 3600 * 1000; // the oldest hour is due
-    report(QStringLiteral("one retention step (2000 rows by age)"), [&] { return bool(store.enforceRetention(policy, end)); }, 5);
+    report(QStringLiteral("one retention step (500 rows by age)"), [&] { return bool(store.enforceRetention(policy, end)); }, 5);
     return 0;
 }

@@ -1,0 +1,518 @@
+// The console's whole admin flow against a real in-process gateway (reached as a remote one over its
+// admin API) and a fake model server: connect, add a model endpoint, test it, assign it to code
+// completion, issue a token, watch the request arrive in the live log and the metrics; the prompt
+// playground's render, run and template override; the admin routes behind them (catalog, model test,
+// render, overrides, write-only API keys).
+
+#include "adminclient.h"
+#include "consolecore.h"
+#include "fakemodelserver.h"
+#include "gateway.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace airlock;
+using namespace Qt::StringLiterals;
+
+namespace {
+constexpr int kTimeoutMs = 15000;
+const QString kAdminToken = u"console-flow-admin-token"_s;
+
+struct Answer
+{
+    int status = 0;
+    QJsonObject json;
+};
+
+} // namespace
+
+class tst_ConsoleFlow : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+    void cleanupTestCase();
+    void connectAndLoad();
+    void addModel();
+    void testConnection();
+    void testConnectionFailures_data();
+    void testConnectionFailures();
+    void writeOnlyApiKey();
+    void assignFeatureAndFlag();
+    void tokenAndLiveLog();
+    void metrics();
+    void renderRoute_data();
+    void renderRoute();
+    void playground();
+    void templateOverride();
+    void removeModel();
+
+private:
+    Answer admin(const QByteArray &verb, const QString &path, const QJsonObject &body = {});
+    QVariantMap modelFields(const QString &apiKey = {}) const;
+
+    QTemporaryDir m_dir;
+    std::unique_ptr<test::FakeModelServer> m_fake;
+    std::unique_ptr<Gateway> m_gateway;
+    std::unique_ptr<ConsoleCore> m_core;
+    QString m_clientToken;
+};
+
+Answer tst_ConsoleFlow::admin(const QByteArray &verb, const QString &path, const QJsonObject &body)
+{
+    AdminClient client;
+    client.setBaseUrl(QUrl(u"http://"_s + m_gateway->adminAddress().toString()));
+    client.setToken(kAdminToken);
+    Answer answer;
+    bool done = false;
+    client.call(verb, path, body.isEmpty() && verb == "GET" ? QJsonDocument() : QJsonDocument(body), this,
+                [&](const AdminError *error, const QJsonDocument &json) {
+                    answer.status = error ? error->httpStatus : 200;
+                    answer.json = error ? QJsonObject{{u"code"_s, error->code}, {u"message"_s, error->message}} : json.object();
+                    done = true;
+                });
+    if (!QTest::qWaitFor([&] { return done; }, kTimeoutMs))
+        qWarning() << "admin call timed out:" << verb << path;
+    return answer;
+}
+
+QVariantMap tst_ConsoleFlow::modelFields(const QString &apiKey) const
+{
+    return {{u"name"_s, u"codestral-a"_s},
+            {u"family"_s, u"codestral"_s},
+            {u"baseUrl"_s, m_fake->baseUrl().toString()},
+            {u"identifier"_s, u"fake-model"_s},
+            {u"apiKey"_s, apiKey},
+            {u"maxConcurrency"_s, 8},
+            {u"connectTimeoutMs"_s, 2000},
+            {u"firstByteTimeoutMs"_s, 10000},
+            {u"idleTimeoutMs"_s, 10000},
+            {u"totalTimeoutMs"_s, 30000}};
+}
+
+void tst_ConsoleFlow::initTestCase()
+{
+    QVERIFY(m_dir.isValid());
+    qunsetenv("AIRLOCK_ADMIN_TOKEN");
+    m_fake = std::make_unique<test::FakeModelServer>();
+    QVERIFY(m_fake->isListening());
+    GatewayOptions options;
+    options.dataDir = m_dir.filePath(u"gateway"_s);
+    options.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
+    options.adminListen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
+    options.adminToken = kAdminToken;
+    options.workers = 1;
+    m_gateway = std::make_unique<Gateway>(options);
+    const Status started = m_gateway->start();
+    QVERIFY2(started, started ? "" : qPrintable(started.error().message));
+    m_core = std::make_unique<ConsoleCore>();
+}
+
+void tst_ConsoleFlow::cleanupTestCase()
+{
+    m_core.reset();
+    m_gateway.reset();
+    m_fake.reset();
+}
+
+void tst_ConsoleFlow::connectAndLoad()
+{
+    ConfigController *config = m_core->config();
+    m_core->connection()->connectTo(m_gateway->adminAddress().toString(), kAdminToken);
+    QTRY_COMPARE_WITH_TIMEOUT(m_core->connection()->state(), ConnectionController::State::Connected, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(config->isLoaded() && config->features()->rowCount() > 0, kTimeoutMs);
+    QVERIFY2(config->errorMessage().isEmpty(), qPrintable(config->errorMessage()));
+    QCOMPARE(config->models()->rowCount(), 0);
+    QVERIFY(config->features()->featureIds().contains(u"code_completions"_s));
+    QVERIFY(m_core->playground()->gatewayUrl().isValid());
+    QCOMPARE(m_core->playground()->gatewayUrl().port(), m_gateway->gatewayAddress().port);
+
+    const Answer catalog = admin("GET", u"api/v1/catalog"_s);
+    QCOMPARE(catalog.status, 200);
+    const QJsonObject first = catalog.json.value("features"_L1).toArray().first().toObject();
+    QCOMPARE(first.value("id"_L1).toString(), u"code_completions"_s);
+    QCOMPARE(first.value("name_ko"_L1).toString(), u"코드 완성"_s);
+    QVERIFY(catalog.json.value("families"_L1).toArray().contains(u"codestral"_s));
+}
+
+void tst_ConsoleFlow::addModel()
+{
+    ConfigController *config = m_core->config();
+    QSignalSpy saved(config, &ConfigController::saved);
+    // Invalid fields are refused before anything is sent, naming the problem.
+    QVariantMap bad = modelFields();
+    bad[u"baseUrl"_s] = u"not a url"_s;
+    QVERIFY(!config->saveModel({}, bad));
+    QVERIFY(!config->errorMessage().isEmpty());
+
+    QVERIFY(config->saveModel({}, modelFields(u"key-one"_s)));
+    QVERIFY(saved.wait(kTimeoutMs));
+    QVERIFY2(config->errorMessage().isEmpty(), qPrintable(config->errorMessage()));
+    QCOMPARE(config->models()->rowCount(), 1);
+    QCOMPARE(config->models()->get(0).toMap().value(u"hasApiKey"_s).toBool(), false); // the gateway never returns keys
+    QCOMPARE(m_gateway->config().models.size(), 1);
+    QCOMPARE(m_gateway->config().models.first().apiKey, u"key-one"_s);
+    QVERIFY(!config->saveModel({}, modelFields())); // a second one with the same name
+}
+
+void tst_ConsoleFlow::testConnection()
+{
+    ConfigController *config = m_core->config();
+    m_fake->resetRecords();
+    QSignalSpy test(config, &ConfigController::testChanged);
+    config->testModel(modelFields()); // no key typed: the gateway uses the stored one
+    QTRY_VERIFY_WITH_TIMEOUT(!config->isTestRunning(), kTimeoutMs);
+    QCOMPARE(config->testResult(), int(ConfigController::Passed));
+    TestStepModel *steps = config->testSteps();
+    QCOMPARE(steps->rowCount(), 3); // reachable, models, completion (no TLS over http)
+    QStringList names;
+    for (int i = 0; i < steps->rowCount(); ++i) {
+        names << steps->index(i).data(TestStepModel::NameRole).toString();
+        QVERIFY2(steps->index(i).data(TestStepModel::OkRole).toBool(), qPrintable(steps->index(i).data(TestStepModel::DetailRole).toString()));
+        QVERIFY(steps->index(i).data(TestStepModel::MsRole).toInt() >= 0);
+    }
+    QCOMPARE(names, (QStringList{u"reachable"_s, u"models"_s, u"completion"_s}));
+    QVERIFY(steps->index(2).data(TestStepModel::DetailRole).toString().contains(u"answered in"_s));
+    const QList<test::RecordedRequest> requests = m_fake->requests();
+    QCOMPARE(requests.size(), 2);
+    QCOMPARE(requests.at(0).path, u"/v1/models"_s);
+    QCOMPARE(requests.at(1).path, u"/v1/completions"_s); // codestral completes over /v1/completions
+    for (const test::RecordedRequest &r : requests)
+        QCOMPARE(r.header("Authorization"), QByteArray("Bearer key-one"));
+}
+
+void tst_ConsoleFlow::testConnectionFailures_data()
+{
+    QTest::addColumn<QString>("baseUrl");
+    QTest::addColumn<QString>("identifier");
+    QTest::addColumn<QString>("failedStep");
+    QTest::addColumn<int>("skipped");
+    QTest::newRow("identifier not served") << QString() << u"other-model"_s << u"models"_s << 1;
+    QTest::newRow("nothing listening") << u"http://127.0.0.1:9/v1"_s << u"fake-model"_s << u"reachable"_s << 2;
+    QTest::newRow("not a model server") << u"http://127.0.0.1:%1/v1"_s << u"fake-model"_s << u"models"_s << 1;
+}
+
+void tst_ConsoleFlow::testConnectionFailures()
+{
+    QFETCH(QString, baseUrl);
+    QFETCH(QString, identifier);
+    QFETCH(QString, failedStep);
+    QFETCH(int, skipped);
+    ConfigController *config = m_core->config();
+    QVariantMap fields = modelFields();
+    fields[u"name"_s] = u"candidate"_s;
+    if (baseUrl.contains(u"%1"_s))
+        baseUrl = baseUrl.arg(m_gateway->adminAddress().port); // answers, but 401 on /v1/models
+    if (!baseUrl.isEmpty())
+        fields[u"baseUrl"_s] = baseUrl;
+    fields[u"identifier"_s] = identifier;
+    config->testModel(fields);
+    QTRY_VERIFY_WITH_TIMEOUT(!config->isTestRunning(), kTimeoutMs);
+    QCOMPARE(config->testResult(), int(ConfigController::Failed));
+    TestStepModel *steps = config->testSteps();
+    int skippedSeen = 0;
+    bool failedSeen = false;
+    for (int i = 0; i < steps->rowCount(); ++i) {
+        const QModelIndex step = steps->index(i);
+        if (step.data(TestStepModel::SkippedRole).toBool()) {
+            ++skippedSeen;
+        } else if (!step.data(TestStepModel::OkRole).toBool()) {
+            QCOMPARE(step.data(TestStepModel::NameRole).toString(), failedStep);
+            QVERIFY(!step.data(TestStepModel::DetailRole).toString().isEmpty()); // the reason
+            failedSeen = true;
+        }
+    }
+    QVERIFY(failedSeen);
+    QCOMPARE(skippedSeen, skipped);
+}
+
+void tst_ConsoleFlow::writeOnlyApiKey()
+{
+    // PUT /api/v1/config as any client sends it after GET: no api_key -> the stored key stays.
+    Answer current = admin("GET", u"api/v1/config"_s);
+    QCOMPARE(current.status, 200);
+    QVERIFY(!current.json.value("models"_L1).toArray().first().toObject().contains("api_key"_L1));
+    QJsonObject config = current.json;
+    QJsonArray models = config.value("models"_L1).toArray();
+    QJsonObject model = models.first().toObject();
+    model.insert(u"max_concurrency"_s, 9);
+    models[0] = model;
+    config.insert(u"models"_s, models);
+    QCOMPARE(admin("PUT", u"api/v1/config"_s, config).status, 200);
+    QCOMPARE(m_gateway->config().models.first().maxConcurrency, 9);
+    QCOMPARE(m_gateway->config().models.first().apiKey, u"key-one"_s);
+
+    // A new key replaces it; the console's edit form without a key keeps it too.
+    ConfigController *console = m_core->config();
+    QSignalSpy saved(console, &ConfigController::saved);
+    QVERIFY(console->saveModel(u"codestral-a"_s, modelFields(u"key-two"_s)));
+    QVERIFY(saved.wait(kTimeoutMs));
+    QCOMPARE(m_gateway->config().models.first().apiKey, u"key-two"_s);
+    QVERIFY(console->saveModel(u"codestral-a"_s, modelFields()));
+    QVERIFY(saved.wait(kTimeoutMs));
+    QCOMPARE(m_gateway->config().models.first().apiKey, u"key-two"_s);
+    QCOMPARE(m_gateway->config().models.first().maxConcurrency, 8);
+
+    // An explicit empty key removes it.
+    model.insert(u"api_key"_s, QString());
+    models[0] = model;
+    config.insert(u"models"_s, models);
+    QCOMPARE(admin("PUT", u"api/v1/config"_s, config).status, 200);
+    QVERIFY(m_gateway->config().models.first().apiKey.isEmpty());
+}
+
+void tst_ConsoleFlow::assignFeatureAndFlag()
+{
+    ConfigController *config = m_core->config();
+    QSignalSpy saved(config, &ConfigController::saved);
+    QVERIFY(config->assignFeature(u"code_completions"_s, u"codestral-a"_s));
+    QVERIFY(saved.wait(kTimeoutMs));
+    QCOMPARE(m_gateway->config().features.value(u"code_completions"_s), u"codestral-a"_s);
+    QVERIFY(config->assignFeature(u"code_generations"_s, u"codestral-a"_s));
+    QVERIFY(saved.wait(kTimeoutMs));
+
+    FeatureListModel *features = config->features();
+    const int row = int(features->featureIds().indexOf(u"code_completions"_s));
+    QCOMPARE(features->index(row).data(FeatureListModel::AssignedModelRole).toString(), u"codestral-a"_s);
+    QCOMPARE(features->index(row).data(FeatureListModel::SuitsRole).toBool(), true);
+
+    QVERIFY(config->setFlagEnabled(u"ai_code_generations"_s, false));
+    QVERIFY(saved.wait(kTimeoutMs));
+    QCOMPARE(m_gateway->config().flags.value("flags"_L1).toObject().value("ai_code_generations"_L1).toBool(true), false);
+    QVERIFY(config->setFlagEnabled(u"ai_code_generations"_s, true));
+    QVERIFY(saved.wait(kTimeoutMs));
+    QVERIFY(!m_gateway->config().flags.value("flags"_L1).toObject().contains("ai_code_generations"_L1));
+
+    // A model that does not exist is refused locally.
+    QVERIFY(!config->assignFeature(u"code_completions"_s, u"nope"_s));
+}
+
+void tst_ConsoleFlow::tokenAndLiveLog()
+{
+    TokensController *tokens = m_core->tokens();
+    QTRY_VERIFY_WITH_TIMEOUT(tokens->keys()->rowCount() > 0, kTimeoutMs);
+    QSignalSpy issued(tokens, &TokensController::issuedTokenChanged);
+    tokens->issue(u"alice"_s, u"complete_code,generate_code"_s, u"30d"_s, u"IDE"_s);
+    QVERIFY(issued.wait(kTimeoutMs));
+    m_clientToken = tokens->issuedToken();
+    QVERIFY(!m_clientToken.isEmpty());
+    QTRY_VERIFY_WITH_TIMEOUT(tokens->tokens()->rowCount() == 1, kTimeoutMs);
+    QCOMPARE(tokens->tokens()->index(0).data(TokenListModel::SubjectRole).toString(), u"alice"_s);
+    tokens->dismissIssuedToken();
+    QVERIFY(tokens->issuedToken().isEmpty());
+
+    LogsController *logs = m_core->logs();
+    logs->start();
+    QTRY_VERIFY_WITH_TIMEOUT(logs->isLive(), kTimeoutMs);
+
+    // A client request with the token arrives in the live log.
+    QNetworkAccessManager network;
+    QNetworkRequest request(QUrl(u"http://"_s + m_gateway->gatewayAddress().toString() + u"/v1/completions"_s));
+    request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    request.setRawHeader("Authorization", "Bearer " + m_clientToken.toUtf8());
+    QNetworkReply *reply = network.post(request, "{\"model\":\"code_completions\",\"prompt\":\"def f():\",\"max_tokens\":8}");
+    QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), kTimeoutMs);
+    QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+    reply->deleteLater();
+    QTRY_VERIFY_WITH_TIMEOUT(logs->records()->rowCount() >= 1, kTimeoutMs);
+    const QModelIndex newest = logs->records()->index(0);
+    QCOMPARE(newest.data(LogListModel::ModelRole).toString(), u"codestral-a"_s);
+    QCOMPARE(newest.data(LogListModel::UserRole).toString(), u"alice"_s);
+    QCOMPARE(newest.data(LogListModel::StatusRole).toInt(), 200);
+
+    // Paused: new records are held back, then shown on resume.
+    logs->setPaused(true);
+    const int before = logs->records()->rowCount();
+    reply = network.post(request, "{\"model\":\"code_completions\",\"prompt\":\"x\",\"max_tokens\":8}");
+    QTRY_VERIFY_WITH_TIMEOUT(logs->heldBack() == 1, kTimeoutMs);
+    QCOMPARE(logs->records()->rowCount(), before);
+    logs->setPaused(false);
+    QCOMPARE(logs->records()->rowCount(), before + 1);
+    reply->deleteLater();
+
+    // The detail of a record.
+    QSignalSpy selected(logs, &LogsController::selectedChanged);
+    logs->select(newest.data(LogListModel::IdRole).toLongLong());
+    QVERIFY(selected.wait(kTimeoutMs));
+    QCOMPARE(logs->selected().value(u"model_endpoint"_s).toString(), u"codestral-a"_s);
+
+    // Filters apply on the server: errors only hides the successful ones.
+    logs->setErrorsOnly(true);
+    QTRY_COMPARE_WITH_TIMEOUT(logs->records()->rowCount(), 0, kTimeoutMs);
+    logs->setErrorsOnly(false);
+    QTRY_VERIFY_WITH_TIMEOUT(logs->records()->rowCount() >= 2, kTimeoutMs);
+    logs->stop();
+    QVERIFY(!logs->isLive());
+
+    // Revoking the token.
+    const QString id = tokens->tokens()->index(0).data(TokenListModel::IdRole).toString();
+    tokens->revoke(id);
+    QTRY_VERIFY_WITH_TIMEOUT(tokens->tokens()->index(0).data(TokenListModel::RevokedRole).toBool(), kTimeoutMs);
+}
+
+void tst_ConsoleFlow::metrics()
+{
+    MetricsController *metrics = m_core->metrics();
+    QSignalSpy updated(metrics, &MetricsController::updated);
+    metrics->refresh();
+    QTRY_VERIFY_WITH_TIMEOUT(metrics->totalRequests() >= 1, kTimeoutMs);
+    QVERIFY2(metrics->errorMessage().isEmpty(), qPrintable(metrics->errorMessage()));
+    QVERIFY(metrics->rps()->rowCount() >= 30 && metrics->rps()->rowCount() <= 31); // minutes of the window
+    EndpointHealthModel *endpoints = metrics->endpoints();
+    QVERIFY(endpoints->rowCount() >= 1);
+    QCOMPARE(endpoints->index(0).data(EndpointHealthModel::NameRole).toString(), u"codestral-a"_s);
+    QCOMPARE(endpoints->index(0).data(EndpointHealthModel::HealthRole).toString(), u"ok"_s);
+}
+
+void tst_ConsoleFlow::renderRoute_data()
+{
+    QTest::addColumn<QJsonObject>("body");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QString>("code");
+    const QJsonObject good{{u"feature"_s, u"code_completions"_s}, {u"model"_s, u"codestral-a"_s},
+                           {u"file_name"_s, u"a.py"_s}, {u"language"_s, u"python"_s},
+                           {u"prefix"_s, u"def add(a, b):\n    "_s}, {u"suffix"_s, u"\n"_s}};
+    QTest::newRow("completion") << good << 200 << QString();
+    QJsonObject chat = good;
+    chat.insert(u"feature"_s, u"duo_chat_explain_code"_s);
+    chat.insert(u"instruction"_s, u"Explain this"_s);
+    QTest::newRow("chat feature") << chat << 200 << QString();
+    QJsonObject unknownFeature = good;
+    unknownFeature.insert(u"feature"_s, u"nope"_s);
+    QTest::newRow("unknown feature") << unknownFeature << 400 << u"unknown_feature"_s;
+    QJsonObject unknownModel = good;
+    unknownModel.insert(u"model"_s, u"nope"_s);
+    QTest::newRow("unknown model") << unknownModel << 400 << u"unknown_model"_s;
+    QJsonObject extra = good;
+    extra.insert(u"colour"_s, u"blue"_s);
+    QTest::newRow("unknown key") << extra << 400 << u"unknown_key"_s;
+    QJsonObject badTemplate = good;
+    badTemplate.insert(u"template"_s, u"no placeholders"_s);
+    QTest::newRow("invalid preview template") << badTemplate << 400 << u"invalid_template"_s;
+}
+
+void tst_ConsoleFlow::renderRoute()
+{
+    QFETCH(QJsonObject, body);
+    QFETCH(int, status);
+    QFETCH(QString, code);
+    const Answer answer = admin("POST", u"api/v1/prompts/render"_s, body);
+    QCOMPARE(answer.status, status);
+    if (status != 200) {
+        QCOMPARE(answer.json.value("code"_L1).toString(), code);
+        return;
+    }
+    const QJsonObject &o = answer.json;
+    if (body.value("feature"_L1).toString() == "code_completions"_L1) {
+        QCOMPARE(o.value("api"_L1).toString(), u"completions"_s);
+        // Codestral's FIM format, exactly as the gateway sends it.
+        QCOMPARE(o.value("prompt"_L1).toString(), u"<s>[SUFFIX]\n[PREFIX]def add(a, b):\n    "_s);
+        QCOMPARE(o.value("body"_L1).toObject().value("model"_L1).toString(), u"fake-model"_s);
+        QCOMPARE(o.value("template_source"_L1).toString(), u"built_in"_s);
+        QCOMPARE(o.value("template"_L1).toString(), o.value("built_in_template"_L1).toString());
+        QVERIFY(o.value("template"_L1).toString().contains(u"{prefix}"_s));
+    } else {
+        QCOMPARE(o.value("api"_L1).toString(), u"chat"_s);
+        const QJsonArray messages = o.value("messages"_L1).toArray();
+        QVERIFY(!messages.isEmpty());
+        QVERIFY(QJsonDocument(messages).toJson().contains("Explain this"));
+        QVERIFY(!o.value("built_in_template"_L1).toString().isEmpty()); // the system prompt
+    }
+}
+
+void tst_ConsoleFlow::playground()
+{
+    PlaygroundController *playground = m_core->playground();
+    playground->setFeature(u"code_completions"_s);
+    playground->setLanguage(u"python"_s);
+    playground->setCode(u"def add(a, b):\n    "_s + PlaygroundController::cursorMarker() + u"\n"_s);
+    playground->left()->setModel(u"codestral-a"_s);
+    QSignalSpy templ(playground, &PlaygroundController::templateChanged);
+    playground->render();
+    QVERIFY(templ.wait(kTimeoutMs));
+    QCOMPARE(playground->left()->prompt(), u"<s>[SUFFIX]\n[PREFIX]def add(a, b):\n    "_s);
+    QCOMPARE(playground->templateSource(), u"built_in"_s);
+    QVERIFY(playground->left()->requestBody().contains(u"\"stream\""_s));
+
+    // Two models side by side: the same model twice is enough to see both sides run.
+    playground->setCompare(true);
+    playground->right()->setModel(u"codestral-a"_s);
+    playground->render();
+    QTRY_VERIFY_WITH_TIMEOUT(!playground->right()->prompt().isEmpty(), kTimeoutMs);
+
+    test::FakeBehavior slow = test::FakeBehavior::answer(3, 20);
+    slow.chunkTexts = {u"return"_s, u" a"_s, u" + b"_s};
+    m_fake->setDefaultBehavior(slow);
+    playground->run();
+    QTRY_VERIFY_WITH_TIMEOUT((playground->left()->isFinished() && playground->right()->isFinished())
+                                 || !playground->errorMessage().isEmpty() || !playground->left()->errorMessage().isEmpty(),
+                             kTimeoutMs);
+    QVERIFY2(playground->left()->errorMessage().isEmpty(), qPrintable(playground->left()->errorMessage()));
+    QCOMPARE(playground->left()->answer(), u"return a + b"_s);
+    QCOMPARE(playground->right()->answer(), u"return a + b"_s);
+    QVERIFY(playground->left()->firstTokenMs() >= 0);
+    QVERIFY(playground->left()->totalMs() >= playground->left()->firstTokenMs());
+    QVERIFY(playground->left()->tokensPerSecond() > 0);
+    QCOMPARE(playground->statusMessage(), tr("Done."));
+    // The run went through the gateway with the endpoint's identifier, streaming.
+    const test::RecordedRequest last = m_fake->lastRequest();
+    QCOMPARE(last.model, u"fake-model"_s);
+    QVERIFY(last.stream);
+    QVERIFY(last.body.contains("[PREFIX]def add(a, b):"));
+    m_fake->setDefaultBehavior(test::FakeBehavior::answer());
+    playground->setCompare(false);
+}
+
+void tst_ConsoleFlow::templateOverride()
+{
+    PlaygroundController *playground = m_core->playground();
+    QSignalSpy saved(playground, &PlaygroundController::templateSaved);
+    playground->saveTemplate(u"<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>"_s);
+    QVERIFY2(saved.wait(kTimeoutMs), qPrintable(playground->errorMessage()));
+    QTRY_COMPARE_WITH_TIMEOUT(playground->templateSource(), u"override"_s, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(playground->left()->prompt(), u"<fim_prefix>def add(a, b):\n    <fim_suffix>\n<fim_middle>"_s, kTimeoutMs);
+
+    const Answer history = admin("GET", u"api/v1/prompts/overrides/codestral-a/code_completions"_s);
+    QCOMPARE(history.status, 200);
+    QCOMPARE(history.json.value("history"_L1).toArray().size(), 1);
+    QCOMPARE(history.json.value("current"_L1).toObject().value("author"_L1).toString().isEmpty(), false);
+    QVERIFY(history.json.value("built_in"_L1).toString().contains(u"[PREFIX]"_s));
+
+    // Invalid templates are refused with the validator's reason.
+    const Answer invalid = admin("PUT", u"api/v1/prompts/overrides/codestral-a/code_completions"_s,
+                                 QJsonObject{{u"template"_s, u"no prefix here"_s}});
+    QCOMPARE(invalid.status, 400);
+    QCOMPARE(invalid.json.value("code"_L1).toString(), u"invalid_template"_s);
+    QCOMPARE(admin("GET", u"api/v1/prompts/overrides/codestral-a/nope"_s).status, 404);
+
+    playground->revertTemplate();
+    QTRY_COMPARE_WITH_TIMEOUT(playground->templateSource(), u"built_in"_s, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(playground->left()->prompt(), u"<s>[SUFFIX]\n[PREFIX]def add(a, b):\n    "_s, kTimeoutMs);
+    QCOMPARE(admin("GET", u"api/v1/prompts/overrides/codestral-a/code_completions"_s).json.value("history"_L1).toArray().size(), 2);
+}
+
+void tst_ConsoleFlow::removeModel()
+{
+    ConfigController *config = m_core->config();
+    QSignalSpy saved(config, &ConfigController::saved);
+    QVERIFY(config->removeModel(u"codestral-a"_s));
+    QVERIFY(saved.wait(kTimeoutMs));
+    QCOMPARE(m_gateway->config().models.size(), 0);
+    QCOMPARE(m_gateway->config().features.value(u"code_completions"_s), QString(kDisabled));
+
+    m_core->connection()->disconnectFrom();
+    QVERIFY(!config->isLoaded());
+    QCOMPARE(config->models()->rowCount(), 0);
+    QCOMPARE(m_core->tokens()->tokens()->rowCount(), 0);
+}
+
+QTEST_MAIN(tst_ConsoleFlow)
+#include "tst_consoleflow.moc"
