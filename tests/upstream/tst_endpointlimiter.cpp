@@ -4,6 +4,7 @@
 
 #include <QElapsedTimer>
 #include <QThread>
+#include <QTimer>
 #include <QtTest>
 
 #include <atomic>
@@ -237,14 +238,12 @@ public:
             const int now = m_concurrent->fetch_add(1) + 1;
             int seen = m_maxSeen->load();
             while (now > seen && !m_maxSeen->compare_exchange_weak(seen, now)) { }
-            QMetaObject::invokeMethod(
-                this,
-                [this, held = std::make_shared<Slot>(std::move(slot))] {
-                    m_concurrent->fetch_sub(1);
-                    held->release();
-                    next();
-                },
-                Qt::QueuedConnection);
+            // Hold the slot for a millisecond so that the threads overlap even on a loaded machine.
+            QTimer::singleShot(1, this, [this, held = std::make_shared<Slot>(std::move(slot))] {
+                m_concurrent->fetch_sub(1);
+                held->release();
+                next();
+            });
         });
     }
 
