@@ -121,18 +121,6 @@ Routed routeFeature(const routing::ConfigSnapshot &snapshot, const QString &feat
     return Routed{nullptr, 403, route.error().message, route.error().code};
 }
 
-// Scopes that grant a feature. Older self-hosted bundles carry only `code_suggestions`.
-QStringList scopesFor(const QString &feature)
-{
-    if (feature == QLatin1String("code_completions"))
-        return {QStringLiteral("complete_code"), QStringLiteral("code_suggestions")};
-    if (feature == QLatin1String("code_generations"))
-        return {QStringLiteral("generate_code"), QStringLiteral("code_suggestions")};
-    if (feature.startsWith(QLatin1String("duo_chat")))
-        return {QStringLiteral("duo_chat"), feature};
-    return {feature, QStringLiteral("duo_chat")};
-}
-
 // Streams back only the code of a generation: drops a leading ``` fence line and a trailing ``` fence,
 // holding back just enough characters to recognise them.
 class FenceFilter
@@ -722,6 +710,8 @@ struct GitLabApi::Private
                 record.errorCode = principal.error().code;
                 record.errorMessage = principal.error().message;
                 const int status = auth::statusFor(principal.error());
+                if (const int seconds = auth::retryAfterSeconds(principal.error()))
+                    exchange.addResponseHeader("Retry-After", QByteArray::number(seconds));
                 if (status == 401)
                     respondJson(exchange, 401, QJsonObject{{QStringLiteral("error"), principal.error().message}});
                 else
@@ -760,10 +750,7 @@ struct GitLabApi::Private
     bool allowed(HttpExchange &exchange, const Prelude &prelude, const QString &feature, const QString &scopeMessage)
     {
         exchange.record().feature = feature;
-        const QStringList scopes = scopesFor(feature);
-        const bool scoped = prelude.principal.anonymous
-            || std::any_of(scopes.begin(), scopes.end(), [&](const QString &s) { return prelude.principal.hasScope(s); });
-        if (!scoped) {
+        if (!auth::scopeAllows(prelude.principal, feature)) {
             respondDetail(exchange, 403, scopeMessage, QStringLiteral("insufficient_scope"));
             return false;
         }
@@ -811,6 +798,8 @@ struct GitLabApi::Private
                 job.startDelayMs = shared.burstDebounceMs;
         }
         job.snapshot = prelude.snapshot;
+        job.authLease = prelude.principal.lease; // per-user/per-token places held until the response ends
+        job.feature = exchange->record().feature;
         job.endpoint = endpoint;
         job.url = built.api == prompts::BuiltRequest::Api::Completions ? endpoint->completionsUrl
                                                                         : endpoint->chatCompletionsUrl;
