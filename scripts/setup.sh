@@ -15,7 +15,7 @@ PACKAGES=(
   qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql
   qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-qtquick-window qml6-module-qttest
   qml6-module-qtqml-workerscript qml6-module-qtquick-templates qml6-module-qtquick-dialogs
-  qml6-module-qt-labs-settings qml6-module-qtquick fonts-nanum
+  qml6-module-qt-labs-settings qml6-module-qtquick qml6-module-qtqml fonts-nanum
   libkf5syntaxhighlighting-tools libssl-dev ninja-build cmake g++
   xvfb xauth dbus gnome-keyring libsecret-tools
   clang-14 libclang-rt-14-dev
