@@ -1311,7 +1311,7 @@ namespace {
 
 // /monitoring/ready: GET /v1/models on every assigned endpoint (at once, 3 s budget); ready when all
 // answer 2xx. The body names the ones that did not.
-class ReadinessCheck final : public QObject, private upstream::UpstreamCallHandler
+class ReadinessCheck final : public QObject
 {
 public:
     static void run(std::unique_ptr<HttpExchange> exchange, std::shared_ptr<const routing::ConfigSnapshot> snapshot,
@@ -1359,11 +1359,6 @@ private:
                 probe->call->abort();
         }
     }
-    void onHead(const upstream::UpstreamResponseHead &) override { }
-    void onBody(QByteArrayView) override { }
-    void onComplete() override { }
-    void onError(const upstream::UpstreamError &) override { }
-
     void start(upstream::UpstreamClient *client)
     {
         m_exchange->onClientGone([this] { deleteLater(); });
