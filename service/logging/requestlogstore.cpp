@@ -94,6 +94,18 @@ struct MinuteRow
     qint64 promptTokens = 0;
     qint64 answerTokens = 0;
     std::array<qint64, kLatencyBuckets> buckets{};
+
+    void add(const MinuteRow &o)
+    {
+        requests += o.requests;
+        errors += o.errors;
+        totalMs += o.totalMs;
+        overheadMs += o.overheadMs;
+        promptTokens += o.promptTokens;
+        answerTokens += o.answerTokens;
+        for (int i = 0; i < kLatencyBuckets; ++i)
+            buckets[i] += o.buckets[i];
+    }
 };
 
 QString histogramColumns(const QString &prefix = {})
@@ -636,27 +648,7 @@ Result<QJsonObject> RequestLogStore::aggregate(const AggregateQuery &query)
                        bindings);
     if (!q)
         return q.error();
-    struct Sum
-    {
-        qint64 requests = 0;
-        qint64 errors = 0;
-        double totalMs = 0;
-        double overheadMs = 0;
-        qint64 promptTokens = 0;
-        qint64 answerTokens = 0;
-        std::array<qint64, kLatencyBuckets> buckets{};
-        void add(const Sum &o)
-        {
-            requests += o.requests;
-            errors += o.errors;
-            totalMs += o.totalMs;
-            overheadMs += o.overheadMs;
-            promptTokens += o.promptTokens;
-            answerTokens += o.answerTokens;
-            for (int i = 0; i < kLatencyBuckets; ++i)
-                buckets[i] += o.buckets[i];
-        }
-    };
+    using Sum = MinuteRow;
     std::map<std::pair<qint64, QString>, Sum> series;
     std::map<QString, Sum> byFeature;
     std::map<QString, Sum> byModel;
