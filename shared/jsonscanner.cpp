@@ -1,8 +1,20 @@
 #include "jsonscanner.h"
 
+#include <QStringDecoder>
+
 namespace airlock {
 
 namespace {
+
+// QString::fromUtf8 drops a leading byte order mark; inside a JSON string U+FEFF is text and is kept.
+QString utf8Text(QByteArrayView utf8)
+{
+    if (!utf8.startsWith("\xEF\xBB\xBF"))
+        return QString::fromUtf8(utf8);
+    QStringDecoder decoder(QStringDecoder::Utf8,
+                           QStringConverter::Flag::Stateless | QStringConverter::Flag::ConvertInitialBom);
+    return decoder.decode(utf8);
+}
 
 class Scanner
 {
@@ -302,7 +314,7 @@ const JsonMember *JsonScan::find(QByteArrayView name, int *count) const
         bool match;
         if (m.rawKey.contains('\\')) {
             if (!decodedName)
-                decodedName = QString::fromUtf8(name.data(), name.size());
+                decodedName = utf8Text(name);
             match = decodeJsonString(QByteArray('"' + m.rawKey.toByteArray() + '"')) == *decodedName;
         } else {
             match = m.rawKey == name;
@@ -329,14 +341,14 @@ QString decodeJsonString(QByteArrayView token)
         return {};
     const QByteArrayView inner = token.sliced(1, token.size() - 2);
     if (!inner.contains('\\'))
-        return QString::fromUtf8(inner);
+        return utf8Text(inner);
     QString out;
     out.reserve(inner.size());
     qsizetype runStart = 0;
     qsizetype i = 0;
     auto flush = [&](qsizetype upTo) {
         if (upTo > runStart)
-            out += QString::fromUtf8(inner.sliced(runStart, upTo - runStart));
+            out += utf8Text(inner.sliced(runStart, upTo - runStart));
     };
     while (i < inner.size()) {
         if (inner[i] != '\\') {

@@ -8,6 +8,7 @@
 #include "jsonscanner.h"
 
 #include <QString>
+#include <QStringDecoder>
 
 #include <cstdint>
 #include <cstdio>
@@ -31,9 +32,11 @@ void check(bool condition, const char *what)
 
 bool isValidUtf8(QByteArrayView text)
 {
-    // fromUtf8 replaces what is not UTF-8 (overlong forms, surrogates, > U+10FFFF, truncation), so only
-    // valid input survives the round trip byte for byte.
-    return QString::fromUtf8(text).toUtf8() == text;
+    // The decoder replaces what is not UTF-8 (overlong forms, surrogates, > U+10FFFF, truncation), so only
+    // valid input survives the round trip byte for byte (a leading BOM is kept, not skipped).
+    QStringDecoder decoder(QStringDecoder::Utf8,
+                           QStringConverter::Flag::Stateless | QStringConverter::Flag::ConvertInitialBom);
+    return QString(decoder.decode(text)).toUtf8() == text;
 }
 
 JsonType typeOfFirstByte(char c)

@@ -202,6 +202,9 @@ void tst_JsonScanner::find_data()
     row("non-ascii-escaped", "{\"caf\\u00e9\":1,\"caf\xc3\xa9\":2}", "caf\xc3\xa9", 2, 0);
     row("non-bmp-escaped", "{\"\\ud83d\\ude00\":1}", "\xf0\x9f\x98\x80", 1, 0);
     row("empty-name", R"({"":1,"a":2})", "", 1, 0);
+    // U+FEFF is text inside a key (QString::fromUtf8 would drop it at the start of a run)
+    row("leading-bom-raw", "{\"a\":1,\"\xef\xbb\xbf" "a\":2}", "\xef\xbb\xbf" "a", 1, 1);
+    row("leading-bom-escaped", R"({"x":0,"\ufeffa":1})", "\xef\xbb\xbf" "a", 1, 1);
 }
 
 void tst_JsonScanner::find()
@@ -435,6 +438,8 @@ void tst_JsonScanner::decode_data()
                               << QString::fromUtf8("café 😀");
     QTest::newRow("raw-utf8-and-escapes")
         << QByteArray("\"\xc3\xa9\\n\xe2\x82\xac\"") << QString::fromUtf8("é\n€");
+    QTest::newRow("leading-bom") << QByteArray("\"\xef\xbb\xbf" "a\"") << QStringView(u"\ufeffa").toString();
+    QTest::newRow("bom-after-escape") << QByteArray("\"\\n\xef\xbb\xbf\"") << QStringView(u"\n\ufeff").toString();
     QTest::newRow("model-id") << QByteArray(R"("Qwen\/Qwen2.5-Coder-7B")")
                               << QStringLiteral("Qwen/Qwen2.5-Coder-7B");
 }
@@ -446,6 +451,10 @@ void tst_JsonScanner::decode()
     const auto scan = scanJson(token);
     QVERIFY2(scan.ok(), qPrintable(describe(scan)));
     QCOMPARE(decodeJsonString(token), expected);
+    // Qt 6.4's reader drops U+FEFF at the start of a string (its UTF-8 decoder takes it for a byte order
+    // mark); RFC 8259 keeps it as a character, and so does Airlock.
+    if (token.startsWith("\"\xef\xbb\xbf"))
+        return;
     // same as Qt's reading of it
     const QJsonArray array = QJsonDocument::fromJson("[" + token + "]").array();
     QCOMPARE(array.size(), 1);
