@@ -9,6 +9,8 @@
 #include <QDir>
 #include <QFile>
 
+#include <atomic>
+
 namespace airlock::auth {
 
 namespace {
@@ -23,6 +25,70 @@ QString hashPath(const QString &dataDir)
 }
 
 } // namespace
+
+struct AdminCredential::StoreJob
+{
+    std::atomic<bool> done{false};
+    Status status; // written by the job before `done`
+};
+
+AdminCredential::~AdminCredential()
+{
+    if (m_thread.joinable())
+        m_thread.join(); // a clean stop still stores the hash
+}
+
+std::unique_ptr<AdminCredential> AdminCredential::fromToken(QByteArrayView token)
+{
+    std::unique_ptr<AdminCredential> c(new AdminCredential);
+    c->m_acceptedDigest = sha256(token); // m_hash stays empty: no other token can match
+    c->m_now = [] { return QDateTime::currentMSecsSinceEpoch(); };
+    return c;
+}
+
+void AdminCredential::storeInBackground(const QString &path, const QByteArray &token, const QString &legacyFile,
+                                        Background background)
+{
+    m_job = std::make_shared<StoreJob>();
+    // Deep copies: the job shares no implicitly shared data with this thread (whose reference counts
+    // ThreadSanitizer cannot follow into the uninstrumented Qt), and its token copy can be wiped.
+    auto job = [state = m_job, path = QString(path.constData(), path.size()), token = QByteArray(token.constData(), token.size()),
+                legacyFile = QString(legacyFile.constData(), legacyFile.size())]() mutable {
+        const QByteArray encoded = hash(token) + '\n';
+        token.fill('\0'); // its own buffer (not shared): wiped, not detached
+        token.clear();
+        Status st = writePrivateFile(path, encoded);
+        if (st && !legacyFile.isEmpty())
+            QFile::remove(legacyFile); // only now that the hash replaces it
+        if (st)
+            qCInfo(lcAuth).noquote() << "the admin token's salted hash is stored in" << path;
+        else
+            qCCritical(lcAuth).noquote() << "cannot store the admin token's hash:" << st.error().message
+                                         << "- the token works only until this process stops";
+        state->status = std::move(st);
+        state->done.store(true, std::memory_order_release);
+    };
+    if (background)
+        background(std::move(job));
+    else
+        m_thread = std::thread(std::move(job));
+}
+
+bool AdminCredential::stored() const
+{
+    return !m_job || m_job->done.load(std::memory_order_acquire);
+}
+
+Status AdminCredential::waitUntilStored()
+{
+    if (m_thread.joinable())
+        m_thread.join();
+    if (!m_job)
+        return {};
+    if (!m_job->done.load(std::memory_order_acquire))
+        return Error::make(QStringLiteral("admin_token_not_stored"), QStringLiteral("the admin token's hash is not stored yet"));
+    return m_job->status;
+}
 
 QByteArray AdminCredential::hash(QByteArrayView token, int iterations)
 {
@@ -52,29 +118,19 @@ Result<std::unique_ptr<AdminCredential>> AdminCredential::fromHash(const QByteAr
 }
 
 Result<AdminCredential::Resolved> AdminCredential::resolve(const QString &dataDir, const QByteArray &given,
-                                                           const QByteArray &fromEnvironment)
+                                                           const QByteArray &fromEnvironment, Background background)
 {
     Resolved out;
-    auto adopt = [&](const QByteArray &encoded, const char *source) -> Status {
-        auto credential = fromHash(encoded);
-        if (!credential)
-            return credential.error();
-        out.credential = std::move(credential).value();
-        out.source = QLatin1String(source);
-        return {};
-    };
     if (!given.isEmpty()) {
-        if (auto st = adopt(hash(given), "option"); !st)
-            return st.error();
+        out.credential = fromToken(given);
+        out.source = QStringLiteral("option");
         return out;
     }
     const QString path = hashPath(dataDir);
     if (!fromEnvironment.isEmpty()) {
-        const QByteArray encoded = hash(fromEnvironment);
-        if (auto st = writePrivateFile(path, encoded + '\n'); !st)
-            return st.error();
-        if (auto st = adopt(encoded, "environment"); !st)
-            return st.error();
+        out.credential = fromToken(fromEnvironment);
+        out.credential->storeInBackground(path, fromEnvironment, QString(), std::move(background));
+        out.source = QStringLiteral("environment");
         return out;
     }
     QFile stored(path);
@@ -83,8 +139,11 @@ Result<AdminCredential::Resolved> AdminCredential::resolve(const QString &dataDi
             return Error::make(QStringLiteral("admin_token_unreadable"),
                                QStringLiteral("cannot read %1: %2").arg(path, stored.errorString()));
         }
-        if (auto st = adopt(stored.readAll(), "stored"); !st)
-            return st.error();
+        auto credential = fromHash(stored.readAll());
+        if (!credential)
+            return credential.error();
+        out.credential = std::move(credential).value();
+        out.source = QStringLiteral("stored");
         return out;
     }
     QFile legacy(QDir(dataDir).filePath(QStringLiteral("admin-token")));
@@ -92,21 +151,16 @@ Result<AdminCredential::Resolved> AdminCredential::resolve(const QString &dataDi
         const QByteArray token = legacy.readAll().trimmed();
         legacy.close();
         if (!token.isEmpty()) {
-            const QByteArray encoded = hash(token);
-            if (auto st = writePrivateFile(path, encoded + '\n'); !st)
-                return st.error();
-            QFile::remove(legacy.fileName());
-            if (auto st = adopt(encoded, "migrated"); !st)
-                return st.error();
+            out.credential = fromToken(token);
+            out.credential->storeInBackground(path, token, legacy.fileName(), std::move(background));
+            out.source = QStringLiteral("migrated");
             return out;
         }
     }
     const QByteArray token = base64UrlEncode(randomBytes(32));
-    const QByteArray encoded = hash(token);
-    if (auto st = writePrivateFile(path, encoded + '\n'); !st)
-        return st.error();
-    if (auto st = adopt(encoded, "bootstrap"); !st)
-        return st.error();
+    out.credential = fromToken(token);
+    out.credential->storeInBackground(path, token, QString(), std::move(background));
+    out.source = QStringLiteral("bootstrap");
     out.bootstrapToken = token;
     return out;
 }
@@ -118,6 +172,8 @@ bool AdminCredential::verify(QByteArrayView token)
     const QByteArray digest = sha256(token);
     if (!m_acceptedDigest.isEmpty() && constantTimeEquals(digest, m_acceptedDigest))
         return true;
+    if (m_hash.isEmpty())
+        return false; // the token itself is known (not a stored hash): nothing else matches
     if (m_rejected.contains(digest))
         return false;
     ++m_runs;

@@ -316,6 +316,11 @@ Result<std::unique_ptr<AuthModule>> AuthModule::start(Database &db, AuthStartOpt
     m->m_keys->prune();
 
     m->m_authenticator = std::make_unique<TokenAuthenticator>(m->m_nowMs);
+    auto feed = StoreRevocationFeed::open(m->m_options.dataDir, [nowMs] { return nowMs() / 1000; });
+    if (!feed)
+        return feed.error();
+    m->m_revocationFeed = *feed;
+    m->m_authenticator->setRevocationFeed(std::move(feed).value());
     m->m_trust = new GitLabTrust(m->m_options.trust, m.get());
     m->m_authenticator->setUnknownKidHandler([trust = QPointer<GitLabTrust>(m->m_trust)](const QString &issuer) {
         Q_UNUSED(issuer);
@@ -395,12 +400,14 @@ void AuthModule::publishKeys()
 
 void AuthModule::refreshRevocations()
 {
+    // The generation first: a revocation committed after it was read bumps it again, so workers re-read.
+    const quint64 generation = m_revocationFeed ? m_revocationFeed->generation() : 0;
     auto ids = m_store->revokedIds(nowSeconds());
     if (!ids) {
         qCWarning(lcAuth).noquote() << "cannot read revocations:" << ids.error().message;
         return;
     }
-    m_authenticator->setRevoked(std::make_shared<const QSet<QString>>(std::move(ids).value()));
+    m_authenticator->setRevoked(std::make_shared<const QSet<QString>>(std::move(ids).value()), generation);
 }
 
 Status AuthModule::reloadTls()
@@ -482,8 +489,10 @@ Result<bool> AuthModule::revoke(const QString &id, const QString &actor)
     if (!*before)
         return false;
     auto done = m_store->revoke(id, nowSeconds());
-    if (!done)
+    if (!done && done.error().code != QLatin1String("revocation_not_announced"))
         return done.error();
+    if (!done) // stored; this process applies it now, another one sharing the data dir within 5 s
+        qCWarning(lcAuth).noquote() << done.error().message;
     refreshRevocations(); // effective for the next request
     auto after = m_store->find(id);
     audit(actor, QStringLiteral("token.revoke"), id, toJson((*before)->toJson()),

@@ -157,6 +157,7 @@ private:
     std::unique_ptr<AuditLog> m_audit;
     std::unique_ptr<SigningKeyStore> m_keys;
     std::unique_ptr<TokenAuthenticator> m_authenticator;
+    std::shared_ptr<StoreRevocationFeed> m_revocationFeed; // shared with m_authenticator
     GitLabTrust *m_trust = nullptr;
     std::shared_ptr<http::TlsContext> m_gatewayTls;
     std::shared_ptr<http::TlsContext> m_adminTls;

@@ -46,11 +46,14 @@ public:
     virtual Result<Principal> authenticate(const http::HttpRequest &request, Dialect dialect) = 0;
 };
 
-// 403 for a valid identity that may not do this, 429 for a rate limit, 401 for everything else.
+// 403 for a valid identity that may not do this, 429 for a rate limit, 503 when the gateway cannot
+// check revocations, 401 for everything else.
 inline int statusFor(const Error &error)
 {
     if (error.code == QLatin1String("rate_limited"))
         return 429;
+    if (error.code == QLatin1String("revocations_unavailable"))
+        return 503;
     return error.code == QLatin1String("insufficient_scope") || error.code == QLatin1String("forbidden") ? 403 : 401;
 }
 

@@ -46,7 +46,7 @@ Status checkGitLabHeaders(const JwtClaims &claims, const http::HttpRequest &requ
 TokenAuthenticator::TokenAuthenticator(std::function<qint64()> nowMs)
     : m_now(nowMs ? std::move(nowMs) : [] { return QDateTime::currentMSecsSinceEpoch(); })
     , m_keys(std::make_shared<const KeySet>())
-    , m_revoked(std::make_shared<const QSet<QString>>())
+    , m_revoked(std::make_shared<const RevokedSet>(RevokedSet{std::make_shared<const QSet<QString>>(), 0}))
     , m_limiter(m_now)
 {
 }
@@ -63,9 +63,39 @@ std::shared_ptr<const KeySet> TokenAuthenticator::keySet() const
     return m_keys.load();
 }
 
-void TokenAuthenticator::setRevoked(std::shared_ptr<const QSet<QString>> tokenIds)
+void TokenAuthenticator::setRevoked(std::shared_ptr<const QSet<QString>> tokenIds, quint64 generation)
 {
-    m_revoked.store(tokenIds ? std::move(tokenIds) : std::make_shared<const QSet<QString>>());
+    auto set = std::make_shared<const RevokedSet>(
+        RevokedSet{tokenIds ? std::move(tokenIds) : std::make_shared<const QSet<QString>>(), generation});
+    // A reader on another thread may already have published a newer read.
+    m_revoked.storeUnless(std::move(set), [generation](const RevokedSet &current) { return current.generation > generation; });
+}
+
+void TokenAuthenticator::setRevocationFeed(std::shared_ptr<RevocationFeed> feed)
+{
+    m_feed = std::move(feed);
+}
+
+Result<std::shared_ptr<const TokenAuthenticator::RevokedSet>> TokenAuthenticator::currentRevocations()
+{
+    auto snapshot = m_revoked.load();
+    if (!m_feed || m_feed->generation() == snapshot->generation)
+        return snapshot; // the hot path: one atomic load from the shared mapping
+    std::lock_guard lock(m_revocationReload);
+    // Read the generation before the store: a revocation committed after this read bumps it again.
+    const quint64 generation = m_feed->generation();
+    snapshot = m_revoked.load();
+    if (snapshot->generation == generation)
+        return snapshot; // another thread re-read it while this one waited
+    auto ids = m_feed->revokedIds();
+    if (!ids) {
+        qCWarning(lcAuth).noquote() << "cannot re-read revocations from the store:" << ids.error().message;
+        return Error::make(QStringLiteral("revocations_unavailable"),
+                           QStringLiteral("revocations could not be checked; try again shortly"));
+    }
+    ++m_revocationReloads;
+    setRevoked(std::make_shared<const QSet<QString>>(std::move(ids).value()), generation);
+    return m_revoked.load();
 }
 
 void TokenAuthenticator::setLeewaySeconds(int seconds)
@@ -134,8 +164,13 @@ Result<Principal> TokenAuthenticator::verifyToken(QByteArrayView token, Dialect 
     auto claims = claimsFor(token, now);
     if (!claims)
         return claims.error();
-    if (!claims->tokenId.isEmpty() && m_revoked.load()->contains(claims->tokenId))
-        return Error::make(QStringLiteral("revoked"), QStringLiteral("the token has been revoked"));
+    if (!claims->tokenId.isEmpty() && claims->issuer == kSelfIssuer) {
+        auto revoked = currentRevocations();
+        if (!revoked)
+            return revoked.error();
+        if ((*revoked)->ids->contains(claims->tokenId))
+            return Error::make(QStringLiteral("revoked"), QStringLiteral("the token has been revoked"));
+    }
     if (dialect == Dialect::GitLab && request) {
         if (auto st = checkGitLabHeaders(*claims, *request); !st)
             return st.error();

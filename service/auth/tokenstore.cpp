@@ -1,9 +1,16 @@
 #include "tokenstore.h"
 
 #include "authlog.h"
+#include "platform/sharedcounter.h"
 #include "storage/database.h"
 
+#include <QDateTime>
+#include <QDir>
+#include <QFileInfo>
 #include <QJsonDocument>
+#include <QSqlError>
+
+#include <atomic>
 
 namespace airlock::auth {
 
@@ -47,6 +54,9 @@ QString nonNull(const QString &s)
 }
 
 const QString kColumns = QStringLiteral("id, subject, scopes, description, kid, created_by, issued_at, expires_at, revoked_at");
+// Revoked tokens stay in the set until 10 min after they expire (more than any leeway).
+const QString kRevokedSql = QStringLiteral("SELECT id FROM auth_tokens WHERE revoked_at IS NOT NULL AND expires_at >= ?");
+constexpr qint64 kRevokedGraceSeconds = 600;
 
 } // namespace
 
@@ -85,16 +95,25 @@ Result<bool> TokenStore::revoke(const QString &id, qint64 at)
         return existing.error();
     if (!*existing)
         return false;
-    if ((*existing)->revokedAt)
-        return true;
-    if (auto st = m_db.exec(QStringLiteral("UPDATE auth_tokens SET revoked_at = ? WHERE id = ?"), {at, id}); !st)
-        return st.error();
+    if (!(*existing)->revokedAt) {
+        if (auto st = m_db.exec(QStringLiteral("UPDATE auth_tokens SET revoked_at = ? WHERE id = ?"), {at, id}); !st)
+            return st.error();
+    }
+    // Also when it was revoked already: an earlier announcement may have failed.
+    auto counter = SharedCounter::open(revocationCounterPath(QFileInfo(m_db.filePath()).absolutePath()));
+    if (!counter) {
+        return Error::make(QStringLiteral("revocation_not_announced"),
+                           QStringLiteral("the token is revoked in the store, but a running gateway could not be told at once (%1); "
+                                          "it applies the revocation within 5 s or on SIGHUP")
+                               .arg(counter.error().message));
+    }
+    (*counter)->bump();
     return true;
 }
 
 Result<QSet<QString>> TokenStore::revokedIds(qint64 now)
 {
-    auto q = m_db.run(QStringLiteral("SELECT id FROM auth_tokens WHERE revoked_at IS NOT NULL AND expires_at >= ?"), {now - 600});
+    auto q = m_db.run(kRevokedSql, {now - kRevokedGraceSeconds});
     if (!q)
         return q.error();
     QSet<QString> out;
@@ -126,6 +145,67 @@ Status TokenStore::setSetting(const QString &key, const QByteArray &value)
     return m_db.exec(QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
                                     "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
                      {key, QString::fromUtf8(value)});
+}
+
+QString revocationCounterPath(const QString &dataDir)
+{
+    return QDir(dataDir).filePath(QStringLiteral("revocations.counter"));
+}
+
+Result<std::shared_ptr<StoreRevocationFeed>> StoreRevocationFeed::open(const QString &dataDir, std::function<qint64()> nowSeconds)
+{
+    std::shared_ptr<StoreRevocationFeed> feed(new StoreRevocationFeed);
+    auto counter = SharedCounter::open(revocationCounterPath(dataDir));
+    if (!counter)
+        return counter.error();
+    feed->m_counter = std::move(counter).value();
+    feed->m_databaseFile = QDir(dataDir).filePath(Database::fileName());
+    feed->m_now = nowSeconds ? std::move(nowSeconds) : [] { return QDateTime::currentSecsSinceEpoch(); };
+    return feed;
+}
+
+StoreRevocationFeed::~StoreRevocationFeed() = default;
+
+quint64 StoreRevocationFeed::generation() const
+{
+    return m_counter->value();
+}
+
+Result<QSet<QString>> StoreRevocationFeed::revokedIds()
+{
+    // A Qt Sql connection belongs to the thread that opens it: a fresh one per call, on this thread.
+    static std::atomic<quint64> serial{0};
+    const QString name = QStringLiteral("airlock-revocations-") + QString::number(++serial);
+    Result<QSet<QString>> result = QSet<QString>();
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), name);
+        db.setDatabaseName(m_databaseFile);
+        db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=2000"));
+        if (!db.open()) {
+            result = Error::make(QStringLiteral("database_error"),
+                                 QStringLiteral("cannot open %1 for reading revocations: %2").arg(m_databaseFile, db.lastError().text()));
+        } else {
+            QSqlQuery q(db);
+            q.setForwardOnly(true);
+            if (!q.prepare(kRevokedSql)) {
+                result = Error::make(QStringLiteral("database_error"), q.lastError().text());
+            } else {
+                q.addBindValue(m_now() - kRevokedGraceSeconds);
+                if (!q.exec()) {
+                    result = Error::make(QStringLiteral("database_error"), q.lastError().text());
+                } else {
+                    QSet<QString> ids;
+                    while (q.next())
+                        ids.insert(q.value(0).toString());
+                    result = std::move(ids);
+                }
+            }
+            q.finish();
+            db.close();
+        }
+    }
+    QSqlDatabase::removeDatabase(name);
+    return result;
 }
 
 Status AuditLog::record(const QString &actor, const QString &action, const QString &target, const QByteArray &before,

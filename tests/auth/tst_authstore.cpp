@@ -1,6 +1,8 @@
 // What auth keeps on disk and in the store: signing keys (owner-only files, rotation with overlap,
-// pruning), the admin credential (salted slow hash, bootstrap/env/migration, cache, back-off), issued
-// tokens and the audit log (redacted), and the settings/TTL parsers.
+// pruning), the admin credential (salted slow hash stored off the start path, bootstrap/env/migration,
+// cache, back-off), issued tokens and the audit log (redacted), revocations made through another
+// connection (another process) in force on the next check, the shared counter behind that, and the
+// settings/TTL parsers.
 
 #include "authtestutil.h"
 
@@ -9,7 +11,9 @@
 #include "auth/authmodule.h"
 #include "auth/signingkeys.h"
 #include "auth/tokenstore.h"
+#include "auth/tokenauthenticator.h"
 #include "http/httpexchange.h"
+#include "platform/sharedcounter.h"
 #include "storage/database.h"
 
 #include <QDir>
@@ -17,6 +21,9 @@
 #include <QFileInfo>
 #include <QTemporaryDir>
 #include <QTest>
+
+#include <atomic>
+#include <thread>
 
 #include <sys/stat.h>
 
@@ -111,41 +118,89 @@ private Q_SLOTS:
         QFETCH(QByteArray, legacy);
         QFETCH(QString, source);
         QTemporaryDir dir;
+        const QString legacyFile = dir.filePath(QStringLiteral("admin-token"));
         if (!legacy.isEmpty()) {
-            QFile f(dir.filePath(QStringLiteral("admin-token")));
+            QFile f(legacyFile);
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write(legacy + '\n');
         }
-        auto resolved = AdminCredential::resolve(dir.path(), given, env);
+        // The slow hash runs off the start path: hold the background job back to see the state before it.
+        QList<std::function<void()>> jobs;
+        auto resolved = AdminCredential::resolve(dir.path(), given, env, [&](std::function<void()> job) { jobs.append(std::move(job)); });
         QVERIFY(resolved.ok());
         QCOMPARE(resolved->source, source);
         const QByteArray token = !given.isEmpty() ? given : !env.isEmpty() ? env : !legacy.isEmpty() ? legacy : resolved->bootstrapToken;
         QCOMPARE(resolved->bootstrapToken.isEmpty(), source != QLatin1String("bootstrap"));
-        QVERIFY(resolved->credential->verify(token));
-        QVERIFY(!resolved->credential->verify(QByteArray(token + "x")));
         const QString hashFile = dir.filePath(QStringLiteral("admin-token.hash"));
+        QVERIFY(!QFile::exists(hashFile)); // nothing hashed or written yet
+        // The admin API works at once, without any PBKDF2 run.
+        AdminCredential &c = *resolved->credential;
+        QVERIFY(c.verify(token));
+        QVERIFY(!c.verify(QByteArray(token + "x")));
+        QCOMPARE(c.pbkdf2Runs(), 0);
         if (source == QLatin1String("option")) {
-            QVERIFY(!QFile::exists(hashFile)); // the console's own token is not stored
+            QVERIFY(jobs.isEmpty()); // the console's own token is not stored
+            QVERIFY(c.stored());
             return;
         }
+        QCOMPARE(jobs.size(), 1);
+        QVERIFY(!c.stored());
+        QCOMPARE(c.waitUntilStored().error().code, QStringLiteral("admin_token_not_stored"));
+        if (!legacy.isEmpty())
+            QVERIFY(QFile::exists(legacyFile)); // the plain file goes only once its hash replaces it
+        jobs.takeFirst()();
+        QVERIFY(c.stored());
+        QVERIFY(c.waitUntilStored().ok());
+        QVERIFY(c.verify(token));
+
         QCOMPARE(modeOf(hashFile), 0600);
         QFile f(hashFile);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QByteArray stored = f.readAll();
         QVERIFY(stored.startsWith("pbkdf2-sha256$200000$"));
         QVERIFY(!stored.contains(token));
-        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("admin-token")))); // no plain copy anywhere
+        QVERIFY(!QFile::exists(legacyFile)); // no plain copy anywhere
         // Later starts (no env, no option) accept the same token from the stored hash.
         auto later = AdminCredential::resolve(dir.path(), {}, {});
         QCOMPARE(later->source, QStringLiteral("stored"));
         QVERIFY(later->bootstrapToken.isEmpty());
+        QVERIFY(later->credential->stored());
         QVERIFY(later->credential->verify(token));
+        QCOMPARE(later->credential->pbkdf2Runs(), 1);
+    }
+
+    void adminCredentialStoredByItsOwnThread()
+    {
+        // The default background: a thread the credential owns; destroying the credential waits for it.
+        QTemporaryDir dir;
+        QByteArray token;
+        {
+            auto resolved = AdminCredential::resolve(dir.path(), {}, {});
+            QVERIFY(resolved.ok());
+            token = resolved->bootstrapToken;
+            QVERIFY(resolved->credential->verify(token));
+        }
+        auto later = AdminCredential::resolve(dir.path(), {}, {});
+        QVERIFY(later.ok());
+        QCOMPARE(later->source, QStringLiteral("stored"));
+        QVERIFY(later->credential->verify(token));
+        // waitUntilStored() reports a failed store (the hash path is a directory).
+        QTemporaryDir broken;
+        auto resolved = AdminCredential::resolve(broken.filePath(QStringLiteral("no-such-dir")), {}, QByteArray("env"));
+        QVERIFY(resolved.ok());
+        QVERIFY(resolved->credential->verify("env"));
+        QVERIFY(!resolved->credential->waitUntilStored().ok());
     }
 
     void slowHashRunsOncePerDistinctToken()
     {
         QTemporaryDir dir;
-        auto resolved = AdminCredential::resolve(dir.path(), {}, QByteArray("the-token"));
+        {
+            auto first = AdminCredential::resolve(dir.path(), {}, QByteArray("the-token"));
+            QVERIFY(first->credential->waitUntilStored().ok());
+        }
+        auto resolved = AdminCredential::resolve(dir.path(), {}, {});
+        QCOMPARE(resolved->source, QStringLiteral("stored"));
         AdminCredential &c = *resolved->credential;
         for (int i = 0; i < 20; ++i)
             QVERIFY(c.verify("the-token"));
@@ -212,6 +267,126 @@ private Q_SLOTS:
         QVERIFY(!text.contains("sk-live-123"));
         QVERIFY(!text.contains("abc"));
         QVERIFY(text.contains("\"keep\":1"));
+    }
+
+    void sharedCounterIsSharedBetweenMappings()
+    {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("c.counter"));
+        auto a = SharedCounter::open(path);
+        QVERIFY2(a.ok(), a ? "" : qPrintable(a.error().message));
+        auto b = SharedCounter::open(path); // another mapping of the same file, as another process has
+        QVERIFY(b.ok());
+        QCOMPARE(modeOf(path), 0600);
+        QCOMPARE((*a)->value(), quint64(0));
+        QCOMPARE((*b)->bump(), quint64(1));
+        QCOMPARE((*a)->value(), quint64(1));
+        QCOMPARE((*a)->bump(), quint64(2));
+        QCOMPARE((*b)->value(), quint64(2));
+        b->reset();
+        a->reset();
+        auto again = SharedCounter::open(path);
+        QCOMPARE((*again)->value(), quint64(2)); // kept in the file
+        QVERIFY(!SharedCounter::open(dir.filePath(QStringLiteral("no/such/dir/c"))).ok());
+    }
+
+    // Two connections to one store stand for the gateway and `airlockd token revoke` (tst_authcli runs
+    // the real processes).
+    void revocationThroughAnotherConnectionIsInForceOnTheNextCheck()
+    {
+        QTemporaryDir dir;
+        auto gatewayDb = Database::open(dir.path());
+        QVERIFY(gatewayDb.ok());
+        TokenStore gatewayStore(**gatewayDb);
+        auto keys = SigningKeyStore::open(dir.path());
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        TokenRequest request;
+        request.subject = QStringLiteral("ide");
+        request.scopes = {QStringLiteral("complete_code")};
+        request.ttlSeconds = 3600;
+        auto a = issueClientToken(**keys, gatewayStore, request, QStringLiteral("t"), now);
+        auto b = issueClientToken(**keys, gatewayStore, request, QStringLiteral("t"), now);
+        QVERIFY(a.ok() && b.ok());
+
+        TokenAuthenticator auth;
+        auto set = std::make_shared<KeySet>();
+        set->generation = 1;
+        for (const PublicKey &k : (*keys)->verificationKeys())
+            set->byIssuer[QString(kSelfIssuer)].insert(k.kid(), k);
+        auth.setKeySet(set);
+        auto feed = StoreRevocationFeed::open(dir.path());
+        QVERIFY(feed.ok());
+        auth.setRevocationFeed(*feed);
+        auth.setRevoked(std::make_shared<const QSet<QString>>(*gatewayStore.revokedIds(now)), (*feed)->generation());
+        QVERIFY(auth.verifyToken(a->token).ok()); // verified and cached
+        QVERIFY(auth.verifyToken(b->token).ok());
+        QCOMPARE(auth.revocationReloads(), quint64(0));
+
+        auto cliDb = Database::open(dir.path());
+        QVERIFY(cliDb.ok());
+        TokenStore cli(**cliDb);
+        QVERIFY(*cli.revoke(a->record.id, now));
+
+        auto refused = auth.verifyToken(a->token);
+        QVERIFY(!refused.ok());
+        QCOMPARE(refused.error().code, QStringLiteral("revoked"));
+        QCOMPARE(statusFor(refused.error()), 401);
+        QVERIFY(auth.verifyToken(b->token).ok());
+        QCOMPARE(auth.revocationReloads(), quint64(1)); // once per change, not per request
+        for (int i = 0; i < 10; ++i)
+            QVERIFY(!auth.verifyToken(a->token).ok());
+        QCOMPARE(auth.revocationReloads(), quint64(1));
+        // The gateway's own periodic read (generation read first) does not undo it.
+        auth.setRevoked(std::make_shared<const QSet<QString>>(), 0);
+        QCOMPARE(auth.verifyToken(a->token).error().code, QStringLiteral("revoked"));
+    }
+
+    void revocationUnderConcurrentChecks()
+    {
+        QTemporaryDir dir;
+        auto db = Database::open(dir.path());
+        TokenStore store(**db);
+        auto keys = SigningKeyStore::open(dir.path());
+        const qint64 now = QDateTime::currentSecsSinceEpoch();
+        TokenRequest request;
+        request.subject = QStringLiteral("ide");
+        request.scopes = {QStringLiteral("complete_code")};
+        request.ttlSeconds = 3600;
+        auto issued = issueClientToken(**keys, store, request, QStringLiteral("t"), now);
+        TokenAuthenticator auth;
+        auto set = std::make_shared<KeySet>();
+        set->generation = 1;
+        for (const PublicKey &k : (*keys)->verificationKeys())
+            set->byIssuer[QString(kSelfIssuer)].insert(k.kid(), k);
+        auth.setKeySet(set);
+        auth.setRevocationFeed(*StoreRevocationFeed::open(dir.path()));
+        QVERIFY(auth.verifyToken(issued->token).ok());
+
+        std::atomic<bool> revokedReturned{false};
+        std::atomic<int> acceptedAfterRevoke{0}, refusedChecks{0}, otherErrors{0};
+        std::vector<std::thread> threads;
+        for (int t = 0; t < 4; ++t) {
+            threads.emplace_back([&] {
+                while (refusedChecks.load() < 400 && acceptedAfterRevoke.load() < 100) {
+                    const bool after = revokedReturned.load();
+                    auto p = auth.verifyToken(issued->token);
+                    if (p.ok() && after)
+                        ++acceptedAfterRevoke;
+                    else if (!p.ok() && p.error().code == QLatin1String("revoked"))
+                        ++refusedChecks;
+                    else if (!p.ok())
+                        ++otherErrors;
+                }
+            });
+        }
+        QTest::qWait(20);
+        QVERIFY(*store.revoke(issued->record.id, now));
+        revokedReturned = true;
+        for (auto &t : threads)
+            t.join();
+        QCOMPARE(acceptedAfterRevoke.load(), 0);
+        QCOMPARE(otherErrors.load(), 0);
+        QCOMPARE(auth.revocationReloads(), quint64(1)); // the others waited for the one reader
     }
 
     void settingsParse_data()

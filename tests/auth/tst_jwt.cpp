@@ -237,6 +237,32 @@ private Q_SLOTS:
         QCOMPARE(p.error().code, QStringLiteral("revoked"));
     }
 
+    void onlyAirlockTokensConsultTheRevocationFeed()
+    {
+        struct CountingFeed : RevocationFeed
+        {
+            std::atomic<int> reads{0};
+            quint64 generation() const override { return 1; }
+            Result<QSet<QString>> revokedIds() override
+            {
+                ++reads;
+                return Error::make(QStringLiteral("database_error"), QStringLiteral("unreadable"));
+            }
+        };
+        auto feed = std::make_shared<CountingFeed>();
+        m_auth->setRevocationFeed(feed);
+        // GitLab's token: GitLab revokes it; the store is not consulted.
+        QVERIFY(m_auth->authenticate(gitlabRequest(signJwt(keys().gitlabRsa, gitlabClaims(m_now))), Dialect::GitLab).ok());
+        QCOMPARE(feed->reads.load(), 0);
+        // Airlock's own: the generation moved and the store cannot be read: refused, 503, not let through.
+        auto p = m_auth->authenticate(bearer(signJwt(keys().selfEc, claimsAt(m_now, QString(kSelfIssuer), QStringLiteral("dan"), {}))),
+                                      Dialect::OpenAi);
+        QVERIFY(!p.ok());
+        QCOMPARE(p.error().code, QStringLiteral("revocations_unavailable"));
+        QCOMPARE(statusFor(p.error()), 503);
+        QCOMPARE(feed->reads.load(), 1);
+    }
+
     void missingOrOtherScheme_data()
     {
         QTest::addColumn<QByteArray>("header");

@@ -3,6 +3,10 @@
 // expired tokens, streaming, upstream failures, key rotation, the audit log), and search every byte the
 // gateway produced: response heads and bodies, every log line (debug on), and the files in the data dir
 // (only the store may hold the model key; no file may hold a token).
+// Crash output: the real airlockd, with secrets planted (model key in its config, admin token from the
+// environment, a client token issued and used), killed with SIGSEGV: its crash report is on stderr and
+// nothing secret is in anything it printed; it ran non-dumpable with RLIMIT_CORE 0 (and with
+// --allow-core-dumps it does not touch them).
 
 #include "authtestutil.h"
 #include "gatewayfixture.h"
@@ -13,8 +17,15 @@
 
 #include <QDirIterator>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QTcpServer>
+
+#include <csignal>
+#include <sys/resource.h>
+#include <unistd.h>
 
 using namespace airlock;
 using namespace airlock::test;
@@ -22,7 +33,61 @@ using namespace airlock::test;
 namespace {
 const QByteArray kModelKey = "sk-PLANTED-model-key-7f3a9c";
 const QByteArray kAdminToken = "PLANTED-admin-token-91c2e4";
+
+quint16 freePort()
+{
+    QTcpServer s;
+    s.listen(QHostAddress::LocalHost, 0);
+    return s.serverPort();
 }
+
+// "Max core file size" soft limit of a process, from /proc/<pid>/limits ("unlimited" -> -1).
+qint64 coreLimitOf(qint64 pid)
+{
+    QFile f(QStringLiteral("/proc/%1/limits").arg(pid));
+    if (!f.open(QIODevice::ReadOnly))
+        return -2;
+    for (const QByteArray &line : f.readAll().split('\n')) {
+        if (!line.startsWith("Max core file size"))
+            continue;
+        const QList<QByteArray> fields = line.mid(int(qstrlen("Max core file size"))).simplified().split(' ');
+        return fields.value(0) == "unlimited" ? -1 : fields.value(0).toLongLong();
+    }
+    return -2;
+}
+
+struct Airlockd
+{
+    std::unique_ptr<QProcess> process;
+    quint16 port = 0;
+    quint16 adminPort = 0;
+    QByteArray ready;
+};
+
+Airlockd startAirlockd(const QString &dataDir, const QString &config, const QStringList &extra = {})
+{
+    Airlockd a;
+    a.port = freePort();
+    a.adminPort = freePort();
+    a.process = std::make_unique<QProcess>();
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QString::fromLatin1(kAdminToken));
+    env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("airlock.*.debug=true"));
+    // AddressSanitizer builds: ASan sets RLIMIT_CORE to 0 by itself unless told not to; the limit seen
+    // must be airlockd's doing.
+    const QString asan = env.value(QStringLiteral("ASAN_OPTIONS"));
+    env.insert(QStringLiteral("ASAN_OPTIONS"), asan + (asan.isEmpty() ? QString() : QStringLiteral(":")) + QStringLiteral("disable_coredump=0"));
+    a.process->setProcessEnvironment(env);
+    a.process->start(QStringLiteral(AIRLOCKD_PATH),
+                     QStringList{QStringLiteral("--config"), config, QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
+                                 QStringLiteral("127.0.0.1:%1").arg(a.port), QStringLiteral("--admin-listen"),
+                                 QStringLiteral("127.0.0.1:%1").arg(a.adminPort), QStringLiteral("--workers"), QStringLiteral("2")}
+                         + extra);
+    waitUntil([&] { return a.process->canReadLine() || a.process->state() == QProcess::NotRunning; }, 30000);
+    a.ready = a.process->readLine();
+    return a;
+}
+} // namespace
 
 class tst_Secrets : public QObject
 {
@@ -163,6 +228,96 @@ private Q_SLOTS:
         }
         Q_UNUSED(id);
         QDir(dataDir).removeRecursively();
+    }
+
+    void crashOutputHasNoSecrets()
+    {
+        // Children inherit this process's core limit: raise it, so that a child that lowers it is seen.
+        struct rlimit core{};
+        QVERIFY(::getrlimit(RLIMIT_CORE, &core) == 0);
+        core.rlim_cur = core.rlim_max;
+        QVERIFY(::setrlimit(RLIMIT_CORE, &core) == 0);
+        if (core.rlim_cur == 0)
+            qInfo("the hard core limit is 0 here: RLIMIT_CORE 0 tells nothing apart; the prctl report still does");
+
+        FakeModelServer fake;
+        QTemporaryDir dir;
+        const QString config = dir.filePath(QStringLiteral("airlock.json"));
+        {
+            QFile f(config);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("{\"models\":[{\"name\":\"m\",\"family\":\"codestral\",\"base_url\":\"" + fake.baseUrl().toString().toUtf8()
+                    + "\",\"identifier\":\"served\",\"api_key\":\"" + kModelKey + "\"}],\"features\":{\"code_completions\":\"m\"}}");
+        }
+        Airlockd a = startAirlockd(dir.filePath(QStringLiteral("data")), config);
+        QVERIFY2(a.ready.contains("listening"), QByteArray(a.ready + a.process->readAllStandardError()).constData());
+        const qint64 pid = a.process->processId();
+
+        // Drive it: the secrets pass through its memory.
+        HttpRequest issue = HttpRequest::post("/api/v1/tokens", "{\"subject\":\"crash\",\"scopes\":[\"complete_code\"]}");
+        const HttpResponse issued = TestHttpClient::fetch(a.adminPort, issue.withBearer(kAdminToken));
+        QCOMPARE(issued.status, 201);
+        const QByteArray token = issued.json().value(QStringLiteral("token")).toString().toLatin1();
+        QCOMPARE(token.count('.'), 2);
+        QCOMPARE(TestHttpClient::fetch(a.adminPort, HttpRequest::get("/api/v1/config").withBearer(kAdminToken)).status, 200);
+        HttpRequest chat = HttpRequest::post("/v1/chat/completions", chatBody("code_completions", false));
+        QCOMPARE(TestHttpClient::fetch(a.port, chat.withBearer(token)).status, 200);
+        QCOMPARE(fake.lastRequest().header("authorization"), QByteArray("Bearer " + kModelKey)); // it really held the key
+
+        // No core dump can be written: RLIMIT_CORE is 0 (seen from outside) and the process is not
+        // dumpable (its own prctl answer, in the report below; from outside when not running as root).
+        QCOMPARE(coreLimitOf(pid), qint64(0)); // shown as 0 also when inherited, see above
+        if (::getuid() != 0)
+            QCOMPARE(QFileInfo(QStringLiteral("/proc/%1/status").arg(pid)).ownerId(), 0u); // non-dumpable: root-owned
+
+        ::kill(pid_t(pid), SIGSEGV);
+        QVERIFY(a.process->waitForFinished(30000));
+        const QByteArray out = a.ready + a.process->readAllStandardOutput();
+        const QByteArray err = a.process->readAllStandardError();
+        // Died of the signal (a sanitizer build's own SEGV handler exits non-zero instead).
+        QVERIFY(a.process->exitStatus() == QProcess::CrashExit || a.process->exitCode() != 0);
+        QVERIFY2(err.contains("airlockd: fatal signal 11 (SIGSEGV)"), err.constData());
+        QVERIFY2(err.contains(QByteArray("sent by pid " + QByteArray::number(::getpid()))), err.constData());
+        QVERIFY2(err.contains("no core dump (the process is not dumpable)"), err.constData());
+        QVERIFY2(err.contains("airlockd: backtrace"), err.constData());
+        QVERIFY2(err.contains("airlockd: end of crash report"), err.constData());
+        const QByteArray all = out + err;
+        struct Secret
+        {
+            QByteArray value;
+            const char *what;
+        };
+        const QList<Secret> secrets{{kModelKey, "model API key"},
+                                    {kAdminToken, "admin token"},
+                                    {token, "client token"},
+                                    {token.split('.').at(1), "client token payload"},
+                                    {token.split('.').at(2), "client token signature"}};
+        for (const Secret &secret : secrets)
+            QVERIFY2(!all.contains(secret.value), secret.what);
+    }
+
+    void allowCoreDumpsLeavesTheLimitsAlone()
+    {
+        struct rlimit core{};
+        QVERIFY(::getrlimit(RLIMIT_CORE, &core) == 0);
+        core.rlim_cur = core.rlim_max;
+        QVERIFY(::setrlimit(RLIMIT_CORE, &core) == 0);
+        if (core.rlim_cur == 0)
+            QSKIP("the hard core limit is 0 here: nothing to tell apart");
+        FakeModelServer fake;
+        QTemporaryDir dir;
+        const QString config = dir.filePath(QStringLiteral("airlock.json"));
+        {
+            QFile f(config);
+            QVERIFY(f.open(QIODevice::WriteOnly));
+            f.write("{\"models\":[],\"features\":{}}");
+        }
+        Airlockd a = startAirlockd(dir.filePath(QStringLiteral("data")), config, {QStringLiteral("--allow-core-dumps")});
+        QVERIFY2(a.ready.contains("listening"), QByteArray(a.ready + a.process->readAllStandardError()).constData());
+        QVERIFY(coreLimitOf(a.process->processId()) != 0);
+        a.process->terminate(); // not crashed: a dumpable process would really dump a core
+        QVERIFY(a.process->waitForFinished(30000));
+        QCOMPARE(a.process->exitCode(), 0);
     }
 };
 
