@@ -12,7 +12,7 @@ set -euo pipefail
 # libFuzzer targets, the QML console and its tests, the keychain under a headless session).
 PACKAGES=(
   qt6-base-dev qt6-httpserver-dev qt6-websockets-dev qt6-declarative-dev qt6-tools-dev qt6-l10n-tools
-  qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql
+  qtkeychain-qt6-dev libqt6sql6-sqlite libqt6sql6-psql libsqlite3-dev
   qml6-module-qtquick-controls qml6-module-qtquick-layouts qml6-module-qtquick-window qml6-module-qttest
   qml6-module-qtqml-workerscript qml6-module-qtquick-templates qml6-module-qtquick-dialogs
   qml6-module-qt-labs-settings qml6-module-qtquick qml6-module-qtqml fonts-nanum

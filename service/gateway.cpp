@@ -13,8 +13,10 @@
 #include "http/reuseportlistener.h"
 #include "http/workerservices.h"
 #include "logging/chathistory.h"
+#include "logging/chathistoryapi.h"
 #include "logging/livelog.h"
 #include "logging/logadminapi.h"
+#include "logging/loggingsettings.h"
 #include "logging/requestlogger.h"
 #include "logging/requestrecord.h"
 #include "metrics/gatewaymetrics.h"
@@ -29,6 +31,7 @@
 
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
@@ -50,6 +53,7 @@ struct WorkerState
     http::WorkerServices services;
     std::unique_ptr<http::OpenAiApi> openAi;
     std::unique_ptr<http::GitLabApi> gitlab;
+    std::unique_ptr<logging::ChatHistoryApi> chatHistory;
 
     WorkerState(http::WorkerServices shared, const http::GitLabShared &gitlabShared)
         : services(shared)
@@ -60,6 +64,8 @@ struct WorkerState
         openAi->registerRoutes(server);
         gitlab = std::make_unique<http::GitLabApi>(services, gitlabShared);
         gitlab->registerRoutes(server);
+        chatHistory = std::make_unique<logging::ChatHistoryApi>(services.auth, services.chatHistory);
+        chatHistory->registerRoutes(server);
     }
 };
 
@@ -166,24 +172,24 @@ struct Gateway::Private : public admin::AdminBackend
     std::unique_ptr<logging::LiveLogHub> liveLogs;
     std::unique_ptr<logging::RequestLogger> requestLog;
     std::unique_ptr<logging::LogAdminApi> logApi;
+    logging::LoggingSettings loggingSettings;
 
-    // Before the workers: they get the logger as their observer. $AIRLOCK_REQUEST_LOG=off turns the
-    // request log off (benchmarks); $AIRLOCK_CHAT_REDIS=host:port keeps chat history in Redis.
+    // Before the workers: they get the logger as their observer. `loggingSettings` (resolved in start():
+    // command line, declarative file, environment) may turn the request log off (benchmarks; chat
+    // history goes with it) and keep chat history in Redis.
     Status startRequestLog()
     {
         metrics = std::make_unique<metrics::GatewayMetrics>();
-        if (qgetenv("AIRLOCK_REQUEST_LOG") == "off") {
-            qCInfo(lcGateway) << "the request log is off ($AIRLOCK_REQUEST_LOG=off)";
+        if (!loggingSettings.requestLog) {
+            qCInfo(lcGateway) << "the request log is off (and with it chat history)";
             return {};
         }
         logging::ChatHistoryOptions chat;
         chat.dataDir = dataDir;
-        const QString redis = QString::fromLocal8Bit(qgetenv("AIRLOCK_CHAT_REDIS"));
-        if (!redis.isEmpty()) {
-            const qsizetype colon = redis.lastIndexOf(QLatin1Char(':'));
-            chat.redisHost = colon > 0 ? redis.left(colon) : redis;
-            chat.redisPort = colon > 0 ? quint16(redis.mid(colon + 1).toUInt()) : quint16(6379);
-            chat.redisPassword = QString::fromLocal8Bit(qgetenv("AIRLOCK_CHAT_REDIS_PASSWORD"));
+        if (loggingSettings.chatBackend == logging::ChatHistoryBackend::Redis) {
+            chat.redisHost = loggingSettings.redisHost;
+            chat.redisPort = loggingSettings.redisPort;
+            chat.redisPassword = loggingSettings.redisPassword;
         }
         chatHistory = logging::ChatHistory::create(chat);
         if (auto st = chatHistory->start(); !st)
@@ -200,7 +206,7 @@ struct Gateway::Private : public admin::AdminBackend
             hub->writeMetrics(out);
         });
         logApi = std::make_unique<logging::LogAdminApi>(*database, *requestLog, *liveLogs, *metrics,
-                                                        adminCredential.get(), qgetenv("AIRLOCK_METRICS_TOKEN"));
+                                                        adminCredential.get(), loggingSettings.metricsToken);
         if (auto st = logApi->loadSettings(); !st)
             return st;
         if (auto st = requestLog->start(); !st)
@@ -229,6 +235,7 @@ struct Gateway::Private : public admin::AdminBackend
         services.config = config.get();
         services.auth = authenticator;
         services.observer = observer;
+        services.chatHistory = chatHistory.get();
         if (auth)
             services.authStatus = auth->status();
         return services;
@@ -303,6 +310,7 @@ Status Gateway::start()
     d->store = std::make_unique<ConfigStore>(*d->database);
 
     std::optional<QJsonObject> authSection;
+    QJsonValue loggingSection; // the file's "logging": start-up settings, not stored
     if (!o.configFile.isEmpty()) {
         QFile file(o.configFile);
         if (!file.open(QIODevice::ReadOnly)) {
@@ -311,16 +319,31 @@ Status Gateway::start()
         }
         QByteArray json = file.readAll();
         authSection = takeAuthSection(&json);
+        loggingSection = logging::takeJsonSection(&json, QLatin1String("logging"));
         auto parsed = parseGatewayConfig(json);
         if (!parsed) {
             Error e = parsed.error();
             e.message = o.configFile + QStringLiteral(": ") + e.message;
             return e;
         }
+        // Start-up settings first: a bad "logging" section refuses the file before anything is stored.
+        auto settings = logging::resolveLoggingSettings(o.logging, loggingSection, QFileInfo(o.configFile).absolutePath());
+        if (!settings) {
+            Error e = settings.error();
+            if (e.field.startsWith(QLatin1String("logging")))
+                e.message = o.configFile + QStringLiteral(": ") + e.message;
+            return e;
+        }
+        d->loggingSettings = *settings;
         if (auto st = d->store->replace(*parsed); !st)
             return st;
         qCInfo(lcGateway).noquote() << "imported" << o.configFile << ":" << parsed->models.size() << "models,"
                                     << parsed->features.size() << "feature assignments";
+    } else {
+        auto settings = logging::resolveLoggingSettings(o.logging);
+        if (!settings)
+            return settings.error();
+        d->loggingSettings = *settings;
     }
     auto loaded = d->store->load();
     if (!loaded)

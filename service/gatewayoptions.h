@@ -3,6 +3,8 @@
 // Start-up options of a gateway instance: what airlockd's command line and the console's embedded
 // mode decide before anything listens.
 
+#include "logging/loggingsettings.h"
+
 #include <QHostAddress>
 #include <QString>
 
@@ -57,6 +59,9 @@ struct GatewayOptions
     QString tlsKeyFile;              // its private key (empty: in tlsCertFile)
     QString adminTlsCertFile;        // same for the admin listener
     QString adminTlsKeyFile;
+    // Request log on/off, chat history backend, metrics token: what is unset here comes from the
+    // declarative file's "logging" section, then the environment (see logging/loggingsettings.h).
+    logging::LoggingOptions logging;
 };
 
 } // namespace airlock

@@ -5,6 +5,7 @@
 #include "auth/signingkeys.h"
 #include "auth/tokenstore.h"
 #include "gateway.h"
+#include "platform/crashhandler.h"
 #include "platform/datadir.h"
 #include "platform/signalhandler.h"
 #include "storage/configstore.h"
@@ -79,8 +80,9 @@ int exportConfig(const QString &dataDirOption, const QString &output)
 }
 
 // airlockd token issue|list|revoke: works on the store and the key directory directly, so it needs no
-// running gateway. A running gateway sees new tokens at once (they are self-contained JWTs) and
-// revocations within its housekeeping interval (5 s); the admin API's DELETE is immediate.
+// running gateway. A running gateway sees new tokens at once (they are self-contained JWTs) and a
+// revocation from the next request it handles after `token revoke` returns (the store bumps a counter
+// the gateway maps, see auth/tokenstore.h), like the admin API's DELETE.
 int tokenCommand(const QStringList &positional, const QString &dataDirOption, const QString &subject,
                  const QString &scopes, const QString &ttl, const QString &description)
 {
@@ -137,8 +139,14 @@ int tokenCommand(const QStringList &positional, const QString &dataDirOption, co
     }
     if (verb == QLatin1String("revoke") && positional.size() == 3) {
         auto done = store.revoke(positional.at(2), QDateTime::currentSecsSinceEpoch());
-        if (!done)
+        const bool announced = done || done.error().code != QLatin1String("revocation_not_announced");
+        if (!done && announced)
             return fail(done.error().message);
+        if (!announced) { // stored, but a running gateway only sees it within 5 s
+            (void)auth::AuditLog(**database).record(actor, QStringLiteral("token.revoke"), positional.at(2), {}, {});
+            QTextStream(stderr) << "airlockd: " << done.error().message << '\n';
+            return 1;
+        }
         if (!*done)
             return fail(QStringLiteral("no token with id \"%1\"").arg(positional.at(2)));
         (void)auth::AuditLog(**database).record(actor, QStringLiteral("token.revoke"), positional.at(2), {}, {});
@@ -191,6 +199,22 @@ int main(int argc, char *argv[])
     const QCommandLineOption cacheOption(QStringLiteral("completion-cache"),
                                          QStringLiteral("Entries of the exact-match completion cache (default 4096, 0: off)."),
                                          QStringLiteral("N"), QStringLiteral("4096"));
+    const QCommandLineOption requestLogOption(QStringLiteral("request-log"),
+                                              QStringLiteral("Request log on or off (default on; off also turns chat history off)."),
+                                              QStringLiteral("on|off"));
+    const QCommandLineOption chatHistoryOption(QStringLiteral("chat-history"),
+                                               QStringLiteral("Where chat history is kept: store (default) or redis."),
+                                               QStringLiteral("BACKEND"));
+    const QCommandLineOption chatRedisOption(QStringLiteral("chat-redis"),
+                                             QStringLiteral("Redis server for chat history (implies --chat-history redis)."),
+                                             QStringLiteral("HOST:PORT"));
+    const QCommandLineOption chatRedisPasswordOption(QStringLiteral("chat-redis-password-file"),
+                                                     QStringLiteral("File holding the Redis password (or $AIRLOCK_CHAT_REDIS_PASSWORD)."),
+                                                     QStringLiteral("FILE"));
+    const QCommandLineOption metricsTokenOption(QStringLiteral("metrics-token-file"),
+                                                QStringLiteral("File holding a bearer token that may read /metrics from any address "
+                                                               "(or $AIRLOCK_METRICS_TOKEN)."),
+                                                QStringLiteral("FILE"));
     const QCommandLineOption outputOption(QStringLiteral("output"), QStringLiteral("With config export: output file."),
                                           QStringLiteral("FILE"));
     const QCommandLineOption authOption(QStringLiteral("auth"),
@@ -213,10 +237,22 @@ int main(int argc, char *argv[])
                                        QStringLiteral("TTL"));
     const QCommandLineOption descriptionOption(QStringLiteral("description"), QStringLiteral("With token issue: a note."),
                                                QStringLiteral("TEXT"));
+    const QCommandLineOption allowCoreDumpsOption(
+        QStringLiteral("allow-core-dumps"),
+        QStringLiteral("Let the kernel write a core dump on a crash (off by default: a core holds model API keys and tokens)."));
+    parser.addOption(allowCoreDumpsOption);
     parser.addOptions({configOption, dataDirOption, listenOption, adminListenOption, workersOption, maxRequestOption,
                        outputOption, authOption, tlsCertOption, tlsKeyOption, adminTlsCertOption, adminTlsKeyOption,
-                       subjectOption, scopesOption, ttlOption, descriptionOption, noSupersedeOption, cacheOption});
+                       subjectOption, scopesOption, ttlOption, descriptionOption, noSupersedeOption, cacheOption,
+                       requestLogOption, chatHistoryOption, chatRedisOption, chatRedisPasswordOption, metricsTokenOption});
     parser.process(app);
+    // Before any secret is loaded: crash output carries no memory contents, and no core dump is written.
+    if (auto st = installCrashHandler(); !st)
+        return fail(st.error().message);
+    if (!parser.isSet(allowCoreDumpsOption)) {
+        if (auto st = disableCoreDumps(); !st)
+            return fail(st.error().message + QStringLiteral(" (--allow-core-dumps skips this)"));
+    }
 
     const QStringList positional = parser.positionalArguments();
     if (!positional.isEmpty()) {
@@ -259,6 +295,19 @@ int main(int argc, char *argv[])
     options.completion.cacheEntries = parser.value(cacheOption).toInt(&ok);
     if (!ok || options.completion.cacheEntries < 0)
         return fail(QStringLiteral("--completion-cache must be a number of entries (0 turns the cache off)"));
+
+    // Logging settings; what is not given here comes from the --config file's "logging" section, then
+    // the environment (the gateway checks the rest and names the option in its errors).
+    if (parser.isSet(requestLogOption)) {
+        const QString value = parser.value(requestLogOption);
+        if (value != QLatin1String("on") && value != QLatin1String("off"))
+            return fail(QStringLiteral("--request-log must be \"on\" or \"off\", not \"%1\"").arg(value));
+        options.logging.requestLog = value == QLatin1String("on");
+    }
+    options.logging.chatBackend = parser.value(chatHistoryOption);
+    options.logging.chatRedis = parser.value(chatRedisOption);
+    options.logging.chatRedisPasswordFile = parser.value(chatRedisPasswordOption);
+    options.logging.metricsTokenFile = parser.value(metricsTokenOption);
 
     SignalHandler signalHandler;
     if (auto st = signalHandler.install(); !st)

@@ -1,6 +1,7 @@
 #include "gitlabapi.h"
 
 #include "auth/principal.h"
+#include "chatcapture.h"
 #include "featurecatalog.h"
 #include "gitlabvalidator.h"
 #include "jsonscanner.h"
@@ -428,20 +429,26 @@ protected:
         if (m_stream)
             exchange.beginStream(200, "text/event-stream", {{"Cache-Control", "no-cache"}});
     }
+    // The answer text goes to the chat history too (when the chat endpoint started a turn).
     void delta(HttpExchange &exchange, const QString &text) override
     {
-        if (m_stream)
+        if (m_stream) {
+            captureChatAnswer(exchange.record(), text);
             exchange.writeChunk(text.toUtf8());
+        }
     }
     void streamFinished(HttpExchange &exchange, const QString &) override
     {
-        if (m_stream)
+        if (m_stream) {
             exchange.endStream();
-        else
+        } else {
+            captureChatAnswer(exchange.record(), m_text);
             respondWhole(exchange, m_text);
+        }
     }
     void whole(HttpExchange &exchange, const OpenAiAnswer &answer) override
     {
+        captureChatAnswer(exchange.record(), answer.texts.value(0));
         if (!m_stream) {
             respondWhole(exchange, answer.texts.value(0));
             return;
@@ -540,9 +547,11 @@ protected:
                                        {QStringLiteral("thought"), e.thought}});
                 break;
             case ReActParser::Event::Type::FinalAnswerDelta:
+                captureChatAnswer(exchange.record(), e.text);
                 writeEvent(exchange, QStringLiteral("final_answer_delta"), QJsonObject{{QStringLiteral("text"), e.text}});
                 break;
             case ReActParser::Event::Type::Unknown:
+                captureChatAnswer(exchange.record(), e.text);
                 writeEvent(exchange, QStringLiteral("unknown"), QJsonObject{{QStringLiteral("text"), e.text}});
                 break;
             }
@@ -1074,6 +1083,8 @@ struct GitLabApi::Private
             respondDetail(*exchange, 422, built.error().message, built.error().code);
             return;
         }
+        if (feature->chat && services.observer)
+            beginChatCapture(exchange->record(), chatHistoryOwner(prelude->principal), lastUserMessage(input.messages));
         start(std::move(exchange), *prelude, endpoint, *built, stream,
               std::make_unique<ChatRelay>(stream, provider, modelName.isEmpty() ? endpoint->endpoint.identifier : modelName));
     }
@@ -1090,6 +1101,7 @@ struct GitLabApi::Private
         const auto messages = v.array(body, QStringLiteral("messages"), {}, true, 1);
         prompts::ChatInput input;
         input.feature = QStringLiteral("duo_chat");
+        QString question; // the last user message, for the chat history
         QString system = QStringLiteral(
             "You are GitLab Duo Chat, a helpful assistant for software development. Answer the user's last question. "
             "You can reason step by step. When you know the answer, reply in this format:\n"
@@ -1110,6 +1122,8 @@ struct GitLabApi::Private
                 const auto role = v.oneOf(m, QStringLiteral("role"), loc,
                                           {QStringLiteral("user"), QStringLiteral("assistant"), QStringLiteral("system")}, true);
                 QString content = v.string(m, QStringLiteral("content"), loc, true).value_or(QString());
+                if (role == QLatin1String("user"))
+                    question = content; // what the user wrote, without the context added below
                 if (const auto ctx = v.object(m, QStringLiteral("context"), loc, false)) {
                     content += QStringLiteral("\n\nContext (%1):\n%2")
                                    .arg(ctx->value(QStringLiteral("type")).toString(), ctx->value(QStringLiteral("content")).toString());
@@ -1167,6 +1181,10 @@ struct GitLabApi::Private
             respondDetail(*exchange, 422, built.error().message, built.error().code);
             return;
         }
+        // A ReAct exchange takes several steps for one question: the question goes to the history with
+        // the first step; a later step (tool observations in the scratchpad) adds only its final answer.
+        if (services.observer)
+            beginChatCapture(exchange->record(), chatHistoryOwner(prelude->principal), steps.isEmpty() ? question : QString());
         start(std::move(exchange), *prelude, endpoint, *built, true, std::make_unique<AgentRelay>());
     }
 

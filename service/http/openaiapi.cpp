@@ -1,5 +1,7 @@
 #include "openaiapi.h"
 
+#include "chatcapture.h"
+#include "featurecatalog.h"
 #include "jsonscanner.h"
 #include "auth/principal.h"
 #include "routing/router.h"
@@ -52,6 +54,7 @@ public:
     {
         if (m_streaming) {
             exchange.writeChunk(bytes);
+            m_chat.streamed(exchange.record(), bytes); // nothing unless a chat turn was started
             return std::nullopt;
         }
         if (m_body.size() + bytes.size() > kMaxBufferedAnswer) {
@@ -70,6 +73,8 @@ public:
             exchange.endStream();
             return;
         }
+        if (m_status >= 200 && m_status < 300)
+            m_chat.whole(exchange.record(), m_body);
         // Upstream 4xx/5xx pass through with their body: the model server's message is the useful one.
         exchange.respond(m_status, m_contentType.isEmpty() ? QByteArrayView("application/json") : m_contentType, m_body);
     }
@@ -90,6 +95,7 @@ private:
     QByteArray m_contentType;
     QByteArray m_body;
     bool m_streaming = false;
+    OpenAiAnswerCapture m_chat;
 };
 
 } // namespace
@@ -221,6 +227,16 @@ void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
                 .arg(feature, auth::scopesForFeature(job->feature).join(QStringLiteral(" or "))),
             QStringLiteral("model")));
         return;
+    }
+    // Chat features of an authenticated user feed that user's chat history (see chatcapture.h).
+    if (scopedPrincipal && m_services.observer && kind == Kind::ChatCompletions && !job->feature.isEmpty()) {
+        const Feature *feature = FeatureCatalog::instance().find(job->feature);
+        const QString owner = feature && feature->chat ? chatHistoryOwner(*scopedPrincipal) : QString();
+        if (!owner.isEmpty()) {
+            const QJsonArray messages =
+                QJsonDocument::fromJson(exchange->request().body).object().value(QLatin1String("messages")).toArray();
+            beginChatCapture(exchange->record(), owner, lastUserMessage(messages));
+        }
     }
     job->authLease = std::move(lease);
     ProxyOperation::start(std::move(exchange), std::move(job).value(), m_services.client,

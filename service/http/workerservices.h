@@ -11,6 +11,9 @@ class RequestObserver;
 namespace airlock::auth {
 class Authenticator;
 }
+namespace airlock::logging {
+class ChatHistory;
+}
 namespace airlock::routing {
 class ConfigHolder;
 }
@@ -26,6 +29,7 @@ struct WorkerServices
     upstream::UpstreamClient *client = nullptr;
     auth::Authenticator *auth = nullptr;   // null: authentication is off (auth mode "disabled")
     RequestObserver *observer = nullptr;   // null: no request log / metrics
+    logging::ChatHistory *chatHistory = nullptr; // null: no chat history (request log off)
     // The auth state for /monitoring/ready ({"mode":"required"|"disabled", ...}); fixed per process.
     QJsonObject authStatus;
 };

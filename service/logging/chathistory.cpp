@@ -4,7 +4,6 @@
 
 #include <QDateTime>
 #include <QLoggingCategory>
-#include <QPointer>
 #include <QSocketNotifier>
 #include <QThread>
 #include <QTimer>
@@ -398,18 +397,23 @@ public:
 
     void read(const QString &userId, QObject *context, ChatReadCallback done) override
     {
-        QPointer<QObject> target(context);
+        // The answer goes back through a queued connection to `context`, made here on the caller's thread
+        // while `context` surely lives: Qt drops the call if `context` is destroyed first. (A QPointer
+        // tested on the history thread could not: `context` may die between the test and the post.)
+        auto answer = std::make_shared<Result<QList<ChatMessage>>>(
+            Error::make(QStringLiteral("chat_history_unavailable"), QStringLiteral("chat history is not running")));
+        auto *courier = new QObject; // its destruction carries the answer
+        QObject::connect(courier, &QObject::destroyed, context, [answer, done = std::move(done)] { done(*answer); },
+                         Qt::QueuedConnection);
         if (!m_backend) {
-            QMetaObject::invokeMethod(context, [done] {
-                done(Error::make(QStringLiteral("chat_history_unavailable"), QStringLiteral("chat history is not running")));
-            });
+            delete courier;
             return;
         }
-        QMetaObject::invokeMethod(m_backend, [backend = m_backend, userId, target, done = std::move(done)] {
-            backend->read(userId, [target, done](Result<QList<ChatMessage>> result) {
-                if (!target)
-                    return;
-                QMetaObject::invokeMethod(target.data(), [done, result = std::move(result)] { done(result); });
+        courier->moveToThread(&m_thread);
+        QMetaObject::invokeMethod(m_backend, [backend = m_backend, userId, answer, courier] {
+            backend->read(userId, [answer, courier](Result<QList<ChatMessage>> result) {
+                *answer = std::move(result);
+                delete courier;
             });
         });
     }

@@ -288,7 +288,7 @@ struct LogAdminApi::Private
             e.addResponseHeader("WWW-Authenticate", "Bearer");
             admin::AdminServer::writeError(e, 401, QStringLiteral("unauthorized"),
                                            QStringLiteral("/metrics needs a loopback peer or Authorization: Bearer "
-                                                          "<metrics token> ($AIRLOCK_METRICS_TOKEN)"));
+                                                          "<metrics token> (--metrics-token-file)"));
             return;
         }
         e.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());

@@ -17,8 +17,9 @@
 //                                  admin token, and should not. Allowed from loopback peers (the admin
 //                                  listener is on 127.0.0.1 by default: a local agent scrapes it), and
 //                                  from anywhere with `Authorization: Bearer <metrics token>`
-//                                  ($AIRLOCK_METRICS_TOKEN; a read-only credential distinct from the
-//                                  admin token) or with the admin token. Metrics hold no secrets.
+//                                  (--metrics-token-file, see loggingsettings.h; a read-only credential
+//                                  distinct from the admin token) or with the admin token. Metrics hold
+//                                  no secrets.
 //
 // Runs on the admin thread with that thread's own Database connection (queries are indexed; see
 // requestlogstore.h).

@@ -105,19 +105,19 @@ struct RequestLogger::Private
             const RequestRecord &r = stored.record;
             if (metrics) {
                 metrics->observe(r);
-                if (!r.telemetryJson.isEmpty()) {
-                    for (const TelemetryItem &item : parseTelemetry(r.telemetryJson))
+                if (!stored.telemetry.isEmpty()) {
+                    for (const TelemetryItem &item : stored.telemetry)
                         metrics->observeSuggestionTelemetry(item.lang, item.modelName, item.requests, item.accepts,
                                                             item.errors);
                 }
             }
-            if (chatHistory && !r.userId.isEmpty() && (!r.chatQuestion.isEmpty() || !r.chatAnswer.isEmpty())) {
+            if (chatHistory && !r.chatUserId.isEmpty() && (!r.chatQuestion.isEmpty() || !r.chatAnswer.isEmpty())) {
                 QList<ChatMessage> turn;
                 if (!r.chatQuestion.isEmpty())
                     turn.append({QStringLiteral("user"), r.chatQuestion, r.startedAtMs});
                 if (!r.chatAnswer.isEmpty())
                     turn.append({QStringLiteral("assistant"), r.chatAnswer, r.startedAtMs + qint64(qMax(0.0, r.totalMs))});
-                chatHistory->append(r.userId, std::move(turn));
+                chatHistory->append(r.chatUserId, std::move(turn));
             }
         }
         const std::shared_ptr<const StoredBatch> shared = batch;
@@ -137,11 +137,8 @@ struct RequestLogger::Private
                 batch->append(std::move(*marker));
                 marker.reset();
             }
-            while (next < records.size() && batch->size() < options.maxBatch) {
-                StoredRecord stored;
-                stored.record = std::move(records[next++]);
-                batch->append(std::move(stored));
-            }
+            while (next < records.size() && batch->size() < options.maxBatch)
+                batch->emplaceBack().record = std::move(records[next++]);
             const auto started = Clock::now();
             Status st = store.insertBatch(*batch);
             // One retry covers a transient SQLITE_BUSY beyond busy_timeout (another process holding
@@ -182,6 +179,9 @@ struct RequestLogger::Private
         if (!db)
             return;
         RequestLogStore store(**db);
+        // Rows are committed every batch; the rollups they feed once a second (queries add the rows
+        // the rollups do not cover yet, so they stay exact).
+        store.setRollupInterval(1000);
         const auto interval = std::chrono::milliseconds(qMax(1, options.batchIntervalMs));
         const auto retentionInterval = std::chrono::milliseconds(qMax(1, options.retentionIntervalMs));
         auto nextCommit = Clock::now() + interval;
@@ -203,7 +203,14 @@ struct RequestLogger::Private
                 flushTicket = flushRequested;
             }
             nextCommit = Clock::now() + interval;
+            const bool idle = taken.empty();
             writeAll(store, taken);
+            if (idle || flushTicket != flushDone || stopping) {
+                // flush() and stop() leave the rollup tables complete on disk; a quiet tick writes what
+                // is pending once it is due (under load, insertBatch does that).
+                if (auto st = store.flushRollups(idle && flushTicket == flushDone && !stopping); !st)
+                    qCWarning(lcLogging).noquote() << "cannot write the request log rollups:" << st.error().message;
+            }
             {
                 std::lock_guard lock(mutex);
                 flushDone = flushTicket;

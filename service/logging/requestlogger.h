@@ -18,7 +18,9 @@
 //
 // Durability: a record is committed at most one batch interval (+ the commit itself) after its
 // request finished; SQLite in WAL mode with synchronous=NORMAL keeps committed transactions across a
-// process crash (kill -9). stop() flushes everything queued.
+// process crash (kill -9). stop() flushes everything queued. The per-minute/hour rollups and daily
+// users are written at most once a second (RequestLogStore::setRollupInterval; flush() and stop() write
+// them too): queries and the next writer after a crash add the rows they do not cover yet.
 //
 // Lifecycle: construct, start() (opens the store on the writer thread; returns its error), use, stop()
 // or destroy. Settings (body capture, retention) may change at any time from any thread.

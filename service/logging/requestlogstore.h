@@ -3,11 +3,22 @@
 // The request log in the store: SQL for writing batches of records (with per-minute rollups, code
 // suggestion telemetry and daily users), for the admin console's queries, and for retention.
 //
-// Tables (migration in storage/database.cpp): request_log (one row per request; id = SQLite rowid, in
-// commit order), request_log_bodies (captured, redacted bodies; same id), request_log_minutes (per
-// minute x feature x model endpoint: counts, errors, tokens, sums and a latency histogram, so charts over
-// days read thousands of rows rather than millions), suggestion_telemetry (per day x engine x model x
-// language), daily_users (per day x user).
+// Tables (migrations in storage/database.cpp): request_log (one row per request; id assigned by the
+// writer, in commit order), request_log_bodies (captured, redacted bodies; same id), request_log_minutes
+// and request_log_hours (per minute / hour x feature x model endpoint: counts, errors, tokens, sums and a
+// latency histogram, so charts over days read thousands of rows rather than millions),
+// suggestion_telemetry (per day x engine x model x language), daily_users (per day x user) and
+// request_log_rollup (the watermark below).
+//
+// Writing (the writer thread's hot loop): SQLite's C API on the connection's own handle, prepared
+// statements kept across batches, multi-row INSERTs bound from UTF-8 buffers the store owns; no QVariant
+// per value. Rows and telemetry are committed with each batch. The minute/hour rollups and daily users
+// are derived from the rows and may be written less often (setRollupInterval): request_log_rollup holds
+// the highest request_log id they cover, in the same transaction as the rollup rows, so
+//  - a query adds the rows above that watermark (at most one interval's worth) to what it reads from the
+//    rollups: aggregates are always exact and current;
+//  - after a crash the writer folds the rows above the watermark into its pending rollups again: nothing
+//    is counted twice or lost.
 //
 // Threads: a RequestLogStore works on one Database and so on that Database's thread. The writer
 // thread has one for inserts and retention; the admin thread another for queries.
@@ -48,12 +59,25 @@ enum RecordFlag : int {
     FlagOverflowMarker = 16, // a synthetic row: records were dropped (message says how many and when)
 };
 
+// Parses a `telemetry` array (GitLab's code suggestion request field). Invalid items are skipped.
+struct TelemetryItem
+{
+    QString modelEngine;
+    QString modelName;
+    QString lang;
+    qint64 requests = 0;
+    qint64 accepts = 0;
+    qint64 errors = 0;
+};
+QList<TelemetryItem> parseTelemetry(const QByteArray &json);
+
 // A record as written: what the writer thread hands on (live logs, metrics) once committed.
 struct StoredRecord
 {
     qint64 id = 0;
     RequestRecord record;
     bool overflowMarker = false;
+    QList<TelemetryItem> telemetry; // record.telemetryJson parsed by insertBatch (parsed once)
 };
 using StoredBatch = QList<StoredRecord>;
 
@@ -112,8 +136,17 @@ public:
     explicit RequestLogStore(Database &db);
     ~RequestLogStore();
 
-    // Writes `batch` in one transaction; fills in each StoredRecord's id. Redacts captured bodies.
+    // Writes `batch` in one transaction; fills in each StoredRecord's id and telemetry. Redacts captured
+    // bodies. SQLite only (the QSQLITE driver's handle); error "unsupported_driver" otherwise.
     Status insertBatch(StoredBatch &batch);
+
+    // How often insertBatch writes the rollups (minutes, hours, daily users): 0 (the default) with every
+    // batch; otherwise with the first batch at least `ms` after the previous write, and on flushRollups().
+    // Queries are exact either way (see above).
+    void setRollupInterval(int ms);
+    // Writes the pending rollups now, or with `onlyIfDue` only once the interval has passed since the
+    // last write (nothing pending: nothing to do, no transaction).
+    Status flushRollups(bool onlyIfDue = false);
 
     Result<LogPage> query(const LogQuery &query);
     // One record with its bodies; error "not_found".
@@ -133,18 +166,6 @@ private:
     struct Private;
     std::unique_ptr<Private> d;
 };
-
-// Parses a `telemetry` array (GitLab's code suggestion request field). Invalid items are skipped.
-struct TelemetryItem
-{
-    QString modelEngine;
-    QString modelName;
-    QString lang;
-    qint64 requests = 0;
-    qint64 accepts = 0;
-    qint64 errors = 0;
-};
-QList<TelemetryItem> parseTelemetry(const QByteArray &json);
 
 QString dayOf(qint64 epochMs); // yyyy-MM-dd (UTC)
 

@@ -54,11 +54,18 @@ struct RequestRecord
     // [{model_engine, model_name, lang, requests, accepts, errors}]), sliced out by the dialect
     // adapter; parsed and aggregated by the logger's writer thread.
     QByteArray telemetryJson;
-    // Chat turns: set by a chat dialect for an identified user (userId); the logger appends both to the
-    // user's chat history (never logged unless body capture applies).
+    // Chat turns: set by a chat dialect for an identified user; the logger appends both to the history
+    // of chatUserId (never logged unless body capture applies). chatUserId is the history's owner as
+    // authentication established it (http/chatcapture.h: chatHistoryOwner), not a header the client
+    // chose; empty: no history for this request. chatAnswer is the answer text as the client received it,
+    // cut at kMaxChatTextChars.
+    QString chatUserId;
     QString chatQuestion;
     QString chatAnswer;
 };
+
+// Chat questions and answers kept in a history are cut at this many characters.
+inline constexpr qsizetype kMaxChatTextChars = 64 * 1024;
 
 // Bodies captured per request are cut at this many bytes.
 inline constexpr qsizetype kMaxCapturedBodyBytes = 64 * 1024;

@@ -216,6 +216,64 @@ const QList<Migration> &schemaMigrations()
                                " created_ms INTEGER NOT NULL)"),
                 QStringLiteral("CREATE INDEX chat_messages_user ON chat_messages (user_id, id)"),
             } },
+        { 5,
+            {
+                // Request log: per-hour rollups (same columns as request_log_minutes) so that charts over
+                // weeks read hours, filled from the minutes already there; and the rollups' watermark:
+                // the highest request_log id they cover (the writer writes rollups at most once a
+                // second; the rows above the watermark are added by queries and after a crash).
+                QStringLiteral("CREATE TABLE request_log_hours ("
+                               " hour_ms INTEGER NOT NULL,"
+                               " feature TEXT NOT NULL,"
+                               " model_endpoint TEXT NOT NULL,"
+                               " requests INTEGER NOT NULL DEFAULT 0,"
+                               " errors INTEGER NOT NULL DEFAULT 0,"
+                               " total_ms_sum REAL NOT NULL DEFAULT 0,"
+                               " overhead_ms_sum REAL NOT NULL DEFAULT 0,"
+                               " prompt_tokens INTEGER NOT NULL DEFAULT 0,"
+                               " answer_tokens INTEGER NOT NULL DEFAULT 0,"
+                               " h0 INTEGER NOT NULL DEFAULT 0, h1 INTEGER NOT NULL DEFAULT 0,"
+                               " h2 INTEGER NOT NULL DEFAULT 0, h3 INTEGER NOT NULL DEFAULT 0,"
+                               " h4 INTEGER NOT NULL DEFAULT 0, h5 INTEGER NOT NULL DEFAULT 0,"
+                               " h6 INTEGER NOT NULL DEFAULT 0, h7 INTEGER NOT NULL DEFAULT 0,"
+                               " h8 INTEGER NOT NULL DEFAULT 0, h9 INTEGER NOT NULL DEFAULT 0,"
+                               " h10 INTEGER NOT NULL DEFAULT 0, h11 INTEGER NOT NULL DEFAULT 0,"
+                               " h12 INTEGER NOT NULL DEFAULT 0, h13 INTEGER NOT NULL DEFAULT 0,"
+                               " h14 INTEGER NOT NULL DEFAULT 0, h15 INTEGER NOT NULL DEFAULT 0,"
+                               " h16 INTEGER NOT NULL DEFAULT 0, h17 INTEGER NOT NULL DEFAULT 0,"
+                               " h18 INTEGER NOT NULL DEFAULT 0, h19 INTEGER NOT NULL DEFAULT 0,"
+                               " h20 INTEGER NOT NULL DEFAULT 0, h21 INTEGER NOT NULL DEFAULT 0,"
+                               " h22 INTEGER NOT NULL DEFAULT 0, h23 INTEGER NOT NULL DEFAULT 0,"
+                               " PRIMARY KEY (hour_ms, feature, model_endpoint)) WITHOUT ROWID"),
+                QStringLiteral("INSERT INTO request_log_hours (hour_ms, feature, model_endpoint, requests, errors,"
+                               " total_ms_sum, overhead_ms_sum, prompt_tokens, answer_tokens, h0, h1, h2, h3, h4, h5,"
+                               " h6, h7, h8, h9, h10, h11, h12, h13, h14, h15, h16, h17, h18, h19, h20, h21, h22, h23)"
+                               " SELECT minute_ms / 3600000 * 3600000, feature, model_endpoint, SUM(requests),"
+                               " SUM(errors), SUM(total_ms_sum), SUM(overhead_ms_sum), SUM(prompt_tokens),"
+                               " SUM(answer_tokens), SUM(h0), SUM(h1), SUM(h2), SUM(h3), SUM(h4), SUM(h5), SUM(h6),"
+                               " SUM(h7), SUM(h8), SUM(h9), SUM(h10), SUM(h11), SUM(h12), SUM(h13), SUM(h14), SUM(h15),"
+                               " SUM(h16), SUM(h17), SUM(h18), SUM(h19), SUM(h20), SUM(h21), SUM(h22), SUM(h23)"
+                               " FROM request_log_minutes GROUP BY minute_ms / 3600000 * 3600000, feature,"
+                               " model_endpoint"),
+                QStringLiteral("CREATE TABLE request_log_rollup (id INTEGER PRIMARY KEY, covered_id INTEGER NOT NULL)"),
+                // Nearly every request answers 200: the status index keeps the other ones only (queries
+                // for status 200 walk request_log_started, where almost every row matches). One index
+                // insert less per request for the writer.
+                QStringLiteral("DROP INDEX request_log_status"),
+                QStringLiteral(
+                    "CREATE INDEX request_log_status ON request_log (status, started_ms) WHERE status <> 200"),
+                // Rows without a feature or a user (OpenAI clients routed by model name, auth off) can never
+                // match `feature = ?` or `user_id = ?`: they are left out of those indexes (queries use
+                // them as before: `x = ?` implies `x IS NOT NULL`).
+                QStringLiteral("DROP INDEX request_log_feature"),
+                QStringLiteral("CREATE INDEX request_log_feature ON request_log (feature, started_ms) WHERE feature IS "
+                               "NOT NULL"),
+                QStringLiteral("DROP INDEX request_log_user"),
+                QStringLiteral(
+                    "CREATE INDEX request_log_user ON request_log (user_id, started_ms) WHERE user_id IS NOT NULL"),
+                // Until now every batch wrote its rollups with its rows: they cover every row there is.
+                QStringLiteral("INSERT INTO request_log_rollup (id, covered_id) SELECT 1, COALESCE(MAX(id), 0) FROM request_log"),
+            } },
     };
     return migrations;
 }

@@ -147,8 +147,10 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200);
         QCOMPARE(fake.lastRequest().model, QStringLiteral("codestral-22b"));
 
-        // The admin API answers with the token from the environment; only a salted hash is on disk.
+        // The admin API answers with the token from the environment; only a salted hash is on disk
+        // (written in the background after start: auth/admincredential.h).
         QFile hashFile(dataDir + QStringLiteral("/admin-token.hash"));
+        QVERIFY(waitUntil([&] { return hashFile.size() > 0; }, 60000));
         QVERIFY(hashFile.open(QIODevice::ReadOnly));
         QCOMPARE(hashFile.permissions() & (QFileDevice::ReadGroup | QFileDevice::ReadOther), QFileDevice::Permissions());
         const QByteArray token = "cli-admin-token";

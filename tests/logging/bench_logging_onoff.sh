@@ -5,8 +5,8 @@
 #   tests/logging/bench_logging_onoff.sh AIRLOCKD [ROUNDS] [harness options...]
 #   e.g. tests/logging/bench_logging_onoff.sh build-rel/service/airlockd 3 -d 8s -w 2s
 #
-# "off" runs the same binary with AIRLOCK_REQUEST_LOG=off (no observer at all). Client auth is off in
-# both (--auth disabled) so that only the request log differs. Prints each round and the ratio of the
+# "off" runs the same binary with --request-log off (no observer at all). Client auth is off in both
+# (--auth disabled) so that only the request log differs. Prints each round and the ratio of the
 # median requests/s (on / off).
 set -uo pipefail
 AIRLOCKD=$(realpath "${1:?usage: $0 AIRLOCKD [ROUNDS] [harness options]}")
@@ -18,19 +18,21 @@ TMP=$(mktemp -d /tmp/airlock-logbench.XXXXXX)
 trap 'rm -rf "$TMP"' EXIT
 
 sed 's/"model":"[^"]*"/"model":"bench"/' "$BENCH_DIR/wrk/chat-body.json" >"$TMP/chat-body.json"
-{
-  echo '#!/usr/bin/env bash'
-  echo "printf '%s' '{\"models\":[{\"name\":\"bench\",\"family\":\"general\",\"base_url\":\"'\"\$BENCH_UPSTREAM_URL\"'\",\"identifier\":\"bench-model\",\"max_concurrency\":1024}],\"features\":{\"code_completions\":\"bench\"}}' >'$TMP/airlock.json'"
-  echo "rm -rf '$TMP/data'"
-  echo "exec '$AIRLOCKD' --config '$TMP/airlock.json' --data-dir '$TMP/data' --listen 127.0.0.1:$PORT --admin-listen 127.0.0.1:$((PORT + 1)) --workers 1 --auth disabled"
-} >"$TMP/gateway"
-chmod +x "$TMP/gateway"
+for mode in on off; do
+  {
+    echo '#!/usr/bin/env bash'
+    echo "printf '%s' '{\"models\":[{\"name\":\"bench\",\"family\":\"general\",\"base_url\":\"'\"\$BENCH_UPSTREAM_URL\"'\",\"identifier\":\"bench-model\",\"max_concurrency\":1024}],\"features\":{\"code_completions\":\"bench\"}}' >'$TMP/airlock.json'"
+    echo "rm -rf '$TMP/data'"
+    echo "exec '$AIRLOCKD' --config '$TMP/airlock.json' --data-dir '$TMP/data' --listen 127.0.0.1:$PORT --admin-listen 127.0.0.1:$((PORT + 1)) --workers 1 --auth disabled --request-log $mode"
+  } >"$TMP/gateway-$mode"
+  chmod +x "$TMP/gateway-$mode"
+done
 
 declare -A RPS=([on]="" [off]="")
 for round in $(seq 1 "$ROUNDS"); do
   for mode in on off; do
     log="$TMP/$mode-$round.log"
-    (cd "$BENCH_DIR" && AIRLOCK_REQUEST_LOG=$mode GATEWAY_CMD="exec '$TMP/gateway'" \
+    (cd "$BENCH_DIR" && GATEWAY_CMD="exec '$TMP/gateway-$mode'" \
        GATEWAY_URL=http://127.0.0.1:$PORT/v1 GATEWAY_NAME=airlockd BENCH_BODY="$TMP/chat-body.json" \
        ./run.sh --mode bench "$@" gateway) >"$log" 2>&1
     summary=$(sed -n 's/^summary written to //p' "$log" | tail -n1)

@@ -94,6 +94,55 @@ private Q_SLOTS:
         logger.stop();
     }
 
+    // The writer stores rows every batch but the rollups at most once a second; flush() and stop()
+    // leave the rollup tables complete (and the watermark on the last row), and the telemetry parsed
+    // once reaches both the store and the metrics.
+    void flushAndStopWriteTheRollups()
+    {
+        QTemporaryDir dir;
+        metrics::GatewayMetrics metrics;
+        RequestLoggerOptions options;
+        options.dataDir = dir.path();
+        options.batchIntervalMs = 5;
+        auto sums = [&] {
+            auto db = Database::open(dir.path());
+            if (!db)
+                return QList<qint64>{};
+            auto q = (*db)->run(QStringLiteral("SELECT (SELECT COUNT(*) FROM request_log), (SELECT COALESCE(SUM(requests), 0) "
+                                               "FROM request_log_minutes), (SELECT COALESCE(SUM(requests), 0) FROM "
+                                               "request_log_hours), (SELECT covered_id FROM request_log_rollup), (SELECT "
+                                               "MAX(id) FROM request_log), (SELECT COALESCE(SUM(requests), 0) FROM "
+                                               "suggestion_telemetry)"));
+            QList<qint64> out;
+            if (q && q->next()) {
+                for (int i = 0; i < 6; ++i)
+                    out.append(q->value(i).toLongLong());
+            }
+            return out;
+        };
+        {
+            RequestLogger logger(options, &metrics);
+            QVERIFY(logger.start());
+            for (int round = 0; round < 3; ++round) {
+                for (int i = 0; i < 100; ++i) {
+                    RequestRecord r = record(round * 100 + i);
+                    r.telemetryJson = "[{\"model_engine\":\"vllm\",\"model_name\":\"codestral\",\"lang\":\"go\","
+                                      "\"requests\":2,\"accepts\":1}]";
+                    logger.requestFinished(std::move(r));
+                }
+                logger.flush();
+                const qint64 n = (round + 1) * 100;
+                QCOMPARE(sums(), (QList<qint64>{n, n, n, n, n, 2 * n}));
+            }
+            for (int i = 0; i < 50; ++i)
+                logger.requestFinished(record(1000 + i));
+            logger.stop();
+        }
+        QCOMPARE(sums(), (QList<qint64>{350, 350, 350, 350, 350, 600}));
+        const QByteArray text = metrics.render();
+        QVERIFY2(text.contains("code_suggestions_requests{lang=\"go\",model=\"codestral\"} 600"), text.constData());
+    }
+
     void commitsWithinOneBatchInterval()
     {
         QTemporaryDir dir;

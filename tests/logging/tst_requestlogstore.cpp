@@ -5,6 +5,8 @@
 #include "storage/database.h"
 
 #include <QDateTime>
+#include <QFile>
+#include <QHash>
 #include <QJsonArray>
 #include <QTemporaryDir>
 #include <QTest>
@@ -31,6 +33,60 @@ RequestRecord makeRecord(qint64 startedMs, const QString &feature, int status, c
     r.upstreamMs = totalMs / 2;
     r.promptTokens = 10;
     r.answerTokens = 5;
+    return r;
+}
+
+// Every field set, text beyond ASCII (two- and three-byte UTF-8, a surrogate pair, Latin-1 in the
+// path), NULLs (empty text, -1 times and token counts) in some records, bodies in others.
+RequestRecord fullRecord(int i)
+{
+    const qint64 t0 = QDateTime(QDate(2025, 3, 1), QTime(12, 0), Qt::UTC).toMSecsSinceEpoch();
+    const bool sparse = i % 5 == 4;
+    auto text = [&](const char *name) {
+        return sparse && i % 2 ? QString() : QStringLiteral("%1-%2-\u00e9\u65e5\U0001F600").arg(QLatin1String(name)).arg(i);
+    };
+    RequestRecord r;
+    r.requestId = QStringLiteral("full-%1-\u00fc").arg(i);
+    r.startedAtMs = t0 + i * 7;
+    r.method = i % 2 ? "POST" : "GET";
+    r.path = i % 3 ? QByteArray("/v1/chat/completions") : QByteArray("/v2/caf\xe9/") + QByteArray::number(i);
+    r.dialect = text("dialect");
+    r.feature = i % 3 ? QStringLiteral("code_completions") : text("feature");
+    r.modelEndpoint = text("endpoint");
+    r.modelIdentifier = text("identifier");
+    r.modelFamily = text("family");
+    r.userId = text("user");
+    r.instanceId = text("instance");
+    r.realm = text("realm");
+    r.hostName = text("host");
+    r.gitlabVersion = text("version");
+    r.tokenIssuer = text("issuer");
+    r.tokenId = text("jti");
+    r.userAgent = text("agent");
+    r.clientVersion = text("client");
+    r.clientIp = sparse ? QString() : QStringLiteral("10.0.%1.%2").arg(i / 256).arg(i % 256);
+    r.lang = text("lang");
+    r.editorLang = text("editor");
+    r.status = i % 11 == 0 ? 502 : i % 13 == 0 ? 499 : 200;
+    r.errorCode = i % 11 == 0 ? QStringLiteral("upstream_error") : QString();
+    r.errorMessage = i % 11 == 0 ? text("message") : QString();
+    r.stream = i % 2;
+    r.cached = i % 3 == 0;
+    r.superseded = i % 4 == 0;
+    r.authMs = sparse ? -1 : 0.125 + i;
+    r.queueMs = sparse ? -1 : 0.5;
+    r.upstreamFirstByteMs = sparse ? -1 : 12.375;
+    r.upstreamMs = sparse ? -1 : 40.001 + i;
+    r.totalMs = 45.25 + i;
+    r.promptBytes = 1000 + i;
+    r.answerBytes = i;
+    r.promptTokens = sparse ? -1 : i * 3;
+    r.answerTokens = sparse ? -1 : i * 2 + 1;
+    if (i % 7 == 1) {
+        r.captureBodies = true;
+        r.promptBody = "prompt \xc3\xa9 " + QByteArray::number(i);
+        r.answerBody = i % 2 ? QByteArray("answer") : QByteArray();
+    }
     return r;
 }
 
@@ -132,6 +188,15 @@ private Q_SLOTS:
         LogQuery byClass;
         byClass.statusClass = 5;
         QCOMPARE(ids(byClass).size(), 6);
+        LogQuery ok; // 200 is not in request_log_status (partial index): found through started_ms
+        ok.status = 200;
+        QCOMPARE(ids(ok).size(), 24);
+        LogQuery okClass;
+        okClass.statusClass = 2;
+        QCOMPARE(ids(okClass).size(), 24);
+        LogQuery redirects;
+        redirects.statusClass = 3;
+        QCOMPARE(ids(redirects).size(), 0);
         LogQuery errors;
         errors.errorsOnly = true;
         QCOMPARE(ids(errors).size(), 6);
@@ -322,6 +387,252 @@ private Q_SLOTS:
         }
         QCOMPARE(total, 1000);
         QCOMPARE(*m_store->countRows(), 0);
+    }
+
+    // Every field of every record survives the writer's multi-row statements (64, 16, 4 and 1 rows per
+    // INSERT): batch sizes around the statement sizes, text beyond ASCII, NULLs, bodies.
+    void batchBoundariesRoundTrip_data()
+    {
+        QTest::addColumn<int>("count");
+        for (int n : {1, 3, 4, 5, 15, 16, 17, 63, 64, 65, 127, 1000})
+            QTest::addRow("%d", n) << n;
+    }
+
+    void batchBoundariesRoundTrip()
+    {
+        QFETCH(int, count);
+        // Something there already: ids continue after it.
+        insert({makeRecord(m_t0 - 1, QStringLiteral("code_completions"), 200)});
+        StoredBatch batch;
+        for (int i = 0; i < count; ++i) {
+            StoredRecord s;
+            s.record = fullRecord(i);
+            batch.append(std::move(s));
+        }
+        const StoredBatch original = batch;
+        const Status st = m_store->insertBatch(batch);
+        QVERIFY2(st, st ? "" : qPrintable(st.error().message));
+        QCOMPARE(*m_store->countRows(), count + 1);
+        for (int i = 0; i < count; ++i)
+            QCOMPARE(batch.at(i).id, batch.at(0).id + i); // commit order
+        QCOMPARE(batch.at(0).id, 2);
+
+        LogQuery all;
+        all.fromMs = m_t0;
+        all.limit = 1000;
+        auto page = m_store->query(all);
+        QVERIFY2(page, page ? "" : qPrintable(page.error().message));
+        QCOMPARE(page->items.size(), count);
+        QHash<qint64, QJsonObject> byId;
+        for (const QJsonValue &v : std::as_const(page->items))
+            byId.insert(v.toObject().value(QStringLiteral("id")).toInteger(), v.toObject());
+        for (int i = 0; i < count; ++i) {
+            StoredRecord expected = original.at(i);
+            expected.id = batch.at(i).id;
+            QCOMPARE(byId.value(expected.id), recordToJson(expected));
+            if (expected.record.captureBodies || i < 3) {
+                auto one = m_store->record(expected.id);
+                QVERIFY(one);
+                QCOMPARE(*one, recordToJson(expected, true));
+            }
+        }
+        // The rollup counted each of them once.
+        AggregateQuery q;
+        q.fromMs = m_t0;
+        q.toMs = m_t0 + 3600000;
+        auto agg = m_store->aggregate(q);
+        QVERIFY(agg);
+        QCOMPARE(agg->value(QStringLiteral("total")).toObject().value(QStringLiteral("requests")).toInteger(), count);
+    }
+
+    // request_log_hours equals a GROUP BY over the raw rows; a whole-hour step over a range that does not
+    // start or end on the hour gives what the per-minute rollup gives.
+    void hourlyRollupMatchesRawRows()
+    {
+        QList<RequestRecord> records;
+        const QStringList features{QStringLiteral("code_completions"), QStringLiteral("duo_chat"), QString()};
+        const QStringList models{QStringLiteral("a"), QStringLiteral("b")};
+        // ~50 hours, in batches of different sizes; latencies across every histogram bucket.
+        quint32 seed = 1;
+        auto next = [&seed](quint32 n) {
+            seed = seed * 1103515245u + 12345u;
+            return (seed >> 8) % n;
+        };
+        for (int i = 0; i < 3000; ++i) {
+            RequestRecord r = makeRecord(m_t0 + qint64(i) * 60013, features.at(int(next(3))), next(10) == 0 ? 502 : 200,
+                                         QStringLiteral("u%1").arg(next(7)), double(next(130000)) + 0.25);
+            r.modelEndpoint = models.at(int(next(2)));
+            // Quarter milliseconds: every sum below is exact, so sums by hour and by minute compare equal.
+            r.upstreamMs = next(4) == 0 ? -1 : qMax(0.0, r.totalMs - double(next(100)));
+            r.promptTokens = next(5) == 0 ? -1 : int(next(1000));
+            records.append(r);
+        }
+        for (int from = 0, size = 1; from < records.size(); from += size, size = size * 3 % 997 + 1)
+            insert(records.mid(from, size));
+
+        QStringList buckets;
+        double lower = -1;
+        for (double bound : kLatencyBoundsMs) {
+            buckets.append(QStringLiteral("SUM(t > %1 AND t <= %2)").arg(lower).arg(bound));
+            lower = bound;
+        }
+        buckets.append(QStringLiteral("SUM(t > %1)").arg(lower));
+        auto raw = m_db->run(QStringLiteral(
+            "SELECT started_ms / 3600000 * 3600000 AS hour, COALESCE(feature, ''), COALESCE(model_endpoint, ''), COUNT(*), "
+            "SUM(status >= 400 OR status = 0), SUM(t), SUM(MAX(0, t - COALESCE(u, 0))), SUM(COALESCE(prompt_tokens, 0)), "
+            "SUM(COALESCE(answer_tokens, 0)), %1 FROM (SELECT *, MAX(0, COALESCE(total_ms, 0)) AS t, MAX(0, upstream_ms) AS u "
+            "FROM request_log) GROUP BY 1, 2, 3 ORDER BY 1, 2, 3").arg(buckets.join(QStringLiteral(", "))));
+        QVERIFY(raw);
+        auto hours = m_db->run(QStringLiteral("SELECT hour_ms, feature, model_endpoint, requests, errors, total_ms_sum, "
+                                              "overhead_ms_sum, prompt_tokens, answer_tokens, %1 FROM request_log_hours "
+                                              "ORDER BY 1, 2, 3")
+                                   .arg([] {
+                                       QStringList h;
+                                       for (int i = 0; i < kLatencyBuckets; ++i)
+                                           h.append(QStringLiteral("h%1").arg(i));
+                                       return h.join(QStringLiteral(", "));
+                                   }()));
+        QVERIFY(hours);
+        int rows = 0;
+        while (raw->next()) {
+            QVERIFY(hours->next());
+            ++rows;
+            for (int c = 0; c < 9 + kLatencyBuckets; ++c) {
+                if (c == 5 || c == 6)
+                    QVERIFY2(qAbs(raw->value(c).toDouble() - hours->value(c).toDouble()) < 1e-6, qPrintable(QString::number(c)));
+                else
+                    QCOMPARE(hours->value(c).toString(), raw->value(c).toString());
+            }
+        }
+        QVERIFY(!hours->next());
+        QVERIFY(rows > 100);
+
+        AggregateQuery byHour;
+        byHour.fromMs = m_t0 + 17 * 60000 + 123;
+        byHour.toMs = m_t0 + 40LL * 3600000 + 43 * 60000;
+        byHour.stepSeconds = 3600;
+        AggregateQuery byMinuteSums = byHour;
+        byMinuteSums.stepSeconds = 60;
+        for (auto group : {AggregateQuery::Group::None, AggregateQuery::Group::Feature}) {
+            byHour.group = byMinuteSums.group = group;
+            auto h = m_store->aggregate(byHour);
+            auto m = m_store->aggregate(byMinuteSums);
+            QVERIFY(h && m);
+            QCOMPARE(h->value(QStringLiteral("total")), m->value(QStringLiteral("total")));
+            QCOMPARE(h->value(QStringLiteral("by_feature")), m->value(QStringLiteral("by_feature")));
+            QCOMPARE(h->value(QStringLiteral("by_model")), m->value(QStringLiteral("by_model")));
+        }
+        // The series against the raw rows of the same range.
+        byHour.group = AggregateQuery::Group::None;
+        auto h = m_store->aggregate(byHour);
+        QVERIFY(h);
+        auto perHour = m_db->run(QStringLiteral("SELECT started_ms / 3600000 * 3600000, COUNT(*), SUM(status >= 400) FROM "
+                                                "request_log WHERE started_ms >= ? AND started_ms < ? GROUP BY 1 ORDER BY 1"),
+                                 {byHour.fromMs / 60000 * 60000, (byHour.toMs + 59999) / 60000 * 60000});
+        QVERIFY(perHour);
+        const QJsonArray series = h->value(QStringLiteral("series")).toArray();
+        int i = 0;
+        while (perHour->next()) {
+            QVERIFY(i < series.size());
+            const QJsonObject point = series.at(i++).toObject();
+            QCOMPARE(point.value(QStringLiteral("t")).toInteger(), perHour->value(0).toLongLong());
+            QCOMPARE(point.value(QStringLiteral("requests")).toInteger(), perHour->value(1).toLongLong());
+            QCOMPARE(point.value(QStringLiteral("errors")).toInteger(), perHour->value(2).toLongLong());
+        }
+        QCOMPARE(i, series.size());
+        QCOMPARE(i, 41);
+    }
+
+    // Rollups written less often than rows: queries add the rows above the watermark; a writer that
+    // died before writing its rollups leaves them to the next writer, which counts them exactly once.
+    void deferredRollupsStayExactAcrossACrash()
+    {
+        auto totalRequests = [&](RequestLogStore &store) {
+            AggregateQuery q;
+            q.fromMs = m_t0;
+            q.toMs = m_t0 + 86400000;
+            q.stepSeconds = 3600;
+            auto a = store.aggregate(q);
+            return a ? a->value(QStringLiteral("total")).toObject().value(QStringLiteral("requests")).toInteger() : -1;
+        };
+        auto dailyUsers = [&](RequestLogStore &store) {
+            auto t = store.telemetry(TelemetryQuery{dayOf(m_t0), dayOf(m_t0)});
+            if (!t)
+                return QJsonObject();
+            return t->value(QStringLiteral("daily_users")).toArray().at(0).toObject();
+        };
+        auto minuteSum = [&] {
+            auto q = m_db->run(QStringLiteral("SELECT (SELECT SUM(requests) FROM request_log_minutes), (SELECT "
+                                              "SUM(requests) FROM request_log_hours), (SELECT SUM(requests) FROM daily_users)"));
+            return q && q->next() ? std::tuple{q->value(0).toLongLong(), q->value(1).toLongLong(), q->value(2).toLongLong()}
+                                  : std::tuple{qint64(-1), qint64(-1), qint64(-1)};
+        };
+        m_store->setRollupInterval(3600 * 1000);
+        QList<RequestRecord> records;
+        for (int i = 0; i < 100; ++i)
+            records.append(makeRecord(m_t0 + i * 1000, QStringLiteral("duo_chat"), 200, QStringLiteral("u%1").arg(i % 4)));
+        insert(records.mid(0, 10)); // the first batch writes its rollups
+        insert(records.mid(10, 50)); // these wait for the interval
+        QCOMPARE(minuteSum(), std::tuple(qint64(10), qint64(10), qint64(10)));
+        QCOMPARE(totalRequests(*m_store), 60);
+        QCOMPARE(dailyUsers(*m_store).value(QStringLiteral("requests")).toInteger(), 60);
+        QCOMPARE(dailyUsers(*m_store).value(QStringLiteral("unique_users")).toInteger(), 4);
+
+        // "Crash": the store goes away without writing its pending rollups.
+        m_store = std::make_unique<RequestLogStore>(*m_db);
+        QCOMPARE(totalRequests(*m_store), 60);
+        m_store->setRollupInterval(3600 * 1000);
+        insert(records.mid(60, 40));
+        QCOMPARE(totalRequests(*m_store), 100);
+        QVERIFY(m_store->flushRollups());
+        QCOMPARE(minuteSum(), std::tuple(qint64(100), qint64(100), qint64(100)));
+        QCOMPARE(totalRequests(*m_store), 100);
+        QCOMPARE(dailyUsers(*m_store).value(QStringLiteral("requests")).toInteger(), 100);
+        QCOMPARE(dailyUsers(*m_store).value(QStringLiteral("unique_users")).toInteger(), 4);
+        auto covered = m_db->run(QStringLiteral("SELECT covered_id, (SELECT MAX(id) FROM request_log) FROM request_log_rollup"));
+        QVERIFY(covered && covered->next());
+        QCOMPARE(covered->value(0).toLongLong(), covered->value(1).toLongLong());
+        // Nothing pending: a second flush writes nothing and counts nothing twice.
+        QVERIFY(m_store->flushRollups());
+        QCOMPARE(minuteSum(), std::tuple(qint64(100), qint64(100), qint64(100)));
+    }
+
+    // Migration 5 fills the hourly rollup from the minutes already stored and marks every existing row
+    // as covered.
+    void migrationFillsHoursFromMinutes()
+    {
+        m_store.reset();
+        m_db.reset();
+        QFile::remove(m_dir.filePath(QStringLiteral("airlock.db")));
+        DatabaseOptions v4;
+        v4.migrations = schemaMigrations().mid(0, 4);
+        QCOMPARE(v4.migrations->constLast().version, 4);
+        {
+            auto db = Database::open(m_dir.path(), v4);
+            QVERIFY(db);
+            for (int m = 0; m < 130; ++m) {
+                QVERIFY((*db)->exec(QStringLiteral("INSERT INTO request_log_minutes (minute_ms, feature, model_endpoint, "
+                                                   "requests, errors, h3) VALUES (?, 'f', 'm', 2, 1, 2)"),
+                                    {m_t0 + m * 60000}));
+            }
+            QVERIFY((*db)->exec(QStringLiteral("INSERT INTO request_log (id, started_ms, request_id, status) VALUES (41, ?, "
+                                               "'x', 200)"),
+                                {m_t0}));
+        }
+        auto db = Database::open(m_dir.path());
+        QVERIFY(db);
+        auto hours = (*db)->run(QStringLiteral("SELECT hour_ms, requests, errors, h3 FROM request_log_hours ORDER BY 1"));
+        QVERIFY(hours);
+        QList<qint64> requests;
+        while (hours->next()) {
+            QCOMPARE(hours->value(0).toLongLong() % 3600000, 0);
+            QCOMPARE(hours->value(1).toLongLong(), hours->value(3).toLongLong());
+            requests.append(hours->value(1).toLongLong());
+        }
+        QCOMPARE(requests, (QList<qint64>{120, 120, 20}));
+        auto covered = (*db)->run(QStringLiteral("SELECT covered_id FROM request_log_rollup"));
+        QVERIFY(covered && covered->next());
+        QCOMPARE(covered->value(0).toLongLong(), 41);
     }
 
     void percentileMath()
