@@ -152,7 +152,10 @@ bool ConfigController::saveModel(const QString &originalName, const QVariantMap 
         }
         next.models.append(*endpoint);
     }
-    return put(next, endpoint->name, endpoint->apiKey);
+    // The gateway never sends keys back, so a renamed model names its previous name: the stored key
+    // follows it unless a new one was typed.
+    const bool renamed = !originalName.isEmpty() && originalName != endpoint->name;
+    return put(next, endpoint->name, endpoint->apiKey, renamed ? originalName : QString());
 }
 
 bool ConfigController::removeModel(const QString &name)
@@ -186,7 +189,8 @@ bool ConfigController::setFlagEnabled(const QString &flag, bool enabled)
     return put(next, {}, {});
 }
 
-bool ConfigController::put(GatewayConfig config, const QString &keyForModel, const QString &apiKey)
+bool ConfigController::put(GatewayConfig config, const QString &keyForModel, const QString &apiKey,
+                           const QString &renamedFrom)
 {
     for (ModelEndpoint &m : config.models)
         m.apiKey = m.name == keyForModel ? apiKey : QString();
@@ -195,7 +199,19 @@ bool ConfigController::put(GatewayConfig config, const QString &keyForModel, con
         return false;
     }
     setErrorMessage({});
-    const QJsonDocument body = QJsonDocument::fromJson(serializeGatewayConfig(config, Secrets::Include));
+    QJsonObject root = QJsonDocument::fromJson(serializeGatewayConfig(config, Secrets::Include)).object();
+    if (!renamedFrom.isEmpty()) {
+        QJsonArray models = root.value("models"_L1).toArray();
+        for (QJsonValueRef model : models) {
+            QJsonObject o = model.toObject();
+            if (o.value("name"_L1).toString() == keyForModel) {
+                o.insert(u"renamed_from"_s, renamedFrom);
+                model = o;
+            }
+        }
+        root.insert(u"models"_s, models);
+    }
+    const QJsonDocument body(root);
     begin();
     m_client->call("PUT", u"api/v1/config"_s, body, this, [this](const AdminError *error, const QJsonDocument &answer) {
         end();
@@ -216,13 +232,17 @@ bool ConfigController::put(GatewayConfig config, const QString &keyForModel, con
     return true;
 }
 
-void ConfigController::testModel(const QVariantMap &fields)
+void ConfigController::testModel(const QVariantMap &fields, const QString &storedName)
 {
     auto endpoint = endpointFromFields(fields);
     if (!endpoint) {
         setErrorMessage(endpoint.error().message);
         return;
     }
+    // Without a typed key the gateway uses the key stored under the name sent: the stored model's, even
+    // when the form renames it.
+    if (endpoint->apiKey.isEmpty() && !storedName.isEmpty())
+        endpoint->name = storedName;
     QJsonObject body = modelEndpointToJson(*endpoint, Secrets::Include);
     m_testSteps.clear();
     m_testRunning = true;

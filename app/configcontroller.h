@@ -59,15 +59,18 @@ public:
 
     // `fields`: name, family, baseUrl, identifier, apiKey (empty: keep the stored one), maxConcurrency,
     // connectTimeoutMs, firstByteTimeoutMs, idleTimeoutMs, totalTimeoutMs. `originalName` is the model
-    // being edited (empty: a new one); renaming moves its feature assignments along. Returns false (and
+    // being edited (empty: a new one); renaming moves its feature assignments along and keeps its stored
+    // API key unless a new one is typed ("renamed_from" in PUT /api/v1/config). Returns false (and
     // sets errorMessage) when the fields are invalid; the outcome otherwise arrives as saved()/failed().
     Q_INVOKABLE bool saveModel(const QString &originalName, const QVariantMap &fields);
     Q_INVOKABLE bool removeModel(const QString &name);
     // `model`: a model name or "disabled".
     Q_INVOKABLE bool assignFeature(const QString &feature, const QString &model);
     Q_INVOKABLE bool setFlagEnabled(const QString &flag, bool enabled);
-    // Tests the endpoint described by `fields` (as saveModel) on the gateway; results in testSteps.
-    Q_INVOKABLE void testModel(const QVariantMap &fields);
+    // Tests the endpoint described by `fields` (as saveModel) on the gateway; results in testSteps. With no
+    // key typed, the gateway uses the one stored for `storedName` (the model being edited), else for
+    // fields' name.
+    Q_INVOKABLE void testModel(const QVariantMap &fields, const QString &storedName = {});
     Q_INVOKABLE void clearError() { setErrorMessage({}); }
 
     // Builds an endpoint from form fields; the error names the field.
@@ -82,7 +85,9 @@ Q_SIGNALS:
     void failed(const QString &message);
 
 private:
-    bool put(GatewayConfig config, const QString &keyForModel, const QString &apiKey);
+    // Sends `config`; only the model named keyForModel carries a key (apiKey, when not empty), and
+    // "renamed_from" when renamedFrom is not empty.
+    bool put(GatewayConfig config, const QString &keyForModel, const QString &apiKey, const QString &renamedFrom = {});
     void setConfig(const GatewayConfig &config);
     void setErrorMessage(const QString &message);
     void begin();

@@ -35,6 +35,13 @@ void ConsoleAdapter::setPageIndex(int index)
     Q_EMIT pageIndexChanged();
 }
 
+void ConsoleAdapter::showPage(int index)
+{
+    setPageIndex(index);
+    if (index == m_pageIndex)
+        Q_EMIT pageFocusRequested();
+}
+
 QStringList ConsoleAdapter::pageNames()
 {
     return {QStringLiteral("overview"), QStringLiteral("models"),     QStringLiteral("features"),

@@ -57,6 +57,8 @@ public:
     QString consoleVersion() const;
     int pageIndex() const { return m_pageIndex; }
     void setPageIndex(int index);
+    // Shows page `index` and asks the view to move the keyboard focus to its first control (Ctrl+1…7).
+    Q_INVOKABLE void showPage(int index);
     static QStringList pageNames();
 
     // Connects with the admin token stored in the keychain for `url`.
@@ -68,6 +70,7 @@ public:
 
 Q_SIGNALS:
     void pageIndexChanged();
+    void pageFocusRequested();
 
 private:
     ConsoleCore *m_core;

@@ -22,13 +22,16 @@ struct Parser
     QCommandLineOption screenshot{u"screenshot"_s, u"Save the window to FILE (PNG) before quitting."_s, u"FILE"_s};
     QCommandLineOption quitAfter{u"quit-after"_s, u"Quit after MS milliseconds (automation)."_s, u"MS"_s};
     QCommandLineOption tour{u"tour"_s, u"Visit every page in each language, saving screenshots to DIR, then quit."_s, u"DIR"_s};
+    QCommandLineOption colorScheme{u"color-scheme"_s,
+                                   u"Colours: system (the desktop's light or dark palette), light or dark."_s,
+                                   u"SCHEME"_s};
     QCommandLineOption help{{u"h"_s, u"help"_s}, u"Show this help."_s};
     QCommandLineOption version{{u"v"_s, u"version"_s}, u"Show the version."_s};
 
     Parser()
     {
         parser.setApplicationDescription(u"Airlock admin console"_s);
-        parser.addOptions({connect, tokenEnv, embedded, dataDir, screenshot, quitAfter, tour, help, version});
+        parser.addOptions({connect, tokenEnv, embedded, dataDir, colorScheme, screenshot, quitAfter, tour, help, version});
     }
 };
 
@@ -72,6 +75,12 @@ Result<ConsoleOptions> parseConsoleOptions(const QStringList &arguments)
         options.dataDir = p.parser.value(p.dataDir);
     }
 
+    if (p.parser.isSet(p.colorScheme)) {
+        const Result<ColorScheme> scheme = colorSchemeFromName(p.parser.value(p.colorScheme));
+        if (!scheme)
+            return scheme.error();
+        options.colorScheme = *scheme;
+    }
     if (p.parser.isSet(p.quitAfter)) {
         bool ok = false;
         options.quitAfterMs = p.parser.value(p.quitAfter).toInt(&ok);

@@ -16,7 +16,8 @@ class LanguageController : public QObject
     Q_OBJECT
     Q_PROPERTY(QString language READ language NOTIFY languageChanged)
     Q_PROPERTY(QString choice READ choice NOTIFY languageChanged)
-    Q_PROPERTY(QVariantList languages READ languages CONSTANT)
+    // Re-read on languageChanged: "System language" is shown in the language chosen.
+    Q_PROPERTY(QVariantList languages READ languages NOTIFY languageChanged)
 public:
     explicit LanguageController(QObject *parent = nullptr);
     ~LanguageController() override;

@@ -76,6 +76,8 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
         QQuickStyle::setStyle(u"Fusion"_s);
 
+    airlock::applyColorScheme(options.colorScheme);
+
     airlock::ConsoleCore core;
     airlock::ConnectionController &connection = *core.connection();
     airlock::ConsoleAdapter adapter(&core);
@@ -110,6 +112,7 @@ int main(int argc, char *argv[])
     if (options.quitAfterMs >= 0)
         scheduleAutomation(app, engine, options, qmlWarnings);
     airlock::UiTour tour(&core, &adapter, &engine, options.tourDir, &qmlWarnings);
+    tour.setFilePrefix(options.colorScheme == airlock::ColorScheme::Dark ? u"dark-"_s : QString());
     if (!options.tourDir.isEmpty()) {
         QObject::connect(&tour, &airlock::UiTour::finished, &app, [&app](int code) { app.exit(code); });
         tour.start();

@@ -1,5 +1,6 @@
 #include "uitour.h"
 
+#include "colorscheme.h"
 #include "consolecore.h"
 #include "consolelog.h"
 
@@ -37,13 +38,19 @@ bool UiTour::shoot(const QString &name)
 {
     QQuickWindow *w = window();
     const QImage image = w ? w->grabWindow() : QImage();
-    const QString file = QDir(m_dir).filePath(name + u".png"_s);
+    const QString file = QDir(m_dir).filePath(m_prefix + name + u".png"_s);
     if (image.isNull() || !image.save(file, "PNG")) {
         qCCritical(lcConsole).noquote() << "cannot save screenshot" << file;
         m_exitCode = 4;
         return false;
     }
-    qCInfo(lcConsole).noquote() << "screenshot saved:" << file;
+    int checked = 0;
+    const QList<ContrastProblem> problems = checkTextContrast(w, image, &checked);
+    for (const ContrastProblem &problem : problems)
+        qCWarning(lcConsole).noquote() << "low contrast on" << m_prefix + name << describe(problem);
+    if (!problems.isEmpty() && m_exitCode == 0)
+        m_exitCode = 6;
+    qCInfo(lcConsole).noquote() << "screenshot saved:" << file << "(contrast of" << checked << "texts checked)";
     return true;
 }
 

@@ -4,8 +4,10 @@
 // (English, Korean) shows every page in turn (the `pageIndex` property of `pages`, the QML adapter,
 // page names from its `pageNames`), lets it settle, and saves a screenshot
 // DIR/<lang>-<nn>-<page>.png. The welcome page is shot first when the tour starts unconnected.
+// Each screenshot's text is checked for contrast (colorscheme.h: 4.5:1 for body text, 3:1 for large);
+// every text below it is logged as a warning.
 // Emits finished(exitCode): 0, 3 when the QML engine warned, 4 when a screenshot failed, 5 when the
-// connection failed.
+// connection failed, 6 when a text's contrast was too low.
 
 #include <QObject>
 #include <QPointer>
@@ -25,6 +27,8 @@ public:
     UiTour(ConsoleCore *core, QObject *pages, QQmlApplicationEngine *engine, QString directory,
            const int *qmlWarnings, QObject *parent = nullptr);
     void start();
+    // Put before every file name ("dark-").
+    void setFilePrefix(const QString &prefix) { m_prefix = prefix; }
 
 Q_SIGNALS:
     void finished(int exitCode);
@@ -38,6 +42,7 @@ private:
     QObject *m_pages;
     QQmlApplicationEngine *m_engine;
     QString m_dir;
+    QString m_prefix;
     const int *m_qmlWarnings;
     QStringList m_languages{QStringLiteral("en"), QStringLiteral("ko")};
     int m_language = 0;

@@ -7,6 +7,8 @@ import Airlock.Console.Components
 
 // The feature catalog as a table: per feature the model endpoint that serves it (or Disabled), its
 // stage, its flag, and a warning when the assigned model's family is not known to suit it.
+// Keyboard: Tab reaches the table (arrow keys move the highlighted row), then each row's drop-down (Space
+// opens it, arrows choose, Enter applies) and flag switch (Space toggles).
 Page {
     id: page
 
@@ -99,6 +101,7 @@ Page {
                     }
                     ComboBox {
                         id: modelBox
+                        objectName: "featureModelBox-" + featureRow.featureId
                         model: featureRow.choices
                         currentIndex: Math.max(0, featureRow.choices.indexOf(featureRow.assignedModel))
                         displayText: currentIndex <= 0 ? qsTr("Disabled") : currentText

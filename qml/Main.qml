@@ -6,12 +6,34 @@ import Airlock.Console
 import Airlock.Console.Components
 
 // The console's window: a header with the connection status; the WelcomePage until connected, then a
-// sidebar of pages (Console.pageIndex). Keyboard: Ctrl+1…Ctrl+7 open the pages; the sidebar takes arrow keys.
+// sidebar of pages (Console.pageIndex). Keyboard: Ctrl+1…Ctrl+7 open a page and put the focus on its first
+// control; the sidebar takes arrow keys; Tab walks every control; Enter (or Space) presses a focused button.
 ApplicationWindow {
     id: appWindow
 
     readonly property ConnectionController connection: Console.connection
     readonly property bool connected: connection.state === ConnectionController.Connected
+
+    // Qt Quick Controls take their colours from the application palette: the system's light or dark one,
+    // or the one --color-scheme chose, with readable highlight and placeholder colours (colorscheme.h).
+    palette.window: Theme.systemPalette.window
+    palette.windowText: Theme.systemPalette.windowText
+    palette.base: Theme.systemPalette.base
+    palette.alternateBase: Theme.systemPalette.alternateBase
+    palette.text: Theme.systemPalette.text
+    palette.button: Theme.systemPalette.button
+    palette.buttonText: Theme.systemPalette.buttonText
+    palette.light: Theme.systemPalette.light
+    palette.midlight: Theme.systemPalette.midlight
+    palette.mid: Theme.systemPalette.mid
+    palette.dark: Theme.systemPalette.dark
+    palette.shadow: Theme.systemPalette.shadow
+    palette.highlight: Theme.systemPalette.highlight
+    palette.highlightedText: Theme.systemPalette.highlightedText
+    palette.placeholderText: Theme.systemPalette.placeholderText
+    palette.disabled.windowText: Theme.disabledPalette.windowText
+    palette.disabled.text: Theme.disabledPalette.text
+    palette.disabled.buttonText: Theme.disabledPalette.buttonText
 
     width: 1280
     height: 800
@@ -72,42 +94,58 @@ ApplicationWindow {
         anchors.fill: parent
         focus: true
         sourceComponent: appWindow.connected ? consoleView : welcomePage
+        // Qt Quick Controls press a focused button with Space only; Enter does it too here, as on most
+        // desktops. Fields handle Enter themselves (onAccepted), so only unhandled presses arrive here.
+        Keys.onReturnPressed: (event) => appWindow.pressFocusedButton(event)
+        Keys.onEnterPressed: (event) => appWindow.pressFocusedButton(event)
+    }
+    // A control that gets the keyboard focus out of sight is scrolled into view.
+    onActiveFocusItemChanged: Util.scrollIntoView(activeFocusItem, Theme.spacing * 2)
+
+    function pressFocusedButton(event: KeyEvent) {
+        const button = appWindow.activeFocusItem as Button
+        if (button && button.enabled && !button.checkable) {
+            button.clicked()
+            event.accepted = true
+        } else {
+            event.accepted = false
+        }
     }
 
     Shortcut {
         sequence: "Ctrl+1"
         enabled: appWindow.connected
-        onActivated: Console.pageIndex = 0
+        onActivated: Console.showPage(0)
     }
     Shortcut {
         sequence: "Ctrl+2"
         enabled: appWindow.connected
-        onActivated: Console.pageIndex = 1
+        onActivated: Console.showPage(1)
     }
     Shortcut {
         sequence: "Ctrl+3"
         enabled: appWindow.connected
-        onActivated: Console.pageIndex = 2
+        onActivated: Console.showPage(2)
     }
     Shortcut {
         sequence: "Ctrl+4"
         enabled: appWindow.connected
-        onActivated: Console.pageIndex = 3
+        onActivated: Console.showPage(3)
     }
     Shortcut {
         sequence: "Ctrl+5"
         enabled: appWindow.connected
-        onActivated: Console.pageIndex = 4
+        onActivated: Console.showPage(4)
     }
     Shortcut {
         sequence: "Ctrl+6"
         enabled: appWindow.connected
-        onActivated: Console.pageIndex = 5
+        onActivated: Console.showPage(5)
     }
     Shortcut {
         sequence: "Ctrl+7"
         enabled: appWindow.connected
-        onActivated: Console.pageIndex = 6
+        onActivated: Console.showPage(6)
     }
 
     Component {
@@ -126,6 +164,24 @@ ApplicationWindow {
             readonly property var pageTitles: [qsTr("Overview"), qsTr("Models"), qsTr("Features"), qsTr("Tokens & trust"),
                                                qsTr("Logs"), qsTr("Playground"), qsTr("Settings")]
             spacing: 0
+
+            // Console.showPage(): the first control of the page shown gets the focus, once the StackLayout
+            // made the page visible (the next turn of the event loop).
+            function focusPage() {
+                const page = pages.children[pages.currentIndex] as Item
+                const first = page ? page.nextItemInFocusChain(true) : null
+                if (first && page.visible)
+                    first.forceActiveFocus(Qt.TabFocusReason)
+            }
+            Connections {
+                target: Console
+                function onPageFocusRequested() { pageFocusTimer.restart() }
+            }
+            Timer {
+                id: pageFocusTimer
+                interval: 0
+                onTriggered: consoleRow.focusPage()
+            }
 
             Pane {
                 Layout.fillHeight: true
@@ -163,6 +219,9 @@ ApplicationWindow {
                         font.bold: ListView.isCurrentItem
                         Accessible.role: Accessible.PageTab
                         onClicked: navItem.ListView.view.currentIndex = index
+                        FocusFrame {
+                            shown: navItem.ListView.isCurrentItem && navItem.ListView.view.activeFocus
+                        }
                     }
                 }
             }

@@ -7,13 +7,13 @@ import Airlock.Console.Components
 
 // Model endpoints: the list on the left; the form on the right edits the selected one or adds a new one.
 // "Test connection" runs the checks on the gateway (reachable, TLS, /v1/models, one tiny completion) and
-// shows each step. API keys are write-only: an empty key field keeps the stored key.
+// shows each step. API keys are write-only: an empty key field keeps the stored key (also across a rename).
+// Keyboard: Tab walks the list and the form; Enter in a text field saves.
 Page {
     id: page
 
     readonly property ConfigController config: Console.config
     property string editing: ""      // name of the model being edited; "" = a new one
-    property bool hasStoredKey: false
 
     title: qsTr("Models")
 
@@ -28,7 +28,6 @@ Page {
     function edit(row: int) {
         const m = config.models.get(row)
         editing = m["name"]
-        hasStoredKey = m["hasApiKey"]
         nameField.text = m["name"]
         familyBox.currentIndex = familyBox.indexOfValue(m["family"])
         urlField.text = m["baseUrl"]
@@ -41,9 +40,14 @@ Page {
         totalBox.value = m["totalTimeoutMs"]
         config.clearError()
     }
+    function save() {
+        if (config.busy)
+            return
+        savedLabel.visible = false
+        config.saveModel(editing, fields())
+    }
     function addNew() {
         editing = ""
-        hasStoredKey = false
         modelList.currentIndex = -1
         nameField.text = ""
         familyBox.currentIndex = familyBox.indexOfValue("codestral")
@@ -65,7 +69,6 @@ Page {
         target: page.config
         function onSaved() {
             page.editing = nameField.text.trim()
-            page.hasStoredKey = page.hasStoredKey || keyField.text.length > 0
             keyField.text = ""
             modelList.currentIndex = page.config.models.indexOf(page.editing)
             savedLabel.visible = true
@@ -86,6 +89,7 @@ Page {
             PageHeader {
                 title: page.title
                 Button {
+                    objectName: "addModelButton"
                     text: qsTr("Add")
                     onClicked: page.addNew()
                 }
@@ -99,6 +103,7 @@ Page {
             }
             ListView {
                 id: modelList
+                objectName: "modelList"
                 model: page.config.models
                 clip: true
                 currentIndex: -1
@@ -118,6 +123,9 @@ Page {
                     width: ListView.view.width
                     highlighted: ListView.isCurrentItem
                     onClicked: modelDelegate.ListView.view.currentIndex = index
+                    FocusFrame {
+                        shown: modelDelegate.ListView.isCurrentItem && modelDelegate.ListView.view.activeFocus
+                    }
                     contentItem: ColumnLayout {
                         spacing: 0
                         Label { text: modelDelegate.name; font.bold: true; elide: Text.ElideRight; Layout.fillWidth: true }
@@ -159,14 +167,18 @@ Page {
                     FieldLabel { text: qsTr("Name") }
                     TextField {
                         id: nameField
+                        objectName: "modelNameField"
+                        placeholderTextColor: Theme.systemPalette.placeholderText
                         placeholderText: qsTr("codestral-a")
                         selectByMouse: true
                         Accessible.name: qsTr("Name")
                         Layout.fillWidth: true
+                        onAccepted: page.save()
                     }
                     FieldLabel { text: qsTr("Family") }
                     ComboBox {
                         id: familyBox
+                        objectName: "modelFamilyBox"
                         model: page.config.families
                         Accessible.name: qsTr("Family")
                         Layout.fillWidth: true
@@ -174,28 +186,38 @@ Page {
                     FieldLabel { text: qsTr("Base URL") }
                     TextField {
                         id: urlField
+                        objectName: "modelUrlField"
+                        placeholderTextColor: Theme.systemPalette.placeholderText
                         placeholderText: "http://gpu-1:8000/v1"
                         selectByMouse: true
                         Accessible.name: qsTr("Base URL")
                         Layout.fillWidth: true
+                        onAccepted: page.save()
                     }
                     FieldLabel { text: qsTr("Served identifier") }
                     TextField {
                         id: identifierField
+                        objectName: "modelIdentifierField"
+                        placeholderTextColor: Theme.systemPalette.placeholderText
                         placeholderText: qsTr("The model id the server serves, e.g. codestral-22b")
                         selectByMouse: true
                         Accessible.name: qsTr("Served identifier")
                         Layout.fillWidth: true
+                        onAccepted: page.save()
                     }
                     FieldLabel { text: qsTr("API key") }
                     TextField {
                         id: keyField
+                        objectName: "modelKeyField"
+                        placeholderTextColor: Theme.systemPalette.placeholderText
                         echoMode: TextInput.Password
-                        placeholderText: page.hasStoredKey ? qsTr("Stored; leave empty to keep it")
-                                                           : qsTr("Optional; never shown again")
+                        // The gateway never tells whether a key is stored; an empty field keeps whatever is.
+                        placeholderText: page.editing.length > 0 ? qsTr("Leave empty to keep the stored key")
+                                                                 : qsTr("Optional; never shown again")
                         selectByMouse: true
                         Accessible.name: qsTr("API key")
                         Layout.fillWidth: true
+                        onAccepted: page.save()
                     }
                     FieldLabel { text: qsTr("Concurrent requests") }
                     SpinBox {
@@ -223,18 +245,17 @@ Page {
                 RowLayout {
                     spacing: Theme.spacing
                     Button {
+                        objectName: "saveModelButton"
                         text: page.editing.length > 0 ? qsTr("Save") : qsTr("Add model")
                         highlighted: true
                         enabled: !page.config.busy
-                        onClicked: {
-                            savedLabel.visible = false
-                            page.config.saveModel(page.editing, page.fields())
-                        }
+                        onClicked: page.save()
                     }
                     Button {
+                        objectName: "testConnectionButton"
                         text: qsTr("Test connection")
                         enabled: !page.config.testRunning
-                        onClicked: page.config.testModel(page.fields())
+                        onClicked: page.config.testModel(page.fields(), page.editing)
                     }
                     Button {
                         text: qsTr("Remove")

@@ -179,6 +179,7 @@ Page {
                 }
                 FieldLabel { text: qsTr("File name") }
                 TextField {
+                    placeholderTextColor: Theme.systemPalette.placeholderText
                     text: page.playground.fileName
                     selectByMouse: true
                     Accessible.name: qsTr("File name")
@@ -187,6 +188,7 @@ Page {
                 }
                 FieldLabel { text: qsTr("Language") }
                 TextField {
+                    placeholderTextColor: Theme.systemPalette.placeholderText
                     text: page.playground.language
                     selectByMouse: true
                     Accessible.name: qsTr("Language")
@@ -195,6 +197,7 @@ Page {
                 }
                 FieldLabel { text: qsTr("Instruction"); visible: page.needsInstruction }
                 TextField {
+                    placeholderTextColor: Theme.systemPalette.placeholderText
                     visible: page.needsInstruction
                     text: page.playground.instruction
                     placeholderText: qsTr("What the user asks for")
@@ -228,6 +231,7 @@ Page {
                 Layout.rightMargin: Theme.spacing
                 TextArea {
                     id: codeArea
+                    placeholderTextColor: Theme.systemPalette.placeholderText
                     text: page.playground.code
                     font.family: Theme.monoFont
                     selectByMouse: true
@@ -348,6 +352,7 @@ Page {
                         Layout.fillHeight: true
                         TextArea {
                             id: templateArea
+                            placeholderTextColor: Theme.systemPalette.placeholderText
                             text: page.playground.templateText
                             font.family: Theme.monoFont
                             selectByMouse: true

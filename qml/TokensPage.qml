@@ -14,6 +14,33 @@ Page {
 
     title: qsTr("Tokens & trust")
 
+    readonly property bool canIssue: subjectField.text.trim().length > 0
+                                     && (completeBox.checked || generateBox.checked || chatBox.checked)
+
+    function issue() {
+        if (!canIssue)
+            return
+        let scopes = ""
+        if (completeBox.checked) scopes += ",complete_code"
+        if (generateBox.checked) scopes += ",generate_code"
+        if (chatBox.checked) scopes += ",duo_chat"
+        tokens.issue(subjectField.text, scopes.substring(1), ttlBox.currentValue, descriptionField.text)
+    }
+
+    // The new token is shown once: the focus goes to its Copy button, so Space (or Enter) copies it.
+    Connections {
+        target: page.tokens
+        function onIssuedTokenChanged() {
+            if (page.tokens.issuedToken.length > 0)
+                copyFocusTimer.restart()
+        }
+    }
+    Timer {
+        id: copyFocusTimer
+        interval: 0 // once the token's pane is visible
+        onTriggered: copyButton.forceActiveFocus(Qt.TabFocusReason)
+    }
+
     function gitlabStateText(state: string): string {
         switch (state) {
         case "ok": return qsTr("Keys fetched")
@@ -73,6 +100,7 @@ Page {
                         Layout.fillWidth: true
                         TextField {
                             id: gitlabField
+                            placeholderTextColor: Theme.systemPalette.placeholderText
                             text: page.tokens.gitlabUrl
                             placeholderText: "https://gitlab.example.com"
                             selectByMouse: true
@@ -133,10 +161,13 @@ Page {
                     FieldLabel { text: qsTr("Subject") }
                     TextField {
                         id: subjectField
+                        objectName: "tokenSubjectField"
+                        placeholderTextColor: Theme.systemPalette.placeholderText
                         placeholderText: qsTr("Who uses it, e.g. alice or ci-bot")
                         selectByMouse: true
                         Accessible.name: qsTr("Subject")
                         Layout.fillWidth: true
+                        onAccepted: page.issue()
                     }
                     FieldLabel { text: qsTr("Expires in") }
                     ComboBox {
@@ -161,23 +192,20 @@ Page {
                     FieldLabel { text: qsTr("Description") }
                     TextField {
                         id: descriptionField
+                        placeholderTextColor: Theme.systemPalette.placeholderText
                         placeholderText: qsTr("Optional")
                         selectByMouse: true
                         Accessible.name: qsTr("Description")
                         Layout.fillWidth: true
+                        onAccepted: page.issue()
                     }
                 }
                 Button {
+                    objectName: "issueTokenButton"
                     text: qsTr("Issue token")
                     highlighted: true
-                    enabled: subjectField.text.trim().length > 0 && (completeBox.checked || generateBox.checked || chatBox.checked)
-                    onClicked: {
-                        const scopes = []
-                        if (completeBox.checked) scopes.push("complete_code")
-                        if (generateBox.checked) scopes.push("generate_code")
-                        if (chatBox.checked) scopes.push("duo_chat")
-                        page.tokens.issue(subjectField.text, scopes.join(","), ttlBox.currentValue, descriptionField.text)
-                    }
+                    enabled: page.canIssue
+                    onClicked: page.issue()
                 }
                 Pane {
                     visible: page.tokens.issuedToken.length > 0
@@ -201,6 +229,8 @@ Page {
                             Layout.fillWidth: true
                             TextField {
                                 id: issuedField
+                                objectName: "issuedTokenField"
+                                placeholderTextColor: Theme.systemPalette.placeholderText
                                 text: page.tokens.issuedToken
                                 readOnly: true
                                 selectByMouse: true
@@ -210,6 +240,7 @@ Page {
                             }
                             Button {
                                 id: copyButton
+                                objectName: "copyTokenButton"
                                 text: qsTr("Copy")
                                 onClicked: {
                                     page.tokens.copyToClipboard(page.tokens.issuedToken)

@@ -6,8 +6,8 @@ import Airlock.Console
 import Airlock.Console.Components
 
 // Choosing a gateway: a remote airlockd by admin URL and token, or one run inside the console.
-// Keyboard: the URL field has focus, Tab walks URL → token → Connect → Run locally, and Enter in
-// either field (or on a focused button) triggers it.
+// Keyboard: the URL field has focus; Tab walks the controls in reading order (saved gateways, URL, token,
+// remember, Connect, Run locally); Enter in a field connects, Enter or Space on a button presses it.
 Page {
     id: page
 
@@ -27,6 +27,7 @@ Page {
     ScrollView {
         anchors.fill: parent
         contentWidth: availableWidth
+        focus: true // a focus scope: the URL field inside it starts with the focus
 
         ColumnLayout {
             width: Math.min(Theme.formWidth, parent.width - 2 * Theme.margin)
@@ -94,6 +95,8 @@ Page {
             }
             TextField {
                 id: urlField
+                objectName: "adminUrlField"
+                placeholderTextColor: Theme.systemPalette.placeholderText
                 text: page.connection.adminUrl.length > 0 && !page.connection.embedded
                       ? page.connection.adminUrl : "http://127.0.0.1:5053"
                 placeholderText: "http://127.0.0.1:5053"
@@ -102,7 +105,6 @@ Page {
                 enabled: !page.busy
                 Layout.fillWidth: true
                 Accessible.name: qsTr("Admin API URL")
-                KeyNavigation.tab: tokenField
                 onAccepted: page.connectToGateway()
             }
 
@@ -112,13 +114,14 @@ Page {
             }
             TextField {
                 id: tokenField
+                objectName: "adminTokenField"
+                placeholderTextColor: Theme.systemPalette.placeholderText
                 placeholderText: qsTr("Bearer token from the gateway's data directory")
                 echoMode: TextInput.Password
                 selectByMouse: true
                 enabled: !page.busy
                 Layout.fillWidth: true
                 Accessible.name: qsTr("Admin token")
-                KeyNavigation.tab: rememberBox
                 onAccepted: page.connectToGateway()
             }
 
@@ -127,17 +130,18 @@ Page {
                 Layout.fillWidth: true
                 CheckBox {
                     id: rememberBox
+                    objectName: "rememberBox"
                     text: qsTr("Remember this gateway (the token goes to the system keychain)")
                 }
             }
             TextField {
                 id: nameField
+                placeholderTextColor: Theme.systemPalette.placeholderText
                 visible: rememberBox.checked
                 placeholderText: qsTr("Name, e.g. Production")
                 Accessible.name: qsTr("Connection name")
                 selectByMouse: true
                 Layout.fillWidth: true
-                KeyNavigation.tab: connectButton
                 onAccepted: page.connectToGateway()
             }
 
@@ -153,12 +157,10 @@ Page {
 
                 Button {
                     id: connectButton
+                    objectName: "connectButton"
                     text: qsTr("Connect")
                     highlighted: true
                     enabled: !page.busy
-                    KeyNavigation.tab: embeddedButton
-                    Keys.onReturnPressed: page.connectToGateway()
-                    Keys.onEnterPressed: page.connectToGateway()
                     onClicked: page.connectToGateway()
                 }
                 BusyIndicator {
@@ -193,11 +195,9 @@ Page {
             }
             Button {
                 id: embeddedButton
+                objectName: "embeddedButton"
                 text: qsTr("Run gateway on this computer")
                 enabled: !page.busy
-                KeyNavigation.tab: urlField
-                Keys.onReturnPressed: page.connection.startEmbedded("")
-                Keys.onEnterPressed: page.connection.startEmbedded("")
                 onClicked: page.connection.startEmbedded("")
                 Layout.topMargin: Theme.spacing / 2
             }

@@ -304,10 +304,6 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>Stored; leave empty to keep it</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <source>Optional; never shown again</source>
         <translation type="unfinished" />
     </message>
@@ -381,6 +377,10 @@
     </message>
     <message>
         <source>Features assigned to it are disabled.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Leave empty to keep the stored key</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -691,10 +691,6 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>Addresses and certificates are set when the gateway starts (airlockd options or its configuration file).</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <source>Reload TLS certificates</source>
         <translation type="unfinished" />
     </message>
@@ -724,6 +720,46 @@
     </message>
     <message>
         <source>Language</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Fixed when the gateway starts: change them with airlockd's options below, then restart it (for the service: sudo systemctl edit airlockd, then sudo systemctl restart airlockd). They apply at the next start.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Now</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>airlockd option</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Client TLS</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Admin API TLS</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The options it runs with now</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Copy the options</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Certificates renewed in the same files can be loaded without a restart:</source>
         <translation type="unfinished" />
     </message>
 </context>

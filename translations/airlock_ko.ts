@@ -303,10 +303,6 @@
         <translation>API 키</translation>
     </message>
     <message>
-        <source>Stored; leave empty to keep it</source>
-        <translation>저장됨. 유지하려면 비워 두세요</translation>
-    </message>
-    <message>
         <source>Optional; never shown again</source>
         <translation>선택 사항. 다시 표시되지 않습니다</translation>
     </message>
@@ -381,6 +377,10 @@
     <message>
         <source>Features assigned to it are disabled.</source>
         <translation>여기에 할당된 기능은 사용 안 함으로 바뀝니다.</translation>
+    </message>
+    <message>
+        <source>Leave empty to keep the stored key</source>
+        <translation>저장된 키를 유지하려면 비워 두세요</translation>
     </message>
 </context>
 <context>
@@ -688,10 +688,6 @@
         <translation>필수</translation>
     </message>
     <message>
-        <source>Addresses and certificates are set when the gateway starts (airlockd options or its configuration file).</source>
-        <translation>주소와 인증서는 게이트웨이 시작 시 정해집니다 (airlockd 옵션 또는 설정 파일).</translation>
-    </message>
-    <message>
         <source>Reload TLS certificates</source>
         <translation>TLS 인증서 다시 불러오기</translation>
     </message>
@@ -722,6 +718,46 @@
     <message>
         <source>Language</source>
         <translation>언어</translation>
+    </message>
+    <message>
+        <source>Fixed when the gateway starts: change them with airlockd's options below, then restart it (for the service: sudo systemctl edit airlockd, then sudo systemctl restart airlockd). They apply at the next start.</source>
+        <translation>게이트웨이가 시작될 때 정해지는 값입니다. 아래 airlockd 옵션으로 바꾼 뒤 게이트웨이를 다시 시작하세요(서비스로 실행 중이면 sudo systemctl edit airlockd 후 sudo systemctl restart airlockd). 다음 시작부터 적용됩니다.</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>항목</translation>
+    </message>
+    <message>
+        <source>Now</source>
+        <translation>현재 값</translation>
+    </message>
+    <message>
+        <source>airlockd option</source>
+        <translation>airlockd 옵션</translation>
+    </message>
+    <message>
+        <source>Client TLS</source>
+        <translation>클라이언트 TLS</translation>
+    </message>
+    <message>
+        <source>Admin API TLS</source>
+        <translation>관리 API TLS</translation>
+    </message>
+    <message>
+        <source>The options it runs with now</source>
+        <translation>지금 실행 중인 옵션</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>복사</translation>
+    </message>
+    <message>
+        <source>Copy the options</source>
+        <translation>옵션 복사</translation>
+    </message>
+    <message>
+        <source>Certificates renewed in the same files can be loaded without a restart:</source>
+        <translation>같은 파일에서 갱신한 인증서는 다시 시작하지 않고 불러올 수 있습니다:</translation>
     </message>
 </context>
 <context>

@@ -4,6 +4,7 @@
 #include "http/gatewayserver.h"
 #include "http/tlscontext.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -35,17 +36,42 @@ void writeJson(HttpExchange &exchange, const QJsonObject &object)
     exchange.respond(200, "application/json", QJsonDocument(object).toJson(QJsonDocument::Compact));
 }
 
+// A renamed model carries "renamed_from": its stored name, so that its stored key follows the rename (a
+// client cannot resend a key it never sees). The key is not part of the configuration: it is taken out of
+// `body` (a string value only; anything else stays and fails parsing as an unknown key). Returns the
+// previous names by model index.
+QHash<qsizetype, QString> takeRenames(QByteArray &body)
+{
+    QHash<qsizetype, QString> renamedFrom;
+    QJsonObject root = QJsonDocument::fromJson(body).object();
+    QJsonArray models = root.value(QLatin1String("models")).toArray();
+    for (qsizetype i = 0; i < models.size(); ++i) {
+        QJsonObject model = models.at(i).toObject();
+        if (!model.value(QLatin1String("renamed_from")).isString())
+            continue;
+        renamedFrom.insert(i, model.take(QLatin1String("renamed_from")).toString());
+        models[i] = model;
+    }
+    if (!renamedFrom.isEmpty()) {
+        root.insert(QLatin1String("models"), models);
+        body = QJsonDocument(root).toJson(QJsonDocument::Compact);
+    }
+    return renamedFrom;
+}
+
 // API keys are write-only (GET /api/v1/config never returns them), so a client that edits the configuration
-// it fetched sends models without "api_key": those keep the key stored for the model of the same name. An
-// explicit "api_key":"" removes it. `body` is the (already parsed and valid) JSON of `incoming`.
-void keepStoredApiKeys(const QByteArray &body, const GatewayConfig &current, GatewayConfig &incoming)
+// it fetched sends models without "api_key": those keep the key stored for the model of the same name (or of
+// the name in `renamedFrom`). An explicit "api_key":"" removes it. `body` is the (already parsed and valid)
+// JSON of `incoming`.
+void keepStoredApiKeys(const QByteArray &body, const QHash<qsizetype, QString> &renamedFrom,
+                       const GatewayConfig &current, GatewayConfig &incoming)
 {
     const QJsonArray models = QJsonDocument::fromJson(body).object().value(QLatin1String("models")).toArray();
     for (qsizetype i = 0; i < incoming.models.size() && i < models.size(); ++i) {
         ModelEndpoint &model = incoming.models[i];
         if (models.at(i).toObject().contains(QLatin1String("api_key")))
             continue;
-        if (const ModelEndpoint *stored = current.findModel(model.name))
+        if (const ModelEndpoint *stored = current.findModel(renamedFrom.value(i, model.name)))
             model.apiKey = stored->apiKey;
     }
 }
@@ -103,13 +129,15 @@ struct AdminServer::Private
                        QStringLiteral("send the configuration as application/json"));
             return;
         }
-        auto config = parseGatewayConfig(exchange.request().body);
+        QByteArray body = exchange.request().body;
+        const QHash<qsizetype, QString> renamedFrom = takeRenames(body);
+        auto config = parseGatewayConfig(body);
         if (!config) {
             writeError(exchange, 400, config.error().code, config.error().message, config.error().field);
             return;
         }
         const GatewayConfig current = backend.currentConfig();
-        keepStoredApiKeys(exchange.request().body, current, *config);
+        keepStoredApiKeys(body, renamedFrom, current, *config);
         const QByteArray before = serializeGatewayConfig(current);
         if (auto st = backend.applyConfig(*config); !st) {
             writeError(exchange, 400, st.error().code, st.error().message, st.error().field);

@@ -6,7 +6,8 @@
 //   GET /api/v1/config   the declarative configuration in force (secrets left out)
 //   PUT /api/v1/config   replace it (validated, stored, then swapped in for new requests). API keys are
 //                        write-only: a model sent without "api_key" keeps the key stored for a model of the
-//                        same name; "api_key":"" removes it.
+//                        same name; "api_key":"" removes it. A renamed model may carry "renamed_from": its
+//                        previous name, whose stored key it keeps (the key is not stored itself).
 // Errors: {"error":{"code":"...","message":"..."}} with 400/401/404/405/415.
 
 #include "gatewayconfig.h"

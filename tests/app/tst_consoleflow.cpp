@@ -2,12 +2,11 @@
 // admin API) and a fake model server: connect, add a model endpoint, test it, assign it to code
 // completion, issue a token, watch the request arrive in the live log and the metrics; the prompt
 // playground's render, run and template override; the admin routes behind them (catalog, model test,
-// render, overrides, write-only API keys).
+// render, overrides, write-only API keys that survive a rename).
 
-#include "adminclient.h"
 #include "consolecore.h"
-#include "fakemodelserver.h"
 #include "gateway.h"
+#include "testgateway.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -15,7 +14,6 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QTest>
 
 using namespace airlock;
@@ -24,13 +22,7 @@ using namespace Qt::StringLiterals;
 namespace {
 constexpr int kTimeoutMs = 15000;
 const QString kAdminToken = u"console-flow-admin-token"_s;
-
-struct Answer
-{
-    int status = 0;
-    QJsonObject json;
-};
-
+using Answer = test::HttpAnswer;
 } // namespace
 
 class tst_ConsoleFlow : public QObject
@@ -46,6 +38,7 @@ private Q_SLOTS:
     void testConnectionFailures_data();
     void testConnectionFailures();
     void writeOnlyApiKey();
+    void renameKeepsApiKey();
     void assignFeatureAndFlag();
     void tokenAndLiveLog();
     void metrics();
@@ -59,29 +52,16 @@ private:
     Answer admin(const QByteArray &verb, const QString &path, const QJsonObject &body = {});
     QVariantMap modelFields(const QString &apiKey = {}) const;
 
-    QTemporaryDir m_dir;
-    std::unique_ptr<test::FakeModelServer> m_fake;
-    std::unique_ptr<Gateway> m_gateway;
+    std::unique_ptr<test::TestGateway> m_env;
+    test::FakeModelServer *m_fake = nullptr;
+    Gateway *m_gateway = nullptr;
     std::unique_ptr<ConsoleCore> m_core;
     QString m_clientToken;
 };
 
 Answer tst_ConsoleFlow::admin(const QByteArray &verb, const QString &path, const QJsonObject &body)
 {
-    AdminClient client;
-    client.setBaseUrl(QUrl(u"http://"_s + m_gateway->adminAddress().toString()));
-    client.setToken(kAdminToken);
-    Answer answer;
-    bool done = false;
-    client.call(verb, path, body.isEmpty() && verb == "GET" ? QJsonDocument() : QJsonDocument(body), this,
-                [&](const AdminError *error, const QJsonDocument &json) {
-                    answer.status = error ? error->httpStatus : 200;
-                    answer.json = error ? QJsonObject{{u"code"_s, error->code}, {u"message"_s, error->message}} : json.object();
-                    done = true;
-                });
-    if (!QTest::qWaitFor([&] { return done; }, kTimeoutMs))
-        qWarning() << "admin call timed out:" << verb << path;
-    return answer;
+    return m_env->admin(verb, path, body, kTimeoutMs);
 }
 
 QVariantMap tst_ConsoleFlow::modelFields(const QString &apiKey) const
@@ -100,27 +80,18 @@ QVariantMap tst_ConsoleFlow::modelFields(const QString &apiKey) const
 
 void tst_ConsoleFlow::initTestCase()
 {
-    QVERIFY(m_dir.isValid());
     qunsetenv("AIRLOCK_ADMIN_TOKEN");
-    m_fake = std::make_unique<test::FakeModelServer>();
-    QVERIFY(m_fake->isListening());
-    GatewayOptions options;
-    options.dataDir = m_dir.filePath(u"gateway"_s);
-    options.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    options.adminListen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    options.adminToken = kAdminToken;
-    options.workers = 1;
-    m_gateway = std::make_unique<Gateway>(options);
-    const Status started = m_gateway->start();
-    QVERIFY2(started, started ? "" : qPrintable(started.error().message));
+    m_env = std::make_unique<test::TestGateway>(kAdminToken);
+    QVERIFY2(m_env->start(), qPrintable(m_env->errorMessage()));
+    m_fake = m_env->fake();
+    m_gateway = m_env->gateway();
     m_core = std::make_unique<ConsoleCore>();
 }
 
 void tst_ConsoleFlow::cleanupTestCase()
 {
     m_core.reset();
-    m_gateway.reset();
-    m_fake.reset();
+    m_env.reset();
 }
 
 void tst_ConsoleFlow::connectAndLoad()
@@ -267,6 +238,74 @@ void tst_ConsoleFlow::writeOnlyApiKey()
     config.insert(u"models"_s, models);
     QCOMPARE(admin("PUT", u"api/v1/config"_s, config).status, 200);
     QVERIFY(m_gateway->config().models.first().apiKey.isEmpty());
+}
+
+void tst_ConsoleFlow::renameKeepsApiKey()
+{
+    ConfigController *console = m_core->config();
+    QSignalSpy saved(console, &ConfigController::saved);
+    QVERIFY(console->saveModel(u"codestral-a"_s, modelFields(u"key-three"_s)));
+    QVERIFY(saved.wait(kTimeoutMs));
+    QVERIFY(console->assignFeature(u"duo_chat"_s, u"codestral-a"_s));
+    QVERIFY(saved.wait(kTimeoutMs));
+
+    // Before saving, "Test connection" on the renamed form uses the stored key.
+    QVariantMap renamed = modelFields();
+    renamed[u"name"_s] = u"codestral-b"_s;
+    m_fake->resetRecords();
+    console->testModel(renamed, u"codestral-a"_s);
+    QTRY_VERIFY_WITH_TIMEOUT(!console->isTestRunning() && console->testResult() != ConfigController::NotRun, kTimeoutMs);
+    QCOMPARE(console->testResult(), int(ConfigController::Passed));
+    QCOMPARE(m_fake->lastRequest().header("Authorization"), QByteArray("Bearer key-three"));
+
+    // Renamed from the console's form with the key field left empty: the stored key stays.
+    QVERIFY(console->saveModel(u"codestral-a"_s, renamed));
+    QVERIFY(saved.wait(kTimeoutMs));
+    const Answer after = admin("GET", u"api/v1/config"_s);
+    const QJsonArray models = after.json.value("models"_L1).toArray();
+    QCOMPARE(models.size(), 1);
+    QCOMPARE(models.first().toObject().value("name"_L1).toString(), u"codestral-b"_s);
+    QCOMPARE(after.json.value("features"_L1).toObject().value("duo_chat"_L1).toString(), u"codestral-b"_s);
+    // The model server still gets the key: a test of the stored model under its new name.
+    m_fake->resetRecords();
+    console->testModel(renamed);
+    QTRY_VERIFY_WITH_TIMEOUT(!console->isTestRunning() && console->testResult() != ConfigController::NotRun, kTimeoutMs);
+    QCOMPARE(console->testResult(), int(ConfigController::Passed));
+    QCOMPARE(m_fake->requestCount(), 2);
+    for (const test::RecordedRequest &r : m_fake->requests())
+        QCOMPARE(r.header("Authorization"), QByteArray("Bearer key-three"));
+    QCOMPARE(m_gateway->config().models.first().apiKey, u"key-three"_s);
+
+    // Over the admin API: "renamed_from" keeps the key; without it a new name is a new model (no key);
+    // it is not stored; a key typed with the rename wins.
+    QJsonObject config = after.json;
+    const auto renameTo = [&config](const QString &name, const QJsonObject &extra) {
+        QJsonObject model = config.value("models"_L1).toArray().first().toObject();
+        model.insert(u"name"_s, name);
+        for (auto it = extra.begin(); it != extra.end(); ++it)
+            model.insert(it.key(), it.value());
+        QJsonObject next = config;
+        next.insert(u"models"_s, QJsonArray{model});
+        next.insert(u"features"_s, QJsonObject{});
+        return next;
+    };
+    QCOMPARE(admin("PUT", u"api/v1/config"_s, renameTo(u"codestral-c"_s, {{u"renamed_from"_s, u"codestral-b"_s}})).status, 200);
+    QCOMPARE(m_gateway->config().models.first().name, u"codestral-c"_s);
+    QCOMPARE(m_gateway->config().models.first().apiKey, u"key-three"_s);
+    QVERIFY(!admin("GET", u"api/v1/config"_s).json.value("models"_L1).toArray().first().toObject().contains("renamed_from"_L1));
+    QCOMPARE(admin("PUT", u"api/v1/config"_s, renameTo(u"codestral-d"_s, {{u"renamed_from"_s, 7}})).status, 400);
+    QCOMPARE(admin("PUT", u"api/v1/config"_s, renameTo(u"codestral-d"_s, {{u"renamed_from"_s, u"codestral-c"_s},
+                                                                          {u"api_key"_s, u"key-four"_s}})).status, 200);
+    QCOMPARE(m_gateway->config().models.first().apiKey, u"key-four"_s);
+    QCOMPARE(admin("PUT", u"api/v1/config"_s, renameTo(u"codestral-e"_s, {})).status, 200);
+    QVERIFY(m_gateway->config().models.first().apiKey.isEmpty());
+
+    // Back to the name and key the following steps use.
+    QJsonObject restore = renameTo(u"codestral-a"_s, {{u"api_key"_s, u"key-one"_s}});
+    restore.insert(u"features"_s, QJsonObject{});
+    QCOMPARE(admin("PUT", u"api/v1/config"_s, restore).status, 200);
+    console->reload();
+    QTRY_VERIFY_WITH_TIMEOUT(console->modelNames() == QStringList{u"codestral-a"_s}, kTimeoutMs);
 }
 
 void tst_ConsoleFlow::assignFeatureAndFlag()

@@ -1,5 +1,7 @@
-// airlock-admin's command line (consoleoptions.h).
+// airlock-admin's command line (consoleoptions.h), and the colour arithmetic behind --color-scheme and the
+// UI test's contrast check (colorscheme.h).
 
+#include "colorscheme.h"
 #include "consoleoptions.h"
 
 #include <QTest>
@@ -16,6 +18,11 @@ private Q_SLOTS:
     void valid();
     void invalid_data();
     void invalid();
+    void colorScheme_data();
+    void colorScheme();
+    void contrast_data();
+    void contrast();
+    void readablePalettes();
 };
 
 void tst_ConsoleOptions::valid_data()
@@ -76,6 +83,7 @@ void tst_ConsoleOptions::invalid_data()
     QTest::newRow("quit-after not a number") << QStringList{u"--quit-after"_s, u"soon"_s} << u"--quit-after"_s;
     QTest::newRow("unknown option") << QStringList{u"--token"_s, u"secret"_s} << u"token"_s;
     QTest::newRow("positional") << QStringList{u"extra"_s} << u"extra"_s;
+    QTest::newRow("unknown colour scheme") << QStringList{u"--color-scheme"_s, u"purple"_s} << u"--color-scheme"_s;
 }
 
 void tst_ConsoleOptions::invalid()
@@ -86,6 +94,72 @@ void tst_ConsoleOptions::invalid()
     const Result<ConsoleOptions> options = parseConsoleOptions(args);
     QVERIFY(!options.ok());
     QVERIFY2(options.error().message.contains(mentions), qPrintable(options.error().message));
+}
+
+void tst_ConsoleOptions::colorScheme_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<int>("scheme");
+    QTest::newRow("default: the system's") << QStringList{} << int(ColorScheme::System);
+    QTest::newRow("system") << QStringList{u"--color-scheme"_s, u"system"_s} << int(ColorScheme::System);
+    QTest::newRow("light") << QStringList{u"--color-scheme"_s, u"light"_s} << int(ColorScheme::Light);
+    QTest::newRow("dark") << QStringList{u"--color-scheme=dark"_s, u"--embedded"_s} << int(ColorScheme::Dark);
+}
+
+void tst_ConsoleOptions::colorScheme()
+{
+    QFETCH(QStringList, args);
+    QFETCH(int, scheme);
+    args.prepend(u"airlock-admin"_s);
+    const Result<ConsoleOptions> options = parseConsoleOptions(args);
+    QVERIFY2(options.ok(), options.ok() ? "" : qPrintable(options.error().message));
+    QCOMPARE(int(options->colorScheme), scheme);
+}
+
+void tst_ConsoleOptions::contrast_data()
+{
+    // Reference values of the WCAG 2 formula.
+    QTest::addColumn<QColor>("a");
+    QTest::addColumn<QColor>("b");
+    QTest::addColumn<double>("ratio");
+    QTest::newRow("black on white") << QColor(Qt::black) << QColor(Qt::white) << 21.0;
+    QTest::newRow("same colour") << QColor(0x77, 0x77, 0x77) << QColor(0x77, 0x77, 0x77) << 1.0;
+    QTest::newRow("#777 on white, just below 4.5") << QColor(0x77, 0x77, 0x77) << QColor(Qt::white) << 4.48;
+    QTest::newRow("white on Qt's default highlight") << QColor(Qt::white) << QColor(0x30, 0x8c, 0xc6) << 3.69;
+}
+
+void tst_ConsoleOptions::contrast()
+{
+    QFETCH(QColor, a);
+    QFETCH(QColor, b);
+    QFETCH(double, ratio);
+    QVERIFY2(qAbs(contrastRatio(a, b) - ratio) < 0.01, qPrintable(QString::number(contrastRatio(a, b))));
+    QVERIFY(qAbs(contrastRatio(b, a) - ratio) < 0.01);
+    // Half-transparent black over white is drawn as mid grey.
+    QCOMPARE(blend(QColor(Qt::black), QColor(Qt::white), 0.5).name(), u"#808080"_s);
+}
+
+void tst_ConsoleOptions::readablePalettes()
+{
+    // Qt's built-in light palette has white on #308cc6 (3.7:1) and a half-transparent placeholder (4:1).
+    QPalette qtDefault;
+    qtDefault.setColor(QPalette::Highlight, QColor(0x30, 0x8c, 0xc6));
+    qtDefault.setColor(QPalette::HighlightedText, Qt::white);
+    qtDefault.setColor(QPalette::Base, Qt::white);
+    qtDefault.setColor(QPalette::Text, Qt::black);
+    qtDefault.setColor(QPalette::Window, QColor(0xef, 0xef, 0xef));
+    qtDefault.setColor(QPalette::WindowText, Qt::black);
+    qtDefault.setColor(QPalette::PlaceholderText, QColor(0, 0, 0, 128));
+    for (const QPalette &palette : {readablePalette(qtDefault), readablePalette(lightPalette()), readablePalette(darkPalette())}) {
+        QVERIFY(contrastRatio(palette.color(QPalette::Highlight), palette.color(QPalette::HighlightedText)) >= 4.5);
+        QVERIFY(contrastRatio(palette.color(QPalette::PlaceholderText), palette.color(QPalette::Base)) >= 4.5);
+        QVERIFY(contrastRatio(palette.color(QPalette::WindowText), palette.color(QPalette::Window)) >= 7);
+        QVERIFY(contrastRatio(palette.color(QPalette::Text), palette.color(QPalette::Base)) >= 7);
+    }
+    // Pairs that are readable already stay as they are.
+    QCOMPARE(readablePalette(darkPalette()).color(QPalette::Highlight), darkPalette().color(QPalette::Highlight));
+    QVERIFY(relativeLuminance(darkPalette().color(QPalette::Window)) < 0.05);
+    QVERIFY(relativeLuminance(lightPalette().color(QPalette::Window)) > 0.8);
 }
 
 QTEST_GUILESS_MAIN(tst_ConsoleOptions)
