@@ -34,7 +34,7 @@ BUILD_ASAN=$BUILD-asan
 JOBS=${CTEST_PARALLEL:-2}
 export FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 LOG_DIR=$ROOT/$BUILD-logs
-mkdir -p "$LOG_DIR" || exit 1
+mkdir -p "$LOG_DIR" && rm -f "$LOG_DIR"/ctest*.log || exit 1
 
 T_START=$(date +%s)
 PHASES=() TIMES=() RESULTS=()
@@ -103,6 +103,21 @@ count_ctest() { # adds the "x% tests passed, F tests failed out of T" figures of
   TOTAL_FAILED=$((TOTAL_FAILED + f))
 }
 
+# Prints, for every test that failed in a ctest log, its name and the lines of its output that say
+# why (QTest FAIL!/Loc:, sanitizer reports, crashes), so the end of the CI output names the cause.
+failure_digest() { # failure_digest LABEL LOGFILE
+  local label=$1 log=$2
+  [[ -f $log ]] && grep -q '^The following tests FAILED:' "$log" || return 0
+  banner "$label: failed tests"
+  sed -n '/^The following tests FAILED:/,/^Errors while running/p' "$log" | grep -v '^Errors while running'
+  awk '
+    /^ *[0-9]+\/[0-9]+ Test +#[0-9]+: / { inblock = ($0 ~ /\*\*\*|Failed|Timeout|Exception/); n = 0
+                                          if (inblock) print "\n--- " $0; next }
+    /^[0-9]+% tests passed/ { inblock = 0 }
+    inblock && n < 40 && /FAIL!|Loc: |ERROR: |SUMMARY: |runtime error|Actual|Expected|Received signal|terminate|Segmentation|Assert|Timeout|WARNING: ThreadSanitizer|Direct leak|Indirect leak/ { print "  " $0; n++ }
+  ' "$log"
+}
+
 run_fuzz() { # scripts/fuzz.sh [seconds per target]: builds build-fuzz/ with clang and runs every target
   "$ROOT/scripts/fuzz.sh" "$FUZZ_SECONDS" 2>&1 | tee "$LOG_DIR/fuzz.log"
   return "${PIPESTATUS[0]}"
@@ -154,6 +169,8 @@ if ((do_fuzz)); then
 fi
 
 # ---------------------------------------------------------------- report
+failure_digest ctest "$LOG_DIR/ctest.log"
+failure_digest ctest-asan "$LOG_DIR/ctest-asan.log"
 banner "summary (logs in $LOG_DIR)"
 for i in "${!PHASES[@]}"; do
   printf '  %-15s %5ss  %s\n' "${PHASES[i]}" "${TIMES[i]}" "${RESULTS[i]}"

@@ -44,15 +44,6 @@ struct TraceResult
     QList<double> usedLatencies;
 };
 
-double percentile(QList<double> values, double p)
-{
-    if (values.isEmpty())
-        return 0;
-    std::sort(values.begin(), values.end());
-    const qsizetype index = std::min<qsizetype>(values.size() - 1, qsizetype(p * (values.size() - 1) + 0.5));
-    return values.at(index);
-}
-
 QJsonObject completionBody(const QString &above)
 {
     return QJsonObject{{QStringLiteral("prompt_version"), 2},

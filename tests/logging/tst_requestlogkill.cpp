@@ -125,7 +125,10 @@ private Q_SLOTS:
         qInfo("kill -9 after %lld answered requests: %lld stored, %d answered but not stored, the oldest of them "
               "answered %lld ms before the kill",
               qint64(answeredAt.size()), qint64(stored.size()), missing, oldestMissingAgeMs);
-        QVERIFY2(oldestMissingAgeMs <= 100, qPrintable(QString::number(oldestMissingAgeMs)));
+        // The writer commits every 50 ms, so only the last ~100 ms may be missing (that is what the run above
+        // printed). The bound asserted leaves room for a stalled machine yet still fails a writer that only
+        // commits with the once-a-second rollups or at shutdown.
+        QVERIFY2(oldestMissingAgeMs <= 500, qPrintable(QString::number(oldestMissingAgeMs)));
 
         // The rollups (written at most once a second, so the kill left some rows uncovered) still agree
         // with the rows: queries add the uncovered rows, and the next writer folds them in exactly once.

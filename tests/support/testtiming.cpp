@@ -1,8 +1,11 @@
 #include "testtiming.h"
 
 #include <QtCore/QAbstractEventDispatcher>
+#include <QtCore/QDebug>
 #include <QtCore/QEventLoop>
 #include <QtCore/QTimer>
+
+#include <algorithm>
 
 namespace airlock::test {
 
@@ -41,6 +44,21 @@ void spinFor(int ms)
     QEventLoop loop;
     QTimer::singleShot(ms, Qt::PreciseTimer, &loop, &QEventLoop::quit);
     loop.exec();
+}
+
+double percentile(QList<double> values, double p)
+{
+    if (values.isEmpty())
+        return 0;
+    std::sort(values.begin(), values.end());
+    const qsizetype index = std::min<qsizetype>(values.size() - 1, qsizetype(p * double(values.size() - 1) + 0.5));
+    return values.at(index);
+}
+
+bool reportPrompt(const char *what, double ms)
+{
+    qInfo("latency: %s: %.1f ms", what, ms);
+    return ms >= 0 && ms <= kPromptMs;
 }
 
 } // namespace airlock::test

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <QtCore/QList>
 #include <QtCore/qglobal.h>
 
 #include <chrono>
@@ -35,5 +36,18 @@ bool waitUntil(const std::function<bool()> &condition, int timeoutMs = 5000);
 // Runs the event loop for `ms` milliseconds: for "nothing must happen during this time" assertions
 // (e.g. a hanging upstream still has not answered). Prefer waitUntil for everything else.
 void spinFor(int ms);
+
+// The p-th percentile (0..1, nearest rank) of `values`; 0 for none. For benchmarks' reports.
+double percentile(QList<double> values, double p);
+
+// Latency checks. A test proves that something is driven by its cause (the client leaving, a record
+// being published) and not by a fallback (a timeout of at least 10 s, a poll, the process ending); how
+// fast it is belongs to the benchmarks, and these machines are shared and noisy. So a measured latency
+// is printed for the record and asserted only against kPromptMs: far above scheduling noise under the
+// sanitizers, far below any fallback the tests configure.
+inline constexpr double kPromptMs = 2000;
+
+// Prints "latency: <what>: <ms> ms" and returns whether ms is within [0, kPromptMs].
+bool reportPrompt(const char *what, double ms);
 
 } // namespace airlock::test

@@ -1,6 +1,7 @@
 // The lean upstream client against raw QTcpServer fakes: exact bytes, exact timing.
 
 #include "upstream/upstreamclient.h"
+#include "testtiming.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>
@@ -471,8 +472,8 @@ void tst_UpstreamClient::abortClosesConnectionAtOnce()
     call->abort();
     call->abort(); // twice is fine
     QVERIFY(call->isFinished());
-    QTRY_VERIFY_WITH_TIMEOUT(server.disconnects == 1, 100);
-    QVERIFY(elapsed.elapsed() < 100);
+    QTRY_VERIFY(server.disconnects == 1);
+    QVERIFY(airlock::test::reportPrompt("abort to server-side disconnect", double(elapsed.elapsed())));
     // The server keeps talking into the closed connection: nothing reaches the handler any more.
     if (socket)
         socket->write("5\r\nworld\r\n0\r\n\r\n");
