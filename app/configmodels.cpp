@@ -156,6 +156,7 @@ void FeatureListModel::setCatalog(const QJsonArray &catalog)
     }
     endResetModel();
     Q_EMIT countChanged();
+    Q_EMIT namesChanged();
 }
 
 void FeatureListModel::setConfig(const GatewayConfig &config)
@@ -172,6 +173,18 @@ void FeatureListModel::setLanguage(const QString &language)
     m_language = language;
     if (!m_catalog.isEmpty())
         Q_EMIT dataChanged(index(0), index(rowCount() - 1), {NameRole, Qt::DisplayRole});
+    Q_EMIT namesChanged();
+}
+
+QVariantMap FeatureListModel::names() const
+{
+    QVariantMap names;
+    for (const QJsonValue &v : m_catalog) {
+        const QJsonObject f = v.toObject();
+        names.insert(f.value("id"_L1).toString(),
+                     m_language == "ko"_L1 ? f.value("name_ko"_L1).toString() : f.value("name_en"_L1).toString());
+    }
+    return names;
 }
 
 QString FeatureListModel::featureName(const QString &id) const

@@ -47,6 +47,9 @@ class FeatureListModel : public QAbstractListModel
 {
     Q_OBJECT
     Q_PROPERTY(int count READ rowCount NOTIFY countChanged)
+    // Feature id -> its name in the language in force. For bindings (names[id]): unlike featureName(),
+    // it notifies when the language or the catalog changes.
+    Q_PROPERTY(QVariantMap names READ names NOTIFY namesChanged)
 public:
     enum Role { IdRole = Qt::UserRole + 1, NameRole, NameEnRole, NameKoRole, StageRole, FlagRole, FlagEnabledRole,
                 ChatRole, AssignedModelRole, AssignedFamilyRole, SuitsRole, FamiliesRole };
@@ -63,11 +66,15 @@ public:
     void setConfig(const GatewayConfig &config);
     // "ko" shows the Korean names in NameRole, anything else the English ones.
     void setLanguage(const QString &language);
+    // The feature's name in the language in force (its id when the catalog does not have it). A binding
+    // that calls it is not told when the language changes: QML reads names instead.
     Q_INVOKABLE QString featureName(const QString &id) const;
+    QVariantMap names() const;
     Q_INVOKABLE QStringList featureIds() const;
 
 Q_SIGNALS:
     void countChanged();
+    void namesChanged();
 
 private:
     QJsonArray m_catalog;

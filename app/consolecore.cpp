@@ -20,7 +20,11 @@ ConsoleCore::ConsoleCore(QObject *parent)
         m_playground.setGatewayUrl(gatewayUrlFor(m_connection.gatewayListen(), QUrl(m_connection.adminUrl()), false));
     });
     connect(&m_config, &ConfigController::configChanged, this, [this] { m_metrics.setModelNames(m_config.modelNames()); });
-    connect(&m_language, &LanguageController::languageChanged, this, [this] { m_config.setLanguage(m_language.language()); });
+    // Texts the controllers build (feature names, tr() in C++) follow a language switch.
+    connect(&m_language, &LanguageController::languageChanged, this, [this] {
+        m_config.setLanguage(m_language.language());
+        m_tokens.retranslate();
+    });
     connect(&m_saved, &SavedConnections::tokenRead, this, [this](const QString &url, const QString &token) {
         if (url == m_pendingSavedUrl)
             m_connection.connectTo(url, token);

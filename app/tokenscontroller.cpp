@@ -16,6 +16,9 @@ TokensController::TokensController(AdminClient *client, QObject *parent)
     : QObject(parent)
     , m_client(client)
 {
+    m_trustPoll.setSingleShot(true);
+    m_trustPoll.setInterval(kTrustPollMs);
+    connect(&m_trustPoll, &QTimer::timeout, this, &TokensController::reloadTrust);
 }
 
 QString TokensController::gitlabUrl() const
@@ -95,20 +98,39 @@ void TokensController::reload()
         }
         m_keys.setRows(keys);
     });
-    request("GET", u"api/v1/trust"_s, {}, [this](const QJsonObject &o) {
-        m_trust = o;
-        Q_EMIT trustChanged();
-    });
+    reloadTrust();
+}
+
+void TokensController::reloadTrust()
+{
+    request("GET", u"api/v1/trust"_s, {}, [this](const QJsonObject &o) { setTrust(o); });
+}
+
+void TokensController::setTrust(const QJsonObject &trust)
+{
+    m_trust = trust;
+    Q_EMIT trustChanged();
+    Q_EMIT gitlabDetailChanged();
+    // The gateway is fetching the instance's keys: read the outcome when it is there.
+    if (gitlabState() == "fetching"_L1)
+        m_trustPoll.start();
+    else
+        m_trustPoll.stop();
+}
+
+void TokensController::retranslate()
+{
+    Q_EMIT gitlabDetailChanged();
 }
 
 void TokensController::clear()
 {
     m_tokens.clear();
     m_keys.clear();
-    m_trust = {};
+    m_trustPoll.stop();
     dismissIssuedToken();
     setErrorMessage({});
-    Q_EMIT trustChanged();
+    setTrust({});
 }
 
 void TokensController::issue(const QString &subject, const QString &scopes, const QString &ttl, const QString &description)
@@ -148,10 +170,8 @@ void TokensController::rotateKeys()
 
 void TokensController::setGitlabUrl(const QString &url)
 {
-    request("PUT", u"api/v1/trust"_s, QJsonObject{{u"gitlab_url"_s, url.trimmed()}}, [this](const QJsonObject &o) {
-        m_trust = o;
-        Q_EMIT trustChanged();
-    });
+    request("PUT", u"api/v1/trust"_s, QJsonObject{{u"gitlab_url"_s, url.trimmed()}},
+            [this](const QJsonObject &o) { setTrust(o); });
 }
 
 void TokensController::copyToClipboard(const QString &text) const

@@ -4,11 +4,15 @@
 // Airlock's own signing keys (GET /api/v1/keys, POST /api/v1/keys/rotate), and the client tokens it
 // issued (GET/POST /api/v1/tokens, DELETE /api/v1/tokens/{id}). A newly issued token is held in
 // issuedToken until dismissIssuedToken(): it is shown once and never fetched again.
+// While the gateway fetches the GitLab instance's keys (after a new URL, or a refetch) the state is polled
+// until the fetch ends, so the page shows the outcome by itself. gitlabDetail is built with tr(): it is
+// rebuilt (gitlabDetailChanged) when the language changes (retranslate()).
 
 #include "jsonrowsmodel.h"
 
 #include <QJsonObject>
 #include <QObject>
+#include <QTimer>
 
 namespace airlock {
 
@@ -21,7 +25,7 @@ class TokensController : public QObject
     Q_PROPERTY(airlock::SigningKeyListModel *keys READ keys CONSTANT)
     Q_PROPERTY(QString gitlabUrl READ gitlabUrl NOTIFY trustChanged)
     Q_PROPERTY(QString gitlabState READ gitlabState NOTIFY trustChanged)
-    Q_PROPERTY(QString gitlabDetail READ gitlabDetail NOTIFY trustChanged)
+    Q_PROPERTY(QString gitlabDetail READ gitlabDetail NOTIFY gitlabDetailChanged)
     Q_PROPERTY(QString authMode READ authMode NOTIFY trustChanged)
     Q_PROPERTY(QString issuedToken READ issuedToken NOTIFY issuedTokenChanged)
     Q_PROPERTY(bool busy READ isBusy NOTIFY busyChanged)
@@ -49,9 +53,15 @@ public:
     Q_INVOKABLE void rotateKeys();
     Q_INVOKABLE void setGitlabUrl(const QString &url);
     Q_INVOKABLE void copyToClipboard(const QString &text) const;
+    // The language changed: texts built here are built again.
+    void retranslate();
+
+    // How often the trust state is read again while the gateway fetches the GitLab instance's keys.
+    static constexpr int kTrustPollMs = 500;
 
 Q_SIGNALS:
     void trustChanged();
+    void gitlabDetailChanged();
     void issuedTokenChanged();
     void busyChanged();
     void errorMessageChanged();
@@ -60,11 +70,14 @@ private:
     void request(const QByteArray &verb, const QString &path, const QJsonObject &body,
                  std::function<void(const QJsonObject &)> done);
     void setErrorMessage(const QString &message);
+    void reloadTrust();
+    void setTrust(const QJsonObject &trust);
 
     AdminClient *m_client;
     TokenListModel m_tokens;
     SigningKeyListModel m_keys;
     QJsonObject m_trust;
+    QTimer m_trustPoll;
     QString m_issuedToken;
     int m_pending = 0;
     QString m_errorMessage;

@@ -68,8 +68,10 @@ Page {
             FieldLabel { text: qsTr("Feature") }
             ComboBox {
                 id: featureFilter
+                objectName: "logsFeatureFilter"
                 model: page.featureChoices
-                displayText: currentIndex <= 0 ? qsTr("All features") : Console.config.features.featureName(currentText)
+                // names, not featureName(): the binding follows a language switch whichever branch it took.
+                displayText: currentIndex <= 0 ? qsTr("All features") : Console.config.features.names[currentText] ?? currentText
                 Accessible.name: qsTr("Feature filter")
                 Layout.preferredWidth: 220
                 onActivated: (i) => page.logs.featureFilter = page.featureChoices[i]
@@ -157,7 +159,11 @@ Page {
                                 font.bold: true
                                 Layout.preferredWidth: 50
                             }
-                            Label { text: Console.config.features.featureName(recordRow.feature); elide: Text.ElideRight; Layout.preferredWidth: 150 }
+                            Label {
+                                text: Console.config.features.names[recordRow.feature] ?? recordRow.feature
+                                elide: Text.ElideRight
+                                Layout.preferredWidth: 150
+                            }
                             Label { text: recordRow.model; elide: Text.ElideRight; Layout.preferredWidth: 130 }
                             Label {
                                 text: (recordRow.totalMs >= 0 ? recordRow.totalMs : "–") + (recordRow.error.length > 0 ? "  " + recordRow.error : "")

@@ -160,9 +160,6 @@ ApplicationWindow {
         id: consoleView
         RowLayout {
             id: consoleRow
-            // In the order of Console.pageNames.
-            readonly property var pageTitles: [qsTr("Overview"), qsTr("Models"), qsTr("Features"), qsTr("Tokens & trust"),
-                                               qsTr("Logs"), qsTr("Playground"), qsTr("Settings")]
             spacing: 0
 
             // Console.showPage(): the first control of the page shown gets the focus, once the StackLayout
@@ -199,9 +196,12 @@ ApplicationWindow {
 
                 ListView {
                     id: sidebar
+                    objectName: "pageList"
                     anchors.fill: parent
                     anchors.topMargin: Theme.spacing
-                    model: consoleRow.pageTitles
+                    // A count, not the titles: a new list of titles (on a language switch) would reset the
+                    // view, and with it the page shown, to the first one. The delegates read Texts.pageTitles.
+                    model: Console.pageNames.length
                     currentIndex: Console.pageIndex
                     focus: true
                     keyNavigationEnabled: true
@@ -212,9 +212,8 @@ ApplicationWindow {
                     delegate: ItemDelegate {
                         id: navItem
                         required property int index
-                        required property string modelData
                         width: ListView.view.width
-                        text: modelData.replace("&", "&&") // not a mnemonic
+                        text: Texts.pageTitles[navItem.index].replace("&", "&&") // not a mnemonic
                         highlighted: ListView.isCurrentItem
                         font.bold: ListView.isCurrentItem
                         Accessible.role: Accessible.PageTab

@@ -305,6 +305,7 @@ Page {
                                 Layout.preferredWidth: 20
                             }
                             Label {
+                                objectName: "testStepLabel"
                                 text: Texts.testStep(stepRow.name)
                                 font.bold: true
                                 Layout.preferredWidth: 260

@@ -110,6 +110,7 @@ Page {
                         spacing: Theme.margin
                         Layout.fillWidth: true
                         StatusBadge {
+                            objectName: "endpointHealthBadge"
                             tone: endpointRow.health === "ok" ? "ok" : endpointRow.health === "idle" ? "neutral"
                                 : endpointRow.health === "degraded" ? "busy" : "error"
                             text: Texts.health(endpointRow.health)

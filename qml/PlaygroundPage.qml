@@ -141,9 +141,11 @@ Page {
 
                 FieldLabel { text: qsTr("Feature") }
                 ComboBox {
+                    objectName: "playgroundFeatureBox"
                     model: page.featureIds
                     currentIndex: page.featureIds.indexOf(page.playground.feature)
-                    displayText: page.config.features.featureName(currentText)
+                    // names, not featureName(): the binding follows a language switch.
+                    displayText: page.config.features.names[currentText] ?? currentText
                     Accessible.name: qsTr("Feature")
                     Layout.fillWidth: true
                     delegate: ItemDelegate {
@@ -151,7 +153,7 @@ Page {
                         required property string modelData
                         required property int index
                         width: ListView.view ? ListView.view.width : implicitWidth
-                        text: Console.config.features.featureName(featureChoice.modelData)
+                        text: Console.config.features.names[featureChoice.modelData] ?? featureChoice.modelData
                     }
                     onActivated: (i) => page.playground.feature = page.featureIds[i]
                 }

@@ -161,6 +161,7 @@ Page {
 
                 ComboBox {
                     id: languageBox
+                    objectName: "languageBox"
                     model: page.language.languages
                     textRole: "name"
                     valueRole: "code"

@@ -24,13 +24,14 @@ Page {
         if (completeBox.checked) scopes += ",complete_code"
         if (generateBox.checked) scopes += ",generate_code"
         if (chatBox.checked) scopes += ",duo_chat"
-        tokens.issue(subjectField.text, scopes.substring(1), ttlBox.currentValue, descriptionField.text)
+        tokens.issue(subjectField.text, scopes.substring(1), ttlBox.currentText, descriptionField.text)
     }
 
     // The new token is shown once: the focus goes to its Copy button, so Space (or Enter) copies it.
     Connections {
         target: page.tokens
         function onIssuedTokenChanged() {
+            copyButton.copied = false
             if (page.tokens.issuedToken.length > 0)
                 copyFocusTimer.restart()
         }
@@ -84,11 +85,13 @@ Page {
                     Layout.alignment: Qt.AlignTop
 
                     StatusBadge {
+                        objectName: "gitlabStateBadge"
                         tone: page.tokens.gitlabState === "ok" ? "ok" : page.tokens.gitlabState === "error" ? "error"
                             : page.tokens.gitlabState === "fetching" ? "busy" : "neutral"
                         text: page.gitlabStateText(page.tokens.gitlabState)
                     }
                     Label {
+                        objectName: "gitlabDetailLabel"
                         text: page.tokens.gitlabDetail
                         visible: text.length > 0
                         wrapMode: Text.Wrap
@@ -100,6 +103,7 @@ Page {
                         Layout.fillWidth: true
                         TextField {
                             id: gitlabField
+                            objectName: "gitlabUrlField"
                             placeholderTextColor: Theme.systemPalette.placeholderText
                             text: page.tokens.gitlabUrl
                             placeholderText: "https://gitlab.example.com"
@@ -172,12 +176,20 @@ Page {
                     FieldLabel { text: qsTr("Expires in") }
                     ComboBox {
                         id: ttlBox
-                        textRole: "text"
-                        valueRole: "value"
-                        model: [{ text: qsTr("1 day"), value: "1d" }, { text: qsTr("7 days"), value: "7d" },
-                                { text: qsTr("30 days"), value: "30d" }, { text: qsTr("90 days"), value: "90d" },
-                                { text: qsTr("1 year"), value: "365d" }]
+                        objectName: "tokenExpiryBox"
+                        // The codes, named by Texts.ttlNames: a model rebuilt with the translations (on a language
+                        // switch) would reset the choice to the first entry.
+                        model: ["1d", "7d", "30d", "90d", "365d"]
                         currentIndex: 2
+                        displayText: Texts.ttlNames[currentText] ?? currentText
+                        delegate: ItemDelegate {
+                            id: ttlChoice
+                            required property string modelData
+                            required property int index
+                            width: ListView.view ? ListView.view.width : implicitWidth
+                            text: Texts.ttlNames[ttlChoice.modelData] ?? ttlChoice.modelData
+                            highlighted: ttlChoice.ListView.isCurrentItem
+                        }
                         Accessible.name: qsTr("Expires in")
                         Layout.fillWidth: true
                     }
@@ -241,17 +253,19 @@ Page {
                             Button {
                                 id: copyButton
                                 objectName: "copyTokenButton"
-                                text: qsTr("Copy")
+                                // A binding, not a text assigned on click: it follows a language switch.
+                                property bool copied: false
+                                text: copied ? qsTr("Copied") : qsTr("Copy")
                                 onClicked: {
                                     page.tokens.copyToClipboard(page.tokens.issuedToken)
-                                    copyButton.text = qsTr("Copied")
+                                    copied = true
                                 }
                             }
                             Button {
                                 text: qsTr("Done")
                                 onClicked: {
                                     page.tokens.dismissIssuedToken()
-                                    copyButton.text = qsTr("Copy")
+                                    copyButton.copied = false
                                 }
                             }
                         }

@@ -10,7 +10,7 @@ seconds="${1:-20}"
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${BUILD_DIR:-$root/build-fuzz}"
 jobs="${JOBS:-2}"
-targets=(fuzz_requestframer fuzz_jsonscanner fuzz_openaiadapter fuzz_jwt)
+targets=(fuzz_requestframer fuzz_jsonscanner fuzz_openaiadapter fuzz_jwt fuzz_gitlabadapter)
 
 command -v clang++-14 >/dev/null || { echo "fuzz.sh: clang++-14 not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
 

@@ -197,6 +197,8 @@ struct Gateway::Private : public admin::AdminBackend
         liveLogs = std::make_unique<logging::LiveLogHub>();
         logging::RequestLoggerOptions logOptions;
         logOptions.dataDir = dataDir;
+        if (options.logging.queueCapacity > 0)
+            logOptions.queueCapacity = options.logging.queueCapacity;
         requestLog = std::make_unique<logging::RequestLogger>(logOptions, metrics.get(), chatHistory.get());
         requestLog->addBatchListener([hub = liveLogs.get()](const std::shared_ptr<const logging::StoredBatch> &batch) {
             hub->publish(batch);

@@ -217,34 +217,6 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>Overview</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>Models</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>Features</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>Tokens &amp; trust</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>Logs</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>Playground</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>Settings</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <source>Pages</source>
         <translation type="unfinished" />
     </message>
@@ -832,6 +804,54 @@
         <source>failed</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>Overview</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Models</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Features</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Tokens &amp; trust</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Playground</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>1 day</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>7 days</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>30 days</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>90 days</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>1 year</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>TokensPage</name>
@@ -905,26 +925,6 @@
     </message>
     <message>
         <source>Expires in</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>1 day</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>7 days</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>30 days</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>90 days</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
-        <source>1 year</source>
         <translation type="unfinished" />
     </message>
     <message>

@@ -216,34 +216,6 @@
         <translation>연결 끊기</translation>
     </message>
     <message>
-        <source>Overview</source>
-        <translation>개요</translation>
-    </message>
-    <message>
-        <source>Models</source>
-        <translation>모델</translation>
-    </message>
-    <message>
-        <source>Features</source>
-        <translation>기능</translation>
-    </message>
-    <message>
-        <source>Tokens &amp; trust</source>
-        <translation>토큰 및 신뢰</translation>
-    </message>
-    <message>
-        <source>Logs</source>
-        <translation>로그</translation>
-    </message>
-    <message>
-        <source>Playground</source>
-        <translation>플레이그라운드</translation>
-    </message>
-    <message>
-        <source>Settings</source>
-        <translation>설정</translation>
-    </message>
-    <message>
         <source>Pages</source>
         <translation>페이지</translation>
     </message>
@@ -829,6 +801,54 @@
         <source>failed</source>
         <translation>실패</translation>
     </message>
+    <message>
+        <source>Overview</source>
+        <translation>개요</translation>
+    </message>
+    <message>
+        <source>Models</source>
+        <translation>모델</translation>
+    </message>
+    <message>
+        <source>Features</source>
+        <translation>기능</translation>
+    </message>
+    <message>
+        <source>Tokens &amp; trust</source>
+        <translation>토큰 및 신뢰</translation>
+    </message>
+    <message>
+        <source>Logs</source>
+        <translation>로그</translation>
+    </message>
+    <message>
+        <source>Playground</source>
+        <translation>플레이그라운드</translation>
+    </message>
+    <message>
+        <source>Settings</source>
+        <translation>설정</translation>
+    </message>
+    <message>
+        <source>1 day</source>
+        <translation>1일</translation>
+    </message>
+    <message>
+        <source>7 days</source>
+        <translation>7일</translation>
+    </message>
+    <message>
+        <source>30 days</source>
+        <translation>30일</translation>
+    </message>
+    <message>
+        <source>90 days</source>
+        <translation>90일</translation>
+    </message>
+    <message>
+        <source>1 year</source>
+        <translation>1년</translation>
+    </message>
 </context>
 <context>
     <name>TokensPage</name>
@@ -903,26 +923,6 @@
     <message>
         <source>Expires in</source>
         <translation>만료 기간</translation>
-    </message>
-    <message>
-        <source>1 day</source>
-        <translation>1일</translation>
-    </message>
-    <message>
-        <source>7 days</source>
-        <translation>7일</translation>
-    </message>
-    <message>
-        <source>30 days</source>
-        <translation>30일</translation>
-    </message>
-    <message>
-        <source>90 days</source>
-        <translation>90일</translation>
-    </message>
-    <message>
-        <source>1 year</source>
-        <translation>1년</translation>
     </message>
     <message>
         <source>Scopes</source>

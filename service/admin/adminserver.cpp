@@ -249,6 +249,13 @@ void AdminServer::setAuditSink(AuditSink *sink)
     d->audit = sink;
 }
 
+void AdminServer::audit(const AdminCaller &caller, const QString &action, const QString &target,
+                        const QByteArray &before, const QByteArray &after)
+{
+    if (d->audit)
+        d->audit->record(caller, action, target, before, after);
+}
+
 Result<quint16> AdminServer::listen(const ListenAddress &address, std::shared_ptr<http::TlsContext> tls)
 {
     auto *tcp = new http::GuardedTcpServer(d->limits, this);

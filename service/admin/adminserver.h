@@ -80,6 +80,10 @@ public:
     void addPrefixRoute(QByteArray method, QByteArray prefix, AdminHandler handler);
     void addAsyncRoute(QByteArray method, QByteArray path, AsyncAdminHandler handler);
     void setAuditSink(AuditSink *sink);
+    // Records an admin change with the audit sink (nothing when none is set), for handlers registered
+    // from elsewhere: `before`/`after` are JSON (empty: none), redacted by the sink.
+    void audit(const AdminCaller &caller, const QString &action, const QString &target, const QByteArray &before,
+               const QByteArray &after);
     // A route outside the admin gate, for callers that cannot present the admin token (a Prometheus
     // scraper on /metrics): the handler does its own access check.
     void addOpenRoute(QByteArray method, QByteArray path, std::function<void(http::HttpExchange &)> handler);

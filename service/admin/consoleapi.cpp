@@ -335,7 +335,7 @@ struct ConsoleApi::Private
                           QString::fromUtf8(QByteArray::fromPercentEncoding(parts.at(1))), revert};
     }
 
-    void overrides(HttpExchange &e, const AdminCaller &caller)
+    void overrides(HttpExchange &e, const AdminCaller &caller, AdminServer &server)
     {
         const auto target = overridePath(e.request().path);
         const QByteArray method = e.request().method;
@@ -367,6 +367,10 @@ struct ConsoleApi::Private
         auto body = jsonObjectBody(e);
         if (!body)
             return writeResultError(e, body.error());
+        // The audit log's "before": the override in force (null: the built-in template).
+        auto previous = templates.current(endpoint, feature);
+        if (!previous)
+            return AdminServer::writeError(e, 500, u"storage_error"_s, previous.error().message);
         Result<prompts::TemplateRevision> revision = Error::make(u"invalid_request"_s, QString());
         if (revert) {
             const QJsonValue id = body->value("revision"_L1);
@@ -385,6 +389,9 @@ struct ConsoleApi::Private
             return AdminServer::writeError(e, 500, st.error().code, st.error().message);
         qCInfo(lcConsoleApi).noquote() << "prompt template of" << endpoint << feature
                                        << (revision->isBuiltIn() ? "back to the built-in" : "overridden") << "by" << caller.actor;
+        const auto compact = [](const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); };
+        server.audit(caller, revert ? u"prompt.revert"_s : u"prompt.override"_s, endpoint + u'/' + feature,
+                     *previous ? compact(revisionToJson(**previous)) : QByteArray(), compact(revisionToJson(*revision)));
         writeJson(e, revisionToJson(*revision));
     }
 
@@ -547,7 +554,7 @@ void ConsoleApi::registerRoutes(AdminServer &server)
     server.addRoute("POST", "/api/v1/prompts/render", [this](HttpExchange &e, const AdminCaller &) { d->render(e); });
     for (const char *method : {"GET", "PUT", "POST"}) {
         server.addPrefixRoute(method, "/api/v1/prompts/overrides/",
-                              [this](HttpExchange &e, const AdminCaller &caller) { d->overrides(e, caller); });
+                              [this, &server](HttpExchange &e, const AdminCaller &caller) { d->overrides(e, caller, server); });
     }
     server.addAsyncRoute("POST", "/api/v1/models/test",
                          [this](std::unique_ptr<HttpExchange> e, const AdminCaller &) { d->testModel(std::move(e)); });

@@ -80,6 +80,18 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
             return true; // nothing written: Qt hands the socket to its WebSocket server
         }
     }
+    if (m_observer && !m_observer->admitting() && !copy.path.startsWith("/monitoring/")) {
+        // Back-pressure from the request log: refuse rather than accept work whose record could not be
+        // kept. No record for the refusal itself (the observer counts it), so a flood cannot grow the
+        // queue; health checks still answer.
+        m_observer->refused();
+        auto refusal = std::make_unique<HttpExchange>(socket, std::move(copy), nullptr);
+        refusal->addResponseHeader("Retry-After", "1");
+        refusal->respondError(ApiError::make(503, QStringLiteral("request_log_backlog"),
+                                             QStringLiteral("the request log is behind (its queue is full): "
+                                                            "try again shortly")));
+        return true;
+    }
     auto exchange = std::make_unique<HttpExchange>(socket, std::move(copy), m_observer);
     const HttpRequest &req = exchange->request();
 

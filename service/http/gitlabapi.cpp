@@ -706,7 +706,8 @@ struct GitLabApi::Private
         record.hostName = QString::fromUtf8(request.header("x-gitlab-host-name"));
         record.gitlabVersion = QString::fromUtf8(request.header("x-gitlab-version"));
         record.clientVersion = QString::fromUtf8(request.header("x-gitlab-language-server-version"));
-        record.captureBodies = request.header("x-gitlab-enabled-feature-flags").split(',').contains("expanded_ai_logging");
+        // record.captureBodies was decided by the exchange (admin setting or the request's
+        // `expanded_ai_logging` flag): never overwrite it here.
 
         Prelude prelude;
         prelude.snapshot = services.config->current();
@@ -815,7 +816,7 @@ struct GitLabApi::Private
         job.body = built.body;
         job.stream = stream;
         if (exchange->record().captureBodies)
-            exchange->record().promptBody = built.prompt.toUtf8();
+            exchange->record().promptBody = built.prompt.toUtf8().left(kMaxCapturedBodyBytes);
         const QPointer<ProxyOperation> op = ProxyOperation::start(std::move(exchange), std::move(job), services.client,
                                                                   std::move(relay), services.observer);
         if (!entered.ticket)

@@ -72,7 +72,9 @@ std::optional<qint64> GitLabValidator::integer(const QJsonObject &o, const QStri
         return std::nullopt;
     }
     const double d = value.toDouble();
-    if (!value.isDouble() || d != double(qint64(d))) {
+    // Range first: casting a double outside qint64 (1e300) is undefined behaviour. 2^63 itself is out.
+    constexpr double kLimit = 9223372036854775808.0;
+    if (!value.isDouble() || !(d > -kLimit && d < kLimit) || d != double(qint64(d))) {
         add(loc + QStringList{key}, QStringLiteral("int_type"), QStringLiteral("Input should be a valid integer"));
         return std::nullopt;
     }

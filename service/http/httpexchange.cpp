@@ -7,6 +7,24 @@
 
 namespace airlock::http {
 
+namespace {
+
+// True when the comma-separated list `flags` holds `flag` as one whole item (blanks around items
+// ignored): "a, expanded_ai_logging" has it, "expanded_ai_logging_v2" does not.
+bool hasFeatureFlag(QByteArrayView flags, QByteArrayView flag)
+{
+    while (!flags.isEmpty()) {
+        const qsizetype comma = flags.indexOf(',');
+        QByteArrayView item = comma < 0 ? flags : flags.first(comma);
+        flags = comma < 0 ? QByteArrayView() : flags.sliced(comma + 1);
+        if (item.trimmed() == flag)
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 QByteArray HttpRequest::header(QByteArrayView name) const
 {
     for (const auto &[key, value] : headers) {
@@ -34,8 +52,9 @@ HttpExchange::HttpExchange(QTcpSocket *socket, HttpRequest request, RequestObser
         m_record.promptBytes = m_request.body.size();
         // Body capture: on for everything by admin setting, or for this request by GitLab's
         // `expanded_ai_logging` flag. The logger redacts secrets off the hot path.
+        // Decided here, once, for every dialect: adapters must not overwrite it.
         m_record.captureBodies = m_observer->captureAllBodies()
-            || m_request.header("x-gitlab-enabled-feature-flags").contains("expanded_ai_logging");
+            || hasFeatureFlag(m_request.header("x-gitlab-enabled-feature-flags"), "expanded_ai_logging");
         if (m_record.captureBodies)
             m_record.promptBody = m_request.body.left(kMaxCapturedBodyBytes);
     }

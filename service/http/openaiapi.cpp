@@ -12,6 +12,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <limits>
+
 namespace airlock::http {
 
 namespace {
@@ -35,6 +37,151 @@ int statusForRoutingError(const QString &code)
 // A whole (non-streamed) answer larger than this is refused rather than buffered without bound.
 constexpr qsizetype kMaxBufferedAnswer = 64 * 1024 * 1024;
 
+// ---- token counts from the model server's `usage` ------------------------------------------------
+// The answer is relayed as it is; the record's token counts come from its `usage` object
+// ({"prompt_tokens": n, "completion_tokens": m, ...}): in the JSON body of a whole answer, or in the
+// last stream event that carries one (OpenAI and vLLM send a final `choices: []` chunk with it when the
+// request asked for `stream_options: {"include_usage": true}`; Airlock does not add that option, the
+// client decides; llama.cpp and TGI send usage on their last chunk unasked). No DOM is built: a cheap
+// byte search skips text without a `"usage": {` member (the usual stream event, `"usage": null`
+// included), and only text that has one is scanned (shared/jsonscanner.h) for the two numbers.
+
+// True when `json` may hold a member "usage" whose value is an object.
+bool mayHaveUsageObject(QByteArrayView json)
+{
+    static constexpr QByteArrayView key("\"usage\"");
+    for (qsizetype at = json.indexOf(key); at >= 0; at = json.indexOf(key, at + key.size())) {
+        qsizetype i = at + key.size();
+        auto skipBlanks = [&] {
+            while (i < json.size() && (json[i] == ' ' || json[i] == '\t' || json[i] == '\n' || json[i] == '\r'))
+                ++i;
+        };
+        skipBlanks();
+        if (i >= json.size() || json[i] != ':')
+            continue;
+        ++i;
+        skipBlanks();
+        if (i < json.size() && json[i] == '{')
+            return true;
+    }
+    return false;
+}
+
+// Reads the root object's `usage` from an OpenAI answer or stream event; false when there is none
+// (absent, null, or the text is not a JSON object). A count that is missing or not a non-negative
+// integer reads as -1 (unknown).
+bool readUsage(QByteArrayView json, int *promptTokens, int *completionTokens)
+{
+    if (!mayHaveUsageObject(json))
+        return false;
+    const auto root = scanJson(json);
+    if (!root || root->rootType != JsonType::Object)
+        return false;
+    const JsonMember *usage = root->find("usage");
+    if (!usage || usage->type != JsonType::Object)
+        return false;
+    const QByteArrayView object = json.sliced(usage->valueBegin, usage->valueEnd - usage->valueBegin);
+    const auto members = scanJson(object); // a few dozen bytes
+    if (!members)
+        return false;
+    auto count = [&](QByteArrayView name) {
+        const JsonMember *m = members->find(name);
+        if (!m || m->type != JsonType::Number)
+            return -1;
+        bool ok = false;
+        const qlonglong n = object.sliced(m->valueBegin, m->valueEnd - m->valueBegin).toLongLong(&ok);
+        return ok && n >= 0 && n <= std::numeric_limits<int>::max() ? int(n) : -1;
+    };
+    *promptTokens = count("prompt_tokens");
+    *completionTokens = count("completion_tokens");
+    return true;
+}
+
+// Follows a relayed event stream (Server-Sent Events) for `usage`; each event that carries one sets the
+// record's token counts, so the last one wins. Bytes are looked at where they arrive: only the tail of
+// an event split across reads is copied, and kept until the event's blank line arrives.
+class StreamUsageReader
+{
+public:
+    void feed(RequestRecord &record, QByteArrayView bytes)
+    {
+        QByteArrayView text = bytes;
+        qsizetype lineStart = 0;
+        const bool buffered = !m_partial.isEmpty();
+        if (buffered) {
+            m_partial.append(bytes);
+            text = m_partial;
+            lineStart = m_lineStart; // the lines before it were searched already
+        }
+        qsizetype eventStart = 0;
+        for (qsizetype nl = text.indexOf('\n', lineStart); nl >= 0; nl = text.indexOf('\n', lineStart)) {
+            const bool blank = nl == lineStart || (nl == lineStart + 1 && text[lineStart] == '\r');
+            lineStart = nl + 1;
+            if (blank) {
+                if (lineStart - eventStart > 2)
+                    event(record, text.sliced(eventStart, lineStart - eventStart));
+                eventStart = lineStart;
+            }
+        }
+        // Keep the unfinished event. One that grows past the bound (no event carrying usage is that
+        // large) is dropped: its remainder then reads as a fragment, which does not parse.
+        const qsizetype tail = text.size() - eventStart;
+        if (tail > kMaxEventBytes || tail == 0) {
+            m_partial.clear();
+            m_lineStart = 0;
+            return;
+        }
+        m_lineStart = lineStart - eventStart;
+        if (buffered)
+            m_partial.remove(0, eventStart);
+        else
+            m_partial = text.sliced(eventStart).toByteArray();
+    }
+
+private:
+    static constexpr qsizetype kMaxEventBytes = 1024 * 1024;
+
+    static void event(RequestRecord &record, QByteArrayView text)
+    {
+        if (!mayHaveUsageObject(text))
+            return; // the usual event: nothing more to do
+        // The event's data lines, joined by newlines (almost always exactly one).
+        QByteArrayView data;
+        QByteArray joined;
+        int lines = 0;
+        while (!text.isEmpty()) {
+            const qsizetype nl = text.indexOf('\n');
+            QByteArrayView line = nl < 0 ? text : text.first(nl);
+            text = nl < 0 ? QByteArrayView() : text.sliced(nl + 1);
+            if (line.endsWith('\r'))
+                line.chop(1);
+            if (!line.startsWith("data:"))
+                continue;
+            line = line.sliced(5);
+            if (line.startsWith(' '))
+                line = line.sliced(1);
+            if (lines++ == 0) {
+                data = line;
+                continue;
+            }
+            if (joined.isEmpty())
+                joined = data.toByteArray();
+            joined += '\n';
+            joined += line;
+            data = joined;
+        }
+        int prompt = -1;
+        int completion = -1;
+        if (readUsage(data, &prompt, &completion)) {
+            record.promptTokens = prompt;
+            record.answerTokens = completion;
+        }
+    }
+
+    QByteArray m_partial;    // the start of an event whose blank line has not arrived yet
+    qsizetype m_lineStart = 0; // in m_partial: where its last, unfinished line starts
+};
+
 // OpenAI clients get the model server's answer as it is: streamed events relayed as they arrive,
 // whole answers and upstream errors (status and body) passed through.
 class PassThroughRelay final : public ResponseRelay
@@ -54,6 +201,7 @@ public:
     {
         if (m_streaming) {
             exchange.writeChunk(bytes);
+            m_usage.feed(exchange.record(), bytes);
             m_chat.streamed(exchange.record(), bytes); // nothing unless a chat turn was started
             return std::nullopt;
         }
@@ -73,8 +221,10 @@ public:
             exchange.endStream();
             return;
         }
-        if (m_status >= 200 && m_status < 300)
+        if (m_status >= 200 && m_status < 300) {
+            readUsage(m_body, &exchange.record().promptTokens, &exchange.record().answerTokens);
             m_chat.whole(exchange.record(), m_body);
+        }
         // Upstream 4xx/5xx pass through with their body: the model server's message is the useful one.
         exchange.respond(m_status, m_contentType.isEmpty() ? QByteArrayView("application/json") : m_contentType, m_body);
     }
@@ -95,6 +245,7 @@ private:
     QByteArray m_contentType;
     QByteArray m_body;
     bool m_streaming = false;
+    StreamUsageReader m_usage;
     OpenAiAnswerCapture m_chat;
 };
 

@@ -251,7 +251,7 @@ struct LogAdminApi::Private
         writeJson(e, *result);
     }
 
-    void putSettings(HttpExchange &e)
+    void putSettings(HttpExchange &e, const admin::AdminCaller &caller, admin::AdminServer &server)
     {
         const QJsonDocument doc = QJsonDocument::fromJson(e.request().body);
         if (!doc.isObject())
@@ -265,9 +265,11 @@ struct LogAdminApi::Private
                               {kSettingsKey, QString::fromUtf8(json)});
             !st)
             return storeError(e, st.error());
+        const QByteArray before = QJsonDocument(settings.toJson()).toJson(QJsonDocument::Compact);
         settings = updated;
         apply();
         qCInfo(lcLogging).noquote() << "request log settings changed:" << QString::fromUtf8(json);
+        server.audit(caller, QStringLiteral("logs.settings.update"), kSettingsKey, before, json);
         writeJson(e, settings.toJson());
     }
 
@@ -329,7 +331,8 @@ void LogAdminApi::registerRoutes(admin::AdminServer &server)
     server.addRoute("GET", "/api/v1/logs/aggregate", [this](HttpExchange &e, const AdminCaller &) { d->aggregate(e); });
     server.addRoute("GET", "/api/v1/logs/settings",
                     [this](HttpExchange &e, const AdminCaller &) { writeJson(e, d->settings.toJson()); });
-    server.addRoute("PUT", "/api/v1/logs/settings", [this](HttpExchange &e, const AdminCaller &) { d->putSettings(e); });
+    server.addRoute("PUT", "/api/v1/logs/settings",
+                    [this, &server](HttpExchange &e, const AdminCaller &caller) { d->putSettings(e, caller, server); });
     server.addPrefixRoute("GET", "/api/v1/logs/", [this](HttpExchange &e, const AdminCaller &) { d->one(e); });
     server.addRoute("GET", "/api/v1/telemetry", [this](HttpExchange &e, const AdminCaller &) { d->telemetry(e); });
     server.addWebSocketRoute("/api/v1/logs/live",

@@ -46,6 +46,9 @@ struct LoggingOptions
     // Secrets handed over directly by an embedding program or a test (win over files and environment).
     QString chatRedisPassword;
     QByteArray metricsToken;
+    // Request records waiting for the writer before new requests are refused (see RequestLogger);
+    // 0: the default. For embedding programs and tests.
+    int queueCapacity = 0;
 };
 
 enum class ChatHistoryBackend { Store, Redis };

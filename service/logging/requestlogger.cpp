@@ -49,6 +49,9 @@ struct RequestLogger::Private
     mutable std::mutex settingsMutex;
     RetentionPolicy retention;
 
+    std::atomic<qsizetype> depth{0}; // queue.size(), readable without the mutex
+    std::atomic<quint64> refusedTotal{0};
+    std::atomic<qint64> lastRefusalWarningMs{0};
     std::atomic<quint64> droppedTotal{0};
     std::atomic<quint64> droppedSinceMarker{0};
     std::atomic<qint64> firstDropMs{0};
@@ -69,8 +72,8 @@ struct RequestLogger::Private
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
         qint64 last = lastDropWarningMs.load(std::memory_order_relaxed);
         if (now - last >= 60000 && lastDropWarningMs.compare_exchange_strong(last, now)) {
-            qCWarning(lcLogging) << "the request log queue is full (" << options.queueCapacity
-                                 << "records): records are being dropped; the log will show an overflow marker";
+            qCWarning(lcLogging) << "the request log cannot store records: they are being dropped; the log will "
+                                    "show an overflow marker";
         }
     }
 
@@ -199,6 +202,7 @@ struct RequestLogger::Private
                 spare.swap(taken); // `taken` was cleared by writeAll: hand its capacity back
                 queue.swap(spare);
                 taken.swap(spare);
+                depth.store(0, std::memory_order_relaxed);
                 stopping = stopRequested;
                 flushTicket = flushRequested;
             }
@@ -345,8 +349,14 @@ void RequestLogger::writeMetrics(QByteArray &out) const
     writeSample(out, "airlock_request_log_queue_capacity", {}, d->options.queueCapacity);
     writeFamilyHeader(out, "airlock_request_log_written_total", "counter", "Request log rows committed.");
     writeSample(out, "airlock_request_log_written_total", {}, double(d->writtenTotal.load()));
+    writeFamilyHeader(out, "airlock_request_log_backpressure", "gauge",
+                      "1 while the request log queue is full and new requests are refused with 503.");
+    writeSample(out, "airlock_request_log_backpressure", {}, admitting() ? 0 : 1);
+    writeFamilyHeader(out, "airlock_request_log_refused_total", "counter",
+                      "Requests refused with 503 because the request log queue was full.");
+    writeSample(out, "airlock_request_log_refused_total", {}, double(d->refusedTotal.load()));
     writeFamilyHeader(out, "airlock_request_log_dropped_total", "counter",
-                      "Request records not stored (queue full or store failing); each gap has an overflow marker row.");
+                      "Request records the store failed to take; each gap has an overflow marker row.");
     writeSample(out, "airlock_request_log_dropped_total", {}, double(d->droppedTotal.load()));
     writeFamilyHeader(out, "airlock_request_log_failed_batches_total", "counter", "Batches the store refused.");
     writeSample(out, "airlock_request_log_failed_batches_total", {}, double(d->failedBatches.load()));
@@ -369,16 +379,38 @@ void RequestLogger::upstreamFinished(const RequestRecord &record)
 
 void RequestLogger::requestFinished(RequestRecord &&record)
 {
+    // Always queued, even beyond the capacity: this request was accepted (admitting() turns new ones
+    // away instead), so its record is kept.
     std::unique_lock lock(d->mutex);
-    const std::size_t size = d->queue.size();
-    if (size >= std::size_t(d->options.queueCapacity)) {
-        lock.unlock();
-        d->recordDrop(record.startedAtMs);
-        return;
-    }
     d->queue.push_back(std::move(record));
-    if (size + 1 == std::size_t(d->options.queueCapacity / 2))
+    const std::size_t size = d->queue.size();
+    d->depth.store(qsizetype(size), std::memory_order_relaxed);
+    if (size == std::size_t(qMax(1, d->options.queueCapacity / 2)))
         d->wake.notify_one();
+}
+
+bool RequestLogger::admitting() const
+{
+    return d->depth.load(std::memory_order_relaxed) < d->options.queueCapacity;
+}
+
+void RequestLogger::refused()
+{
+    d->refusedTotal.fetch_add(1, std::memory_order_relaxed);
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    qint64 last = d->lastRefusalWarningMs.load(std::memory_order_relaxed);
+    if (now - last >= 60000 && d->lastRefusalWarningMs.compare_exchange_strong(last, now)) {
+        qCWarning(lcLogging).noquote()
+            << QStringLiteral("the request log is %1 records behind (capacity %2): new requests are refused with 503 "
+                              "until it catches up")
+                   .arg(d->depth.load(std::memory_order_relaxed))
+                   .arg(d->options.queueCapacity);
+    }
+}
+
+quint64 RequestLogger::refusedTotal() const
+{
+    return d->refusedTotal.load();
 }
 
 bool RequestLogger::captureAllBodies() const

@@ -8,13 +8,19 @@
 // steady state, no syscall, no wake-up: the writer polls on its batch interval). Nothing on a worker
 // thread ever waits for the disk.
 //
-// Full queue: the record is not queued; it is counted (airlock_request_log_dropped_total, and a
-// warning at most once a minute) and the writer stores an overflow marker row saying how many records
-// were lost between which times, so the log itself shows the gap. Nothing is dropped silently. Workers
-// are never blocked: blocking a worker stalls every connection on its thread (including requests that
-// have nothing to do with the full queue), and making new requests wait asynchronously would hold the
-// same records in memory anyway, only in a different queue. The queue is sized for seconds of full
-// load (65536 records by default: > 3 s at 20k req/s), so it fills only when the disk stalls.
+// Full queue: back-pressure at admission. While queueCapacity records wait, admitting() is false and
+// the data path refuses new requests with 503 + Retry-After (counted in
+// airlock_request_log_refused_total, airlock_request_log_backpressure is 1, and a warning at most
+// once a minute); the record of every request already accepted is still queued, so nothing that was
+// accepted is lost and the queue exceeds its capacity by at most the requests in flight. Workers are
+// never blocked: blocking a worker stalls every connection on its thread, and making new requests wait
+// would hold their work in memory anyway, only in a different queue. The queue is sized for seconds
+// of full load (65536 records by default: > 3 s at 20k req/s), so it fills only when the disk stalls.
+//
+// Failing store: a batch whose transaction fails twice (e.g. SQLITE_BUSY beyond busy_timeout twice, a
+// full disk) is counted as dropped (airlock_request_log_dropped_total) and the writer stores an
+// overflow marker row saying how many records were lost between which times, so the log itself shows
+// the gap. Nothing is dropped silently.
 //
 // Durability: a record is committed at most one batch interval (+ the commit itself) after its
 // request finished; SQLite in WAL mode with synchronous=NORMAL keeps committed transactions across a
@@ -45,7 +51,7 @@ class ChatHistory;
 struct RequestLoggerOptions
 {
     QString dataDir;            // the store's directory (Database::open)
-    int queueCapacity = 65536;  // records waiting for the writer
+    int queueCapacity = 65536;  // records waiting for the writer before new requests are refused
     int batchIntervalMs = 50;   // how often the writer commits
     int maxBatch = 8192;        // records per transaction at most
     int retentionIntervalMs = 1000; // how often one retention step runs when there is nothing to delete
@@ -75,7 +81,11 @@ public:
     void setRetention(const RetentionPolicy &policy);
     RetentionPolicy retention() const;
 
+    bool admitting() const override;
+    void refused() override;
+
     quint64 droppedTotal() const;
+    quint64 refusedTotal() const;
     quint64 writtenTotal() const;
     int queueDepth() const;
     // Prometheus families of the request log (queue depth, written, dropped, batch duration).

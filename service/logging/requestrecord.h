@@ -81,6 +81,11 @@ public:
     virtual void requestFinished(RequestRecord &&record) = 0;
     // True when the admin turned body capture on for every request (read on worker threads: cheap).
     virtual bool captureAllBodies() const { return false; }
+    // Back-pressure (read on worker threads for every request: cheap). False while the observer is too
+    // far behind to take more records; the data path then refuses new requests (503, Retry-After) and
+    // calls refused() for each, so that every request it does accept is recorded.
+    virtual bool admitting() const { return true; }
+    virtual void refused() {}
 };
 
 } // namespace airlock

@@ -1,10 +1,13 @@
 // The console's whole admin flow against a real in-process gateway (reached as a remote one over its
 // admin API) and a fake model server: connect, add a model endpoint, test it, assign it to code
-// completion, issue a token, watch the request arrive in the live log and the metrics; the prompt
+// completion, issue a token, watch the request arrive in the live log and the metrics; rotate the signing
+// keys and set the GitLab instance Airlock trusts (a fake one, then one that cannot be reached); the prompt
 // playground's render, run and template override; the admin routes behind them (catalog, model test,
 // render, overrides, write-only API keys that survive a rename).
 
+#include "auth/jwt.h"
 #include "consolecore.h"
+#include "fakegitlab.h" // tests/auth
 #include "gateway.h"
 #include "testgateway.h"
 
@@ -14,6 +17,7 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTest>
 
 using namespace airlock;
@@ -41,6 +45,8 @@ private Q_SLOTS:
     void renameKeepsApiKey();
     void assignFeatureAndFlag();
     void tokenAndLiveLog();
+    void rotateKeys();
+    void gitlabTrust();
     void metrics();
     void renderRoute_data();
     void renderRoute();
@@ -51,6 +57,10 @@ private Q_SLOTS:
 private:
     Answer admin(const QByteArray &verb, const QString &path, const QJsonObject &body = {});
     QVariantMap modelFields(const QString &apiKey = {}) const;
+    // Issues a token through the console and returns it (empty on failure).
+    QString issueToken(const QString &subject);
+    // A completion on the data path with `token`: the HTTP status.
+    int complete(const QString &token);
 
     std::unique_ptr<test::TestGateway> m_env;
     test::FakeModelServer *m_fake = nullptr;
@@ -395,6 +405,122 @@ void tst_ConsoleFlow::tokenAndLiveLog()
     const QString id = tokens->tokens()->index(0).data(TokenListModel::IdRole).toString();
     tokens->revoke(id);
     QTRY_VERIFY_WITH_TIMEOUT(tokens->tokens()->index(0).data(TokenListModel::RevokedRole).toBool(), kTimeoutMs);
+}
+
+QString tst_ConsoleFlow::issueToken(const QString &subject)
+{
+    TokensController *tokens = m_core->tokens();
+    QSignalSpy issued(tokens, &TokensController::issuedTokenChanged);
+    tokens->issue(subject, u"complete_code"_s, u"1d"_s, QString());
+    if (!issued.wait(kTimeoutMs))
+        return {};
+    const QString token = tokens->issuedToken();
+    tokens->dismissIssuedToken();
+    return token;
+}
+
+int tst_ConsoleFlow::complete(const QString &token)
+{
+    return m_env->post(u"/v1/completions"_s, token,
+                       QJsonObject{{u"model"_s, u"code_completions"_s}, {u"prompt"_s, u"def f():"_s}, {u"max_tokens"_s, 8}},
+                       kTimeoutMs).status;
+}
+
+void tst_ConsoleFlow::rotateKeys()
+{
+    TokensController *tokens = m_core->tokens();
+    SigningKeyListModel *keys = tokens->keys();
+    const auto column = [keys](int role) {
+        QStringList values;
+        for (int i = 0; i < keys->rowCount(); ++i)
+            values << keys->index(i).data(role).toString();
+        return values;
+    };
+    const auto activeKids = [keys] {
+        QStringList kids;
+        for (int i = 0; i < keys->rowCount(); ++i) {
+            if (keys->index(i).data(SigningKeyListModel::ActiveRole).toBool())
+                kids << keys->index(i).data(SigningKeyListModel::KidRole).toString();
+        }
+        return kids;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(keys->rowCount() > 0, kTimeoutMs);
+    const QStringList before = column(SigningKeyListModel::KidRole);
+    QCOMPARE(activeKids().size(), 1);
+    const QString oldKid = activeKids().constFirst();
+
+    // A token signed with the key in force.
+    const QString oldToken = issueToken(u"bob"_s);
+    QVERIFY2(!oldToken.isEmpty(), qPrintable(tokens->errorMessage()));
+    QCOMPARE(auth::parseJwt(oldToken.toLatin1())->kid, oldKid);
+
+    tokens->rotateKeys();
+    // A new key appears and signs from now on; the old one stays listed (retired) while its tokens live.
+    QTRY_COMPARE_WITH_TIMEOUT(keys->rowCount(), before.size() + 1, kTimeoutMs);
+    QVERIFY2(tokens->errorMessage().isEmpty(), qPrintable(tokens->errorMessage()));
+    const QStringList after = column(SigningKeyListModel::KidRole);
+    for (const QString &kid : before)
+        QVERIFY2(after.contains(kid), qPrintable(kid));
+    QCOMPARE(activeKids().size(), 1);
+    const QString newKid = activeKids().constFirst();
+    QVERIFY(!before.contains(newKid));
+    const int oldRow = int(after.indexOf(oldKid));
+    QCOMPARE(keys->index(oldRow).data(SigningKeyListModel::ActiveRole).toBool(), false);
+    QCOMPARE(keys->index(oldRow).data(SigningKeyListModel::StateRole).toString(), u"retired"_s);
+    // The gateway agrees: the new key is the active one.
+    QCOMPARE(admin("GET", u"api/v1/keys"_s).json.value("active"_L1).toString(), newKid);
+
+    // The overlap: the old token is still accepted; a new one is signed with the new key.
+    QCOMPARE(complete(oldToken), 200);
+    const QString newToken = issueToken(u"carol"_s);
+    QVERIFY2(!newToken.isEmpty(), qPrintable(tokens->errorMessage()));
+    QCOMPARE(auth::parseJwt(newToken.toLatin1())->kid, newKid);
+    QCOMPARE(complete(newToken), 200);
+}
+
+void tst_ConsoleFlow::gitlabTrust()
+{
+    TokensController *tokens = m_core->tokens();
+    QTRY_COMPARE_WITH_TIMEOUT(tokens->gitlabState(), u"none"_s, kTimeoutMs); // none configured yet
+    QVERIFY(tokens->gitlabUrl().isEmpty());
+
+    // A GitLab instance with one key: the console shows the fetch's outcome without being asked to reload.
+    test::FakeGitLab gitlab;
+    gitlab.keys << *auth::SigningKey::generate(auth::KeyAlg::RS256);
+    tokens->setGitlabUrl(gitlab.url());
+    QTRY_COMPARE_WITH_TIMEOUT(tokens->gitlabUrl(), gitlab.url(), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(tokens->gitlabState(), u"ok"_s, kTimeoutMs);
+    QVERIFY2(tokens->errorMessage().isEmpty(), qPrintable(tokens->errorMessage()));
+    const auto tokensTr = [](const char *text, int n = -1) { return QCoreApplication::translate("airlock::TokensController", text, nullptr, n); };
+    QVERIFY2(tokens->gitlabDetail().startsWith(tokensTr("%n key(s)", 1) + u" · "_s), qPrintable(tokens->gitlabDetail()));
+    QVERIFY2(tokens->gitlabDetail().contains(tokensTr("fetched %1").arg(QString())), qPrintable(tokens->gitlabDetail()));
+    QCOMPARE(gitlab.jwksHits, 1);
+
+    // The detail is built in C++ with tr(): a language switch announces it again.
+    QSignalSpy detail(tokens, &TokensController::gitlabDetailChanged);
+    m_core->language()->apply(u"en"_s);
+    QCOMPARE(detail.count(), 1);
+
+    // An instance that cannot be reached (a port nothing listens on): the state says so, with the reason.
+    quint16 closedPort = 0;
+    {
+        QTcpServer probe;
+        QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
+        closedPort = probe.serverPort();
+    }
+    const QString unreachable = u"http://127.0.0.1:%1"_s.arg(closedPort);
+    tokens->setGitlabUrl(unreachable);
+    QTRY_COMPARE_WITH_TIMEOUT(tokens->gitlabUrl(), unreachable, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(tokens->gitlabState(), u"error"_s, kTimeoutMs);
+    const QString lastError = admin("GET", u"api/v1/trust"_s).json.value("gitlab"_L1).toObject().value("last_error"_L1).toString();
+    QVERIFY(!lastError.isEmpty());
+    QVERIFY2(tokens->gitlabDetail().endsWith(lastError), qPrintable(tokens->gitlabDetail()));
+
+    // None again.
+    tokens->setGitlabUrl(QString());
+    QTRY_COMPARE_WITH_TIMEOUT(tokens->gitlabState(), u"none"_s, kTimeoutMs);
+    QVERIFY(tokens->gitlabUrl().isEmpty());
+    QVERIFY2(tokens->errorMessage().isEmpty(), qPrintable(tokens->errorMessage()));
 }
 
 void tst_ConsoleFlow::metrics()

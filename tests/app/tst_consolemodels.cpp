@@ -120,7 +120,9 @@ void tst_ConsoleModels::featureList()
 {
     FeatureListModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy namesChanged(&model, &FeatureListModel::namesChanged);
     model.setCatalog(catalogJson());
+    QCOMPARE(namesChanged.count(), 1);
     QCOMPARE(model.rowCount(), FeatureCatalog::instance().gatewayFeatureIds().size());
     model.setConfig(sampleConfig());
 
@@ -144,12 +146,21 @@ void tst_ConsoleModels::featureList()
     QCOMPARE(generation.data(FeatureListModel::FlagEnabledRole).toBool(), false);
     QCOMPARE(c.data(FeatureListModel::FlagEnabledRole).toBool(), true);
 
+    // The names as QML's bindings read them (names[id]): in the language in force, announced when it
+    // changes, so that a drop-down's text follows a language switch.
+    QCOMPARE(model.property("names").toMap().value(u"code_completions"_s).toString(), u"Code completion"_s);
+    QCOMPARE(model.names().size(), model.rowCount());
+    namesChanged.clear();
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     model.setLanguage(u"ko"_s);
     QCOMPARE(changed.count(), 1);
+    QCOMPARE(namesChanged.count(), 1);
     QCOMPARE(c.data(FeatureListModel::NameRole).toString(), u"코드 완성"_s);
     QCOMPARE(model.featureName(u"code_completions"_s), u"코드 완성"_s);
+    QCOMPARE(model.property("names").toMap().value(u"code_completions"_s).toString(), u"코드 완성"_s);
     QCOMPARE(model.featureName(u"unknown"_s), u"unknown"_s);
+    model.setLanguage(u"ko"_s); // no change, no signal
+    QCOMPARE(namesChanged.count(), 1);
     QVERIFY(model.featureIds().contains(u"code_completions"_s));
 }
 

@@ -4,10 +4,16 @@
 // endpoint, test it, assign it to code completion with the Features page's drop-down, issue a token,
 // copy it, watch a request made with it arrive in the live log, and change the request log's settings
 // (listeners and TLS are shown with the airlockd options that change them). After each step the gateway's admin
-// API (or the fake model server behind it) shows that the step really happened. Any QML warning fails.
+// API (or the fake model server behind it) shows that the step really happened. Last, the language is
+// switched with the Settings page's drop-down, and the texts the pages build (drop-downs, badges, the
+// sidebar) must follow at once, and again on the way back. Any QML warning fails.
 //
-// Controls are found by objectName only to check where the focus is; nothing is clicked or set directly.
-// Screenshots of the focus at three steps go to tests/app/artifacts/keyboard-*.png.
+// The flow runs in the language of the system: English, or Korean with AIRLOCK_TEST_LANGUAGE=ko (ctest runs
+// both: tst_keyboardflow and tst_keyboardflow_ko).
+//
+// Controls are found by objectName only to check where the focus is and what they show; nothing is clicked
+// or set directly. Screenshots of the focus at some steps go to tests/app/artifacts/keyboard-*.png
+// (keyboard-ko-*.png for the Korean run).
 
 #include "colorscheme.h"
 #include "consoleadapter.h"
@@ -22,6 +28,7 @@
 #include <QQuickItem>
 #include <QQuickStyle>
 #include <QQuickWindow>
+#include <QSettings>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QtQml/QQmlExtensionPlugin>
@@ -37,6 +44,36 @@ constexpr int kTimeoutMs = 15000;
 constexpr int kMaxTabs = 60; // more presses than any page has controls: "not reachable" otherwise
 const QString kAdminToken = u"keyboard-flow-admin-token"_s;
 const QString kModel = u"kb-codestral"_s;
+// Where GitLab is not: the Tokens page shows the instance's state and details.
+const QString kUnreachableGitLab = u"http://127.0.0.1:9"_s;
+
+// The system's language in this run: "en", or "ko" with AIRLOCK_TEST_LANGUAGE=ko.
+QString startLanguage()
+{
+    return qgetenv("AIRLOCK_TEST_LANGUAGE") == "ko" ? u"ko"_s : u"en"_s;
+}
+
+// What the pages show in each language (translations/airlock_ko.ts).
+struct UiTexts
+{
+    QStringList pages;      // the sidebar
+    QString healthy;        // an endpoint's health (Overview)
+    QString reachableStep;  // the first step of "Test connection" (Models)
+    QString gitlabError;    // the GitLab instance's state when its keys cannot be fetched (Tokens & trust)
+    QString noKeys;         // the start of its details: how many keys it has
+    QString thirtyDays;     // the token expiry drop-down's default
+    QString systemLanguage; // the language drop-down's first entry
+};
+
+UiTexts uiTexts(const QString &language)
+{
+    if (language == "ko"_L1) {
+        return {{u"개요"_s, u"모델"_s, u"기능"_s, u"토큰 및 신뢰"_s, u"로그"_s, u"플레이그라운드"_s, u"설정"_s},
+                u"정상"_s, u"서버 연결 가능"_s, u"키를 가져올 수 없음"_s, u"키 0개"_s, u"30일"_s, u"시스템 언어"_s};
+    }
+    return {{u"Overview"_s, u"Models"_s, u"Features"_s, u"Tokens & trust"_s, u"Logs"_s, u"Playground"_s, u"Settings"_s},
+            u"Healthy"_s, u"Server reachable"_s, u"Cannot fetch its keys"_s, u"0 keys"_s, u"30 days"_s, u"System language"_s};
+}
 
 // HOME and XDG directories of this run: the console's settings (saved gateways) stay out of the user's.
 QTemporaryDir &homeDir()
@@ -64,6 +101,7 @@ private Q_SLOTS:
     void issueToken();
     void watchRequest();
     void settings();
+    void switchLanguage();
 
 private:
     QQuickItem *focused() const { return m_window->activeFocusItem(); }
@@ -78,6 +116,12 @@ private:
     QQuickItem *item(const QString &name) const;
     void shoot(const QString &name);
     QJsonObject model(const QString &name);
+    // Chooses the language `code` ("" = the system's) with the Settings page's drop-down, by keyboard.
+    void chooseLanguage(const QString &code);
+    // Visits the pages and checks the texts they build in `language`.
+    void checkTexts(const QString &language);
+    QString featureName(const QString &id, const QString &language) const;
+    static QStringList itemTexts(QQuickItem *view);
 
     std::unique_ptr<test::TestGateway> m_env;
     std::unique_ptr<ConsoleCore> m_core;
@@ -87,6 +131,8 @@ private:
     QStringList m_qmlWarnings;
     QStringList m_lastWalk;
     QString m_clientToken;
+    const QString m_startLanguage = startLanguage();
+    QHash<QString, QJsonObject> m_catalog; // feature id -> its catalog entry (name_en, name_ko)
 };
 
 void tst_KeyboardFlow::initMain()
@@ -98,7 +144,11 @@ void tst_KeyboardFlow::initMain()
     qputenv("XDG_CACHE_HOME", home.filePath(u"cache"_s).toUtf8());
     qputenv("LANG", "C.UTF-8");
     qputenv("LC_ALL", "C.UTF-8");
-    qunsetenv("LANGUAGE");
+    // The console follows the system's language (Qt reads LANGUAGE first for the UI languages).
+    if (startLanguage() == "ko"_L1)
+        qputenv("LANGUAGE", "ko");
+    else
+        qunsetenv("LANGUAGE");
     qunsetenv("AIRLOCK_ADMIN_TOKEN");
 }
 
@@ -128,6 +178,8 @@ void tst_KeyboardFlow::initTestCase()
     QVERIFY(m_window);
     m_window->requestActivate();
     QVERIFY(QTest::qWaitForWindowActive(m_window));
+    QCOMPARE(m_core->language()->language(), m_startLanguage);
+    QCOMPARE(m_core->language()->choice(), QString());
 }
 
 void tst_KeyboardFlow::cleanupTestCase()
@@ -219,7 +271,8 @@ void tst_KeyboardFlow::shoot(const QString &name)
     const QString dir = QStringLiteral(AIRLOCK_UI_ARTIFACTS);
     QDir().mkpath(dir);
     const QImage image = m_window->grabWindow();
-    QVERIFY2(!image.isNull() && image.save(QDir(dir).filePath(u"keyboard-%1.png"_s.arg(name)), "PNG"), qPrintable(name));
+    const QString file = m_startLanguage == "en"_L1 ? u"keyboard-%1.png"_s : u"keyboard-%1-%2.png"_s.arg(m_startLanguage);
+    QVERIFY2(!image.isNull() && image.save(QDir(dir).filePath(file.arg(name)), "PNG"), qPrintable(name));
 }
 
 QJsonObject tst_KeyboardFlow::model(const QString &name)
@@ -376,6 +429,8 @@ void tst_KeyboardFlow::issueToken()
     const QJsonObject token = tokens.first().toObject();
     QCOMPARE(token.value("subject"_L1).toString(), u"alice"_s);
     QVERIFY(token.value("scopes"_L1).toVariant().toStringList().join(u',').contains(u"complete_code"_s));
+    // The expiry drop-down's default: 30 days.
+    QCOMPARE(token.value("expires_at"_L1).toInteger() - token.value("issued_at"_L1).toInteger(), 30 * 86400);
     // ...and the console shows it once, with the focus on Copy: Space copies it.
     QTRY_VERIFY2_WITH_TIMEOUT(isNamed(focused(), u"copyTokenButton"_s), qPrintable(describe(focused())), kTimeoutMs);
     QVERIFY(item(u"issuedTokenField"_s));
@@ -437,6 +492,178 @@ void tst_KeyboardFlow::settings()
     const auto stored = [this] { return m_env->admin("GET", u"api/v1/logs/settings"_s).json; };
     QTRY_COMPARE_WITH_TIMEOUT(stored().value("retention_days"_L1).toDouble(), 14.0, kTimeoutMs);
     QCOMPARE(stored().value("capture_bodies"_L1).toBool(), !captured);
+}
+
+QString tst_KeyboardFlow::featureName(const QString &id, const QString &language) const
+{
+    return m_catalog.value(id).value(language == "ko"_L1 ? "name_ko"_L1 : "name_en"_L1).toString();
+}
+
+QStringList tst_KeyboardFlow::itemTexts(QQuickItem *view)
+{
+    // The texts of a ListView's delegates (a drop-down's list, the sidebar), in order; a null string for
+    // those not created (out of view).
+    QStringList texts;
+    const int count = view->property("count").toInt();
+    for (int i = 0; i < count; ++i) {
+        QQuickItem *delegate = nullptr;
+        QMetaObject::invokeMethod(view, "itemAtIndex", Q_RETURN_ARG(QQuickItem *, delegate), Q_ARG(int, i));
+        // "&&": an ampersand shown as such, not a mnemonic.
+        texts << (delegate ? delegate->property("text").toString().replace(u"&&"_s, u"&"_s) : QString()); // null: not created
+    }
+    return texts;
+}
+
+void tst_KeyboardFlow::chooseLanguage(const QString &code)
+{
+    key(Qt::Key_7, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 6, kTimeoutMs);
+    TAB_TO(u"languageBox"_s);
+    QQuickItem *box = focused();
+    auto *popup = box->property("popup").value<QObject *>();
+    QVERIFY(popup);
+    const QVariantList languages = m_core->language()->languages();
+    int target = -1;
+    for (int i = 0; i < languages.size(); ++i) {
+        if (languages.at(i).toMap().value(u"code"_s).toString() == code)
+            target = i;
+    }
+    QVERIFY2(target >= 0, qPrintable(code));
+
+    key(Qt::Key_Space); // opens the list
+    QTRY_VERIFY_WITH_TIMEOUT(popup->property("opened").toBool(), kTimeoutMs);
+    for (int i = 0; i < languages.size() && box->property("highlightedIndex").toInt() != target; ++i)
+        key(box->property("highlightedIndex").toInt() < target ? Qt::Key_Down : Qt::Key_Up);
+    QCOMPARE(box->property("highlightedIndex").toInt(), target);
+    key(Qt::Key_Return); // chooses it
+    QTRY_VERIFY_WITH_TIMEOUT(!popup->property("visible").toBool(), kTimeoutMs);
+
+    QTRY_COMPARE_WITH_TIMEOUT(m_core->language()->choice(), code, kTimeoutMs);
+    QCOMPARE(m_core->language()->language(), code.isEmpty() ? m_startLanguage : code);
+    QCOMPARE(QSettings().value(u"language"_s).toString(), code); // kept for the next start
+    // The admin stays where they were: on the Settings page, on the drop-down, which shows the choice.
+    QCOMPARE(m_adapter->pageIndex(), 6);
+    QTRY_VERIFY2_WITH_TIMEOUT(isNamed(focused(), u"languageBox"_s), qPrintable(describe(focused())), kTimeoutMs);
+    const QString shown = code.isEmpty() ? uiTexts(m_core->language()->language()).systemLanguage
+                                         : code == "ko"_L1 ? u"한국어"_s : u"English"_s;
+    QTRY_COMPARE_WITH_TIMEOUT(item(u"languageBox"_s)->property("displayText").toString(), shown, kTimeoutMs);
+}
+
+void tst_KeyboardFlow::checkTexts(const QString &language)
+{
+    const UiTexts expected = uiTexts(language);
+    const QString completion = featureName(u"code_completions"_s, language);
+    QVERIFY(!completion.isEmpty());
+
+    QVERIFY(item(u"pageList"_s));
+    QTRY_COMPARE_WITH_TIMEOUT(itemTexts(item(u"pageList"_s)), expected.pages, kTimeoutMs);
+
+    // Playground: the feature drop-down and its list.
+    key(Qt::Key_6, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 5, kTimeoutMs);
+    TAB_TO(u"playgroundFeatureBox"_s);
+    QQuickItem *box = focused();
+    QCOMPARE(m_core->playground()->feature(), u"code_completions"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(box->property("displayText").toString(), completion, kTimeoutMs);
+    auto *popup = box->property("popup").value<QObject *>();
+    QVERIFY(popup);
+    key(Qt::Key_Space);
+    QTRY_VERIFY_WITH_TIMEOUT(popup->property("opened").toBool(), kTimeoutMs);
+    QStringList names;
+    for (const QString &id : m_core->config()->features()->featureIds())
+        names << featureName(id, language);
+    auto *list = qobject_cast<QQuickItem *>(popup->property("contentItem").value<QObject *>());
+    QVERIFY(list);
+    // The entries the list created (the ones in view; at least the current one).
+    const auto shownNames = [&] {
+        QStringList shown = itemTexts(list);
+        for (qsizetype i = 0; i < shown.size() && i < names.size(); ++i) {
+            if (shown.at(i).isNull())
+                shown[i] = names.at(i);
+        }
+        return shown;
+    };
+    QVERIFY(!itemTexts(list).value(box->property("currentIndex").toInt()).isNull());
+    QTRY_COMPARE_WITH_TIMEOUT(shownNames(), names, kTimeoutMs);
+    shoot(u"04-playground-"_s + language);
+    key(Qt::Key_Escape);
+    QTRY_VERIFY_WITH_TIMEOUT(!popup->property("visible").toBool(), kTimeoutMs);
+    QCOMPARE(m_core->playground()->feature(), u"code_completions"_s);
+
+    // Logs: the feature filter. (The requests of watchRequest() name a model, not a feature: the log has
+    // no feature for them to show.)
+    key(Qt::Key_5, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 4, kTimeoutMs);
+    QCOMPARE(m_core->logs()->featureFilter(), u"code_completions"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(item(u"logsFeatureFilter"_s)->property("displayText").toString(), completion, kTimeoutMs);
+
+    // Tokens & trust: the GitLab instance's state and details, the expiry drop-down.
+    key(Qt::Key_4, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 3, kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(item(u"gitlabStateBadge"_s)->property("text").toString(), expected.gitlabError, kTimeoutMs);
+    QTRY_VERIFY2_WITH_TIMEOUT(item(u"gitlabDetailLabel"_s)->property("text").toString().startsWith(expected.noKeys + u" · "_s),
+                              qPrintable(item(u"gitlabDetailLabel"_s)->property("text").toString()), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(item(u"tokenExpiryBox"_s)->property("displayText").toString(), expected.thirtyDays, kTimeoutMs);
+    QCOMPARE(item(u"tokenExpiryBox"_s)->property("currentText").toString(), u"30d"_s); // the choice stays
+
+    // Models: the steps of the last connection test.
+    key(Qt::Key_2, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 1, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(item(u"testStepLabel"_s), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(item(u"testStepLabel"_s)->property("text").toString(), expected.reachableStep, kTimeoutMs);
+
+    // Overview: the endpoint's health.
+    key(Qt::Key_1, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 0, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(item(u"endpointHealthBadge"_s), kTimeoutMs);
+    QTRY_COMPARE_WITH_TIMEOUT(item(u"endpointHealthBadge"_s)->property("text").toString(), expected.healthy, kTimeoutMs);
+}
+
+void tst_KeyboardFlow::switchLanguage()
+{
+    const QString other = m_startLanguage == "en"_L1 ? u"ko"_s : u"en"_s;
+    const test::HttpAnswer catalog = m_env->admin("GET", u"api/v1/catalog"_s);
+    QCOMPARE(catalog.status, 200);
+    for (const QJsonValue &f : catalog.json.value("features"_L1).toArray())
+        m_catalog.insert(f.toObject().value("id"_L1).toString(), f.toObject());
+    QVERIFY(featureName(u"code_completions"_s, u"en"_s) != featureName(u"code_completions"_s, u"ko"_s));
+
+    // Texts the pages build from what the gateway sends: a GitLab instance that cannot be reached...
+    key(Qt::Key_4, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 3, kTimeoutMs);
+    TAB_TO(u"gitlabUrlField"_s);
+    key(Qt::Key_A, Qt::ControlModifier);
+    type(kUnreachableGitLab);
+    key(Qt::Key_Return);
+    // ...whose state the page follows until the gateway gave up fetching its keys...
+    QTRY_COMPARE_WITH_TIMEOUT(m_core->tokens()->gitlabState(), u"error"_s, kTimeoutMs);
+    QCOMPARE(m_core->tokens()->gitlabUrl(), kUnreachableGitLab);
+    // ...and the log filtered to code completion.
+    key(Qt::Key_5, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 4, kTimeoutMs);
+    TAB_TO(u"logsFeatureFilter"_s);
+    auto *popup = focused()->property("popup").value<QObject *>();
+    QVERIFY(popup);
+    key(Qt::Key_Space);
+    QTRY_VERIFY_WITH_TIMEOUT(popup->property("opened").toBool(), kTimeoutMs);
+    key(Qt::Key_Down); // All features -> the first feature
+    key(Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(m_core->logs()->featureFilter(), m_core->config()->features()->featureIds().constFirst(), kTimeoutMs);
+
+    checkTexts(m_startLanguage);
+    if (QTest::currentTestFailed())
+        return;
+    chooseLanguage(other);
+    if (QTest::currentTestFailed())
+        return;
+    checkTexts(other);
+    if (QTest::currentTestFailed())
+        return;
+    // Back to the system's language.
+    chooseLanguage(QString());
+    if (QTest::currentTestFailed())
+        return;
+    checkTexts(m_startLanguage);
 }
 
 QTEST_MAIN(tst_KeyboardFlow)

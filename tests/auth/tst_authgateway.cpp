@@ -7,6 +7,7 @@
 #include "authtestutil.h"
 #include "fakegitlab.h"
 #include "gatewayfixture.h"
+#include "gitlabrequests.h"
 #include "logcapture.h"
 
 #include "auth/admincredential.h"
@@ -16,7 +17,9 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
+#include <QNetworkInterface>
 #include <QSslSocket>
+#include <QTcpServer>
 #include <QTemporaryDir>
 
 using namespace airlock;
@@ -74,6 +77,27 @@ TlsResult tlsFetch(quint16 port, const QByteArray &ca, const QByteArray &request
         r.status = received.mid(9, 3).toInt();
     r.body = received.mid(received.indexOf("\r\n\r\n") + 4);
     return r;
+}
+
+// An address of this machine other than loopback (null if it has none), to show what a listener bound
+// to 127.0.0.1 does not answer on.
+QHostAddress nonLoopbackAddress()
+{
+    for (const QHostAddress &a : QNetworkInterface::allAddresses()) {
+        if (!a.isLoopback() && !a.isLinkLocal() && a.protocol() == QAbstractSocket::IPv4Protocol)
+            return a;
+    }
+    return {};
+}
+
+// Whether a TCP connection to host:port is accepted.
+bool accepts(const QHostAddress &host, quint16 port)
+{
+    QTcpSocket socket;
+    socket.connectToHost(host, port);
+    waitUntil([&] { return socket.state() == QAbstractSocket::ConnectedState || socket.state() == QAbstractSocket::UnconnectedState; },
+              5000);
+    return socket.state() == QAbstractSocket::ConnectedState;
 }
 
 } // namespace
@@ -140,6 +164,24 @@ class tst_AuthGateway : public QObject
     {
         fetchesFinished = 0;
         connect(&m_gw->gateway->auth()->trust(), &auth::GitLabTrust::fetchFinished, this, [this] { ++fetchesFinished; });
+    }
+
+    // The audit log through the admin API, newest first.
+    QJsonArray auditEntries()
+    {
+        const HttpResponse r = admin("GET", "/api/v1/audit");
+        if (r.status != 200)
+            qWarning() << "audit failed" << r.status << r.body;
+        return r.json().value(QStringLiteral("entries")).toArray();
+    }
+
+    static QJsonObject findAudit(const QJsonArray &entries, const QString &action)
+    {
+        for (const QJsonValue &e : entries) {
+            if (e.toObject().value(QStringLiteral("action")).toString() == action)
+                return e.toObject();
+        }
+        return {};
     }
 
     static void verifyOpenAiError(const HttpResponse &r, int status, const QString &code)
@@ -231,7 +273,8 @@ private Q_SLOTS:
                                  {"alg none", "unsupported_alg"},
                                  {"malformed base64", "malformed_token"},
                                  {"16 KiB token", "token_too_large"},
-                                 {"revoked", "revoked"}};
+                                 {"revoked", "revoked"},
+                                 {"header/claim mismatch (realm)", "claim_mismatch"}};
         for (int i = 0; i < int(std::size(rows)); ++i)
             QTest::newRow(rows[i][0]) << i << QString::fromLatin1(rows[i][1]);
     }
@@ -260,17 +303,42 @@ private Q_SLOTS:
             QCOMPARE(admin("DELETE", "/api/v1/tokens/" + id.toUtf8()).status, 200);
             break;
         }
+        case 10: // what /v1/code/user_access_token issues: bound to GitLab's realm, instance and user
+            c.insert(QStringLiteral("sub"), kGlobalUserId);
+            c.insert(QStringLiteral("gitlab_realm"), QStringLiteral("self-managed"));
+            c.insert(QStringLiteral("gitlab_instance_id"), kInstanceId);
+            token = auth::signJwt(key, c);
+            break;
         }
-        const HttpResponse r = chat(token);
-        verifyOpenAiError(r, 401, code);
+        // The GitLab rules apply to GitLab's routes, with GitLab's headers (row 10: the realm header
+        // disagrees with the token's gitlab_realm claim).
+        const auto gitlabRequest = [&](const QByteArray &realm) {
+            return TestHttpClient::fetch(m_gw->port(), HttpRequest::postJson("/v2/code/completions", gitlab::completionBody())
+                                                           .withBearer(token)
+                                                           .withHeader("X-Gitlab-Authentication-Type", "oidc")
+                                                           .withHeader("X-Gitlab-Realm", realm)
+                                                           .withHeader("X-Gitlab-Instance-Id", kInstanceId.toUtf8())
+                                                           .withHeader("X-Gitlab-Global-User-Id", kGlobalUserId.toUtf8()));
+        };
+        const HttpResponse r = row == 10 ? gitlabRequest("saas") : chat(token);
+        if (row == 10) {
+            QCOMPARE(r.status, 401); // GitLab's shape: {"error": reason}
+            QCOMPARE(r.json().value(QStringLiteral("error")).toString(),
+                     QStringLiteral("the X-Gitlab-Realm header does not match the token's gitlab_realm"));
+        } else {
+            verifyOpenAiError(r, 401, code);
+        }
         QCOMPARE(m_fake->requestCount(), 0);
         const QByteArray log = logs.text();
-        QVERIFY2(log.contains("refused token"), log.constData()); // the refusal is logged...
+        QVERIFY2(log.contains("refused token"), log.constData()); // the refusal is logged, with its reason...
+        QVERIFY2(log.contains(QByteArray(": " + code.toLatin1())), log.constData());
         for (const QByteArray &part : token.split('.')) {         // ...without any of the token
             if (part.size() >= 8)
                 QVERIFY2(!log.contains(part.left(64)), log.constData());
         }
         QVERIFY(!r.body.contains(token.left(40)));
+        if (row == 10) // the same token with headers that agree is served: the mismatch was the reason
+            QCOMPARE(gitlabRequest("self-managed").status, 200);
     }
 
     void gitlabInstanceTrust()
@@ -394,6 +462,15 @@ private Q_SLOTS:
         const QJsonObject old = keys.value(QStringLiteral("keys")).toArray().at(1).toObject();
         QCOMPARE(old.value(QStringLiteral("state")).toString(), QStringLiteral("retired"));
         QVERIFY(old.value(QStringLiteral("verify_until")).toInteger() >= auth::parseJwt(before)->claims.expiresAt);
+        // Audited: the key that was active before, the new active key after.
+        const QJsonObject entry = findAudit(auditEntries(), QStringLiteral("keys.rotate"));
+        QCOMPARE(entry.value(QStringLiteral("target")).toString(), newKid);
+        QVERIFY(entry.value(QStringLiteral("actor")).toString().startsWith(QStringLiteral("admin@127.0.0.1")));
+        QCOMPARE(entry.value(QStringLiteral("before")).toObject().value(QStringLiteral("active")).toString(), oldKid);
+        const QJsonObject rotatedTo = entry.value(QStringLiteral("after")).toObject();
+        QCOMPARE(rotatedTo.value(QStringLiteral("kid")).toString(), newKid);
+        QCOMPARE(rotatedTo.value(QStringLiteral("alg")).toString(), QStringLiteral("EdDSA"));
+        QCOMPARE(rotatedTo.value(QStringLiteral("state")).toString(), QStringLiteral("active"));
     }
 
     void perUserLimitsAnswer429WithRetryAfter()
@@ -480,6 +557,76 @@ private Q_SLOTS:
         QVERIFY(!audit.body.contains("sk-upstream-secret"));
     }
 
+    void logSettingsChangesAreAudited()
+    {
+        const HttpResponse current = admin("GET", "/api/v1/logs/settings");
+        QCOMPARE(current.status, 200);
+        QCOMPARE(current.json().value(QStringLiteral("capture_bodies")).toBool(), false);
+        const QJsonObject change{{QStringLiteral("capture_bodies"), true}, {QStringLiteral("retention_days"), 7}};
+        const HttpResponse put = admin("PUT", "/api/v1/logs/settings", change);
+        QCOMPARE(put.status, 200);
+        const QJsonArray entries = auditEntries();
+        const QJsonObject entry = entries.at(0).toObject();
+        QCOMPARE(entry.value(QStringLiteral("action")).toString(), QStringLiteral("logs.settings.update"));
+        QCOMPARE(entry.value(QStringLiteral("target")).toString(), QStringLiteral("request_log"));
+        QVERIFY(entry.value(QStringLiteral("actor")).toString().startsWith(QStringLiteral("admin@127.0.0.1")));
+        QVERIFY(!entry.value(QStringLiteral("at")).toString().isEmpty());
+        QCOMPARE(entry.value(QStringLiteral("before")).toObject(), current.json());
+        QCOMPARE(entry.value(QStringLiteral("after")).toObject(), put.json());
+        QCOMPARE(entry.value(QStringLiteral("after")).toObject().value(QStringLiteral("capture_bodies")).toBool(), true);
+        QCOMPARE(entry.value(QStringLiteral("after")).toObject().value(QStringLiteral("retention_days")).toDouble(), 7.0);
+        // A refused change changes nothing and is not audited.
+        QCOMPARE(admin("PUT", "/api/v1/logs/settings", QJsonObject{{QStringLiteral("retention_days"), -1}}).status, 400);
+        QCOMPARE(auditEntries().size(), entries.size());
+    }
+
+    void promptOverridesAreAudited()
+    {
+        const QByteArray path = "/api/v1/prompts/overrides/fake/code_completions";
+        const QString first = QStringLiteral("<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>");
+        const QString second = QStringLiteral("[SUFFIX]{suffix}[PREFIX]{prefix}");
+        const auto target = QStringLiteral("fake/code_completions");
+        const auto verifyEntry = [&](const QJsonObject &entry, const QString &action, const QJsonValue &before,
+                                     const QJsonObject &after) {
+            QCOMPARE(entry.value(QStringLiteral("action")).toString(), action);
+            QCOMPARE(entry.value(QStringLiteral("target")).toString(), target);
+            QVERIFY(entry.value(QStringLiteral("actor")).toString().startsWith(QStringLiteral("admin@127.0.0.1")));
+            QVERIFY(!entry.value(QStringLiteral("at")).toString().isEmpty());
+            QCOMPARE(entry.value(QStringLiteral("before")), before);
+            QCOMPARE(entry.value(QStringLiteral("after")).toObject(), after);
+        };
+
+        // First override: before is the built-in template (null).
+        const HttpResponse set1 = admin("PUT", path, QJsonObject{{QStringLiteral("template"), first}});
+        QCOMPARE(set1.status, 200);
+        QCOMPARE(set1.json().value(QStringLiteral("template")).toString(), first);
+        verifyEntry(auditEntries().at(0).toObject(), QStringLiteral("prompt.override"), QJsonValue(QJsonValue::Null), set1.json());
+        if (QTest::currentTestFailed())
+            return;
+
+        // Second override: before is the first.
+        const HttpResponse set2 = admin("PUT", path, QJsonObject{{QStringLiteral("template"), second}});
+        QCOMPARE(set2.status, 200);
+        verifyEntry(auditEntries().at(0).toObject(), QStringLiteral("prompt.override"), set1.json(), set2.json());
+        if (QTest::currentTestFailed())
+            return;
+
+        // Revert to the built-in template: before is the second, after a built-in revision.
+        HttpRequest revert = HttpRequest::postJson(path + "/revert", QJsonObject{{QStringLiteral("revision"), 0}});
+        revert.withBearer(kAdmin);
+        const HttpResponse reverted = TestHttpClient::fetch(m_gw->adminPort(), revert);
+        QCOMPARE(reverted.status, 200);
+        QVERIFY(reverted.json().value(QStringLiteral("built_in")).toBool());
+        verifyEntry(auditEntries().at(0).toObject(), QStringLiteral("prompt.revert"), set2.json(), reverted.json());
+        if (QTest::currentTestFailed())
+            return;
+
+        // A refused template changes nothing and is not audited.
+        const int count = int(auditEntries().size());
+        QCOMPARE(admin("PUT", path, QJsonObject{{QStringLiteral("template"), QStringLiteral("no prefix here")}}).status, 400);
+        QCOMPARE(int(auditEntries().size()), count);
+    }
+
     void tlsOnBothListenersWithReload()
     {
         QTemporaryDir dir;
@@ -522,6 +669,13 @@ private Q_SLOTS:
         const QByteArray reload = "POST /api/v1/tls/reload HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + kAdmin
             + "\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
         QCOMPARE(tlsFetch(m_gw->adminPort(), first.certPem, reload).status, 200);
+        const QByteArray auditRequest = "GET /api/v1/audit HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + kAdmin
+            + "\r\nConnection: close\r\n\r\n";
+        const TlsResult audit = tlsFetch(m_gw->adminPort(), second.certPem, auditRequest);
+        QCOMPARE(audit.status, 200);
+        const QJsonObject reloaded = QJsonDocument::fromJson(audit.body).object().value(QStringLiteral("entries")).toArray().at(0).toObject();
+        QCOMPARE(reloaded.value(QStringLiteral("action")).toString(), QStringLiteral("tls.reload"));
+        QCOMPARE(reloaded.value(QStringLiteral("after")).toObject().value(QStringLiteral("gateway")).toBool(), true);
         const TlsResult afterReload = tlsFetch(m_gw->port(), second.certPem, chatRequest);
         QVERIFY2(afterReload.status == 200, qPrintable(afterReload.error));
         QCOMPARE(afterReload.peer, QSslCertificate::fromData(second.certPem).first());
@@ -547,6 +701,26 @@ private Q_SLOTS:
         const QJsonObject auth = ready.json().value(QStringLiteral("auth")).toObject();
         QCOMPARE(auth.value(QStringLiteral("mode")).toString(), QStringLiteral("disabled"));
         QVERIFY(auth.value(QStringLiteral("warning")).toString().contains(QStringLiteral("disabled")));
+    }
+
+    // The admin listener binds 127.0.0.1 unless told otherwise (airlockd's own default: tst_airlockd).
+    void adminListenerIsLoopbackByDefault()
+    {
+        QCOMPARE(GatewayOptions{}.adminListen.host, QHostAddress(QHostAddress::LocalHost));
+        m_gw.reset();
+        start([](GatewayOptions &o) {
+            enableAuth(o);
+            o.adminListen.host = GatewayOptions{}.adminListen.host; // the default host, any free port
+        });
+        QCOMPARE(m_gw->gateway->adminAddress().host, QHostAddress(QHostAddress::LocalHost));
+        QCOMPARE(admin("GET", "/api/v1/info").status, 200);
+        const QHostAddress other = nonLoopbackAddress();
+        if (other.isNull())
+            QSKIP("this machine has no non-loopback address to try");
+        QTcpServer everywhere; // proves the address is reachable at all
+        QVERIFY(everywhere.listen(QHostAddress::AnyIPv4, 0));
+        QVERIFY(accepts(other, everywhere.serverPort()));
+        QVERIFY(!accepts(other, m_gw->adminPort()));
     }
 
     void readinessShowsAuthRequired()

@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QNetworkInterface>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
@@ -179,6 +180,59 @@ private Q_SLOTS:
         QCOMPARE(json.value(QStringLiteral("features")).toObject().value(QStringLiteral("duo_chat")).toString(),
                  QStringLiteral("disabled"));
     }
+    // Issue 4, item 5: without --admin-listen the admin API binds 127.0.0.1:5053 and nothing else.
+    void adminApiListensOnLoopbackByDefault()
+    {
+        constexpr quint16 kDefaultAdminPort = 5053;
+        {
+            QTcpServer probe;
+            if (!probe.listen(QHostAddress::Any, kDefaultAdminPort))
+                QSKIP("port 5053 is taken on this machine: the default admin address cannot be tried");
+        }
+        const quint16 port = freePort();
+        QProcess gateway;
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QStringLiteral("cli-admin-token"));
+        gateway.setProcessEnvironment(env);
+        gateway.start(QStringLiteral(AIRLOCKD_PATH),
+                      {QStringLiteral("--data-dir"), m_dir.filePath(QStringLiteral("default-admin")), QStringLiteral("--listen"),
+                       QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--workers"), QStringLiteral("1")});
+        QVERIFY(waitUntil([&] { return gateway.canReadLine() || gateway.state() == QProcess::NotRunning; }, 10000));
+        const QByteArray ready = gateway.readLine();
+        QVERIFY2(ready.contains("admin API on 127.0.0.1:5053"), QByteArray(ready + gateway.readAllStandardError()).constData());
+        const HttpResponse info = TestHttpClient::fetch(kDefaultAdminPort, HttpRequest::get("/api/v1/info").withBearer("cli-admin-token"));
+        QCOMPARE(info.status, 200);
+        QCOMPARE(info.json().value(QStringLiteral("name")).toString(), QStringLiteral("airlockd"));
+
+        // Not reachable through any other address of the machine (while a listener on all addresses is).
+        QHostAddress other;
+        for (const QHostAddress &a : QNetworkInterface::allAddresses()) {
+            if (!a.isLoopback() && !a.isLinkLocal() && a.protocol() == QAbstractSocket::IPv4Protocol) {
+                other = a;
+                break;
+            }
+        }
+        const auto accepts = [](const QHostAddress &host, quint16 to) {
+            QTcpSocket socket;
+            socket.connectToHost(host, to);
+            waitUntil([&] { return socket.state() == QAbstractSocket::ConnectedState || socket.state() == QAbstractSocket::UnconnectedState; },
+                      5000);
+            return socket.state() == QAbstractSocket::ConnectedState;
+        };
+        if (!other.isNull()) {
+            QTcpServer everywhere;
+            QVERIFY(everywhere.listen(QHostAddress::AnyIPv4, 0));
+            QVERIFY(accepts(other, everywhere.serverPort()));
+            QVERIFY2(!accepts(other, kDefaultAdminPort), qPrintable(other.toString()));
+        }
+
+        gateway.terminate();
+        QVERIFY(gateway.waitForFinished(10000));
+        QCOMPARE(gateway.exitCode(), 0);
+        if (other.isNull())
+            QSKIP("no non-loopback address here: only the bound address was checked");
+    }
+
     // GitLab-shaped traffic end to end: an IDE's direct-access token issued by airlockd, GitLab's headers
     // and bodies, through a real HTTP client to the running binary, answered by the fake model server.
     void gitlabShapedRequestsEndToEnd()

@@ -359,6 +359,12 @@ private Q_SLOTS:
         stream.insert(QStringLiteral("stream"), QStringLiteral("yes"));
         QTest::newRow("stream not bool") << QByteArray("/v2/code/completions") << stream
                                          << QJsonArray{QStringLiteral("body"), QStringLiteral("stream")} << QStringLiteral("bool_type");
+        // Beyond any 64-bit integer: refused as not an integer (casting it was undefined behaviour).
+        QJsonObject huge = gl::completionBody();
+        huge.insert(QStringLiteral("prompt_version"), 1e300);
+        QTest::newRow("prompt_version beyond 64 bits") << QByteArray("/v2/code/completions") << huge
+                                                       << QJsonArray{QStringLiteral("body"), QStringLiteral("prompt_version")}
+                                                       << QStringLiteral("int_type");
     }
     void validationErrors()
     {

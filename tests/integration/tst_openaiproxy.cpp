@@ -3,6 +3,7 @@
 
 #include "gatewayfixture.h"
 
+#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -341,6 +342,51 @@ private Q_SLOTS:
         QCOMPARE(m_fake->maxConcurrent(), 3);
         for (const auto &c : clients)
             QCOMPARE(c->responses().at(0).status, 200);
+    }
+
+    // Issue 4, item 7: past the cap, the bounded queue refuses at once when full and gives up after the
+    // queue timeout; both answer 503 endpoint_busy naming the endpoint, with Retry-After.
+    void endpointBusyAnswers503WithRetryAfter()
+    {
+        ServerLimits limits;
+        limits.maxQueuedPerEndpoint = 1;
+        limits.queueTimeoutMs = 1500;
+        m_gw.reset();
+        m_gw = std::make_unique<GatewayFixture>(limits);
+        m_gw->apply(m_gw->standardConfig(m_fake->baseUrl(), 1));
+        FakeBehavior held = FakeBehavior::answer(1, 0);
+        held.holdUntilReleased = true;
+        m_fake->setDefaultBehavior(held);
+        const HttpRequest request = HttpRequest::post("/v1/chat/completions", chatBody("code_completions"));
+
+        TestHttpClient running(m_gw->port()); // holds the endpoint's one slot
+        running.sendRequest(request);
+        QVERIFY(m_fake->waitForInFlight(1));
+        TestHttpClient waiting(m_gw->port()); // takes the queue's one place
+        QElapsedTimer waited;
+        waited.start();
+        waiting.sendRequest(request);
+        spinFor(200);
+        QCOMPARE(waiting.completedResponses(), 0);
+
+        // Queue full: refused at once, while the queued one still waits.
+        const HttpResponse full = post("/v1/chat/completions", chatBody("code_completions"));
+        verifyError(full, 503, "endpoint_busy", "\"fake\"");
+        QVERIFY2(full.header("retry-after").toInt() >= 1, full.header("retry-after").constData());
+        QCOMPARE(waiting.completedResponses(), 0);
+
+        // Queue timeout: the queued one gives up after queueTimeoutMs.
+        QVERIFY(waiting.waitForResponses(1, 10000));
+        QVERIFY2(waited.elapsed() >= limits.queueTimeoutMs - 100, qPrintable(QString::number(waited.elapsed())));
+        const HttpResponse timedOut = waiting.responses().at(0);
+        verifyError(timedOut, 503, "endpoint_busy", "\"fake\"");
+        QVERIFY2(timedOut.header("retry-after").toInt() >= 1, timedOut.header("retry-after").constData());
+
+        // Neither reached the model; the running request is unaffected.
+        QCOMPARE(m_fake->requestCount(), 1);
+        m_fake->releaseHeld();
+        QVERIFY(running.waitForResponses(1, 10000));
+        QCOMPARE(running.responses().at(0).status, 200);
     }
 
     void configChangeAppliesToNewRequests()

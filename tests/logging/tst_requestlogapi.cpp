@@ -1,8 +1,10 @@
 // The request log end to end: a real gateway writes one record per request; the admin API pages,
 // filters, aggregates and streams them live; /metrics; the Airlock-time header; body capture with
-// redaction; a graceful stop loses nothing.
+// redaction (by flag or admin setting, on every dialect); GitLab's fields and the model server's token
+// counts on the record; a graceful stop loses nothing.
 
 #include "gatewayfixture.h"
+#include "gitlabrequests.h"
 #include "logging/requestlogstore.h"
 #include "storage/database.h"
 
@@ -13,6 +15,7 @@
 
 using namespace airlock;
 using namespace airlock::test;
+namespace gl = airlock::test::gitlab;
 
 namespace {
 
@@ -59,6 +62,45 @@ private:
         QJsonArray items;
         (void)QTest::qWaitFor([&] { return (items = logs(query)).size() >= count; }, 5000);
         return items;
+    }
+
+    // A GitLab-shaped request (gitlabrequests.h headers) whose X-Request-ID is `requestId`.
+    HttpResponse gitlab(const QByteArray &path, const QJsonObject &body, const QByteArray &requestId,
+                        const HeaderList &extra = {})
+    {
+        HttpRequest r = gl::post(path, body);
+        for (auto &[name, value] : r.headers) {
+            if (name.compare("X-Request-ID", Qt::CaseInsensitive) == 0)
+                value = requestId;
+        }
+        for (const auto &[name, value] : extra)
+            r.withHeader(name, value);
+        return TestHttpClient::fetch(m_gw->port(), r);
+    }
+
+    HttpResponse post(const QByteArray &path, const QByteArray &body, const QByteArray &requestId)
+    {
+        return TestHttpClient::fetch(m_gw->port(), HttpRequest::post(path, body).withHeader("X-Request-ID", requestId));
+    }
+
+    void setCaptureAll(bool on)
+    {
+        HttpRequest put = HttpRequest::post("/api/v1/logs/settings", on ? "{\"capture_bodies\":true}" : "{\"capture_bodies\":false}");
+        put.method = "PUT";
+        put.withBearer(kToken);
+        const HttpResponse changed = TestHttpClient::fetch(m_gw->adminPort(), put);
+        QCOMPARE(changed.status, 200);
+        QCOMPARE(changed.json().value(QStringLiteral("capture_bodies")).toBool(), on);
+    }
+
+    // The stored record of `requestId`, in full (bodies included), once it is written.
+    QJsonObject fullRecord(const QString &requestId)
+    {
+        QJsonObject item;
+        (void)QTest::qWaitFor([&] { return !(item = byRequestId(logs("limit=1000"), requestId)).isEmpty(); }, 5000);
+        if (item.isEmpty())
+            return {};
+        return admin("/api/v1/logs/" + QByteArray::number(item.value(QStringLiteral("id")).toInteger())).json();
     }
 
     static QJsonObject byRequestId(const QJsonArray &items, const QString &id)
@@ -194,6 +236,158 @@ private Q_SLOTS:
         QVERIFY(byRequestId(waitForLogs(3), QStringLiteral("after-setting")).value(QStringLiteral("has_bodies")).toBool());
         put.body = "{\"capture_bodies\":\"yes\"}";
         QCOMPARE(TestHttpClient::fetch(m_gw->adminPort(), put).status, 400);
+    }
+
+    void gitlabRoutesHonourTheCaptureSettingAndTheFlag()
+    {
+        // A secret in the code above the cursor goes into the prompt Airlock builds for the model. Each
+        // request differs below the cursor, so that none is answered from the completion cache.
+        auto body = [](const char *below) {
+            return gl::completionBody(QStringLiteral("src/main.py"),
+                                      QStringLiteral("API_KEY = \"sk-abcdefghijklmnop1234\"\ndef add(a, b):\n    "),
+                                      QLatin1String(below));
+        };
+        // Setting off, no flag: no bodies.
+        QCOMPARE(gitlab("/v2/code/completions", body("\n# 1\n"), "gl-plain").status, 200);
+        const QJsonObject plain = fullRecord(QStringLiteral("gl-plain"));
+        QCOMPARE(plain.value(QStringLiteral("dialect")).toString(), QStringLiteral("gitlab"));
+        QCOMPARE(plain.value(QStringLiteral("has_bodies")).toBool(), false);
+        QVERIFY(!plain.contains(QStringLiteral("prompt_body")));
+        QVERIFY(!plain.contains(QStringLiteral("answer_body")));
+
+        // Setting on, no flag: bodies on the GitLab route too, redacted.
+        setCaptureAll(true);
+        QCOMPARE(gitlab("/v2/code/completions", body("\n# 2\n"), "gl-setting").status, 200);
+        const QJsonObject captured = fullRecord(QStringLiteral("gl-setting"));
+        QCOMPARE(captured.value(QStringLiteral("has_bodies")).toBool(), true);
+        QVERIFY(!captured.value(QStringLiteral("cached")).toBool());
+        const QString prompt = captured.value(QStringLiteral("prompt_body")).toString();
+        QVERIFY2(prompt.contains(QStringLiteral("[PREFIX]")), qPrintable(prompt)); // the prompt sent upstream
+        QVERIFY2(prompt.contains(QStringLiteral("def add(a, b):")), qPrintable(prompt));
+        QVERIFY2(prompt.contains(QStringLiteral("[REDACTED]")), qPrintable(prompt));
+        QVERIFY2(!prompt.contains(QStringLiteral("abcdefghijklmnop1234")), qPrintable(prompt));
+        const QString answer = captured.value(QStringLiteral("answer_body")).toString();
+        QVERIFY2(answer.contains(QStringLiteral("tok0")), qPrintable(answer)); // the fake's text, as the client got it
+        // A GitLab chat route as well (another adapter path).
+        GatewayConfig config = m_gw->standardConfig(m_fake->baseUrl());
+        config.features.insert(QStringLiteral("duo_chat_explain_code"), QStringLiteral("fake"));
+        m_gw->apply(config);
+        QCOMPARE(gitlab("/v1/chat/explain_code", gl::chatBody(QStringLiteral("explain this")), "gl-chat").status, 200);
+        const QJsonObject chat = fullRecord(QStringLiteral("gl-chat"));
+        QCOMPARE(chat.value(QStringLiteral("has_bodies")).toBool(), true);
+        QVERIFY2(chat.value(QStringLiteral("prompt_body")).toString().contains(QStringLiteral("explain this")),
+                 qPrintable(chat.value(QStringLiteral("prompt_body")).toString()));
+        QVERIFY(!chat.value(QStringLiteral("answer_body")).toString().isEmpty());
+
+        // Setting off again, no flag: none.
+        setCaptureAll(false);
+        QCOMPARE(gitlab("/v2/code/completions", body("\n# 3\n"), "gl-off-again").status, 200);
+        QCOMPARE(fullRecord(QStringLiteral("gl-off-again")).value(QStringLiteral("has_bodies")).toBool(), false);
+
+        // Setting off, the request's flag (one item of the list, blanks around items allowed): bodies.
+        QCOMPARE(gitlab("/v2/code/completions", body("\n# 4\n"), "gl-flagged",
+                        {{"x-gitlab-enabled-feature-flags", "foo, expanded_ai_logging"}}).status, 200);
+        const QJsonObject flagged = fullRecord(QStringLiteral("gl-flagged"));
+        QCOMPARE(flagged.value(QStringLiteral("has_bodies")).toBool(), true);
+        QVERIFY(!flagged.value(QStringLiteral("prompt_body")).toString().contains(QStringLiteral("abcdefghijklmnop1234")));
+        // A flag that only starts with the name is another flag.
+        QCOMPARE(gitlab("/v2/code/completions", body("\n# 5\n"), "gl-other-flag",
+                        {{"x-gitlab-enabled-feature-flags", "expanded_ai_logging_v2"}}).status, 200);
+        QCOMPARE(fullRecord(QStringLiteral("gl-other-flag")).value(QStringLiteral("has_bodies")).toBool(), false);
+    }
+
+    void gitlabRecordCarriesGitLabFields()
+    {
+        m_fake->setDefaultBehavior(FakeBehavior::answer(5));
+        QCOMPARE(gitlab("/v2/code/completions", gl::completionBody(), "gl-fields").status, 200);
+        const QJsonObject r = fullRecord(QStringLiteral("gl-fields"));
+        QCOMPARE(r.value(QStringLiteral("status")).toInt(), 200);
+        QCOMPARE(r.value(QStringLiteral("dialect")).toString(), QStringLiteral("gitlab"));
+        QCOMPARE(r.value(QStringLiteral("path")).toString(), QStringLiteral("/v2/code/completions"));
+        QCOMPARE(r.value(QStringLiteral("feature")).toString(), QStringLiteral("code_completions"));
+        QCOMPARE(r.value(QStringLiteral("model_endpoint")).toString(), QStringLiteral("fake"));
+        QCOMPARE(r.value(QStringLiteral("user_id")).toString(), QStringLiteral("user-sha-1"));
+        QCOMPARE(r.value(QStringLiteral("instance_id")).toString(), QStringLiteral("11111111-2222-3333-4444-555555555555"));
+        QCOMPARE(r.value(QStringLiteral("realm")).toString(), QStringLiteral("self-managed"));
+        QCOMPARE(r.value(QStringLiteral("host_name")).toString(), QStringLiteral("gitlab.example.internal"));
+        QCOMPARE(r.value(QStringLiteral("gitlab_version")).toString(), QStringLiteral("17.8.0"));
+        QCOMPARE(r.value(QStringLiteral("client_version")).toString(), QStringLiteral("6.2.0"));
+        QCOMPARE(r.value(QStringLiteral("user_agent")).toString(), QStringLiteral("gitlab-language-server/6.2.0"));
+        QCOMPARE(r.value(QStringLiteral("lang")).toString(), QStringLiteral("python"));
+        QCOMPARE(r.value(QStringLiteral("answer_tokens")).toInt(), 5); // the fake's usage.completion_tokens
+        QVERIFY(r.value(QStringLiteral("prompt_tokens")).toInt() > 0);
+        // The user filter finds it.
+        QCOMPARE(byRequestId(logs("user=user-sha-1"), QStringLiteral("gl-fields")).isEmpty(), false);
+    }
+
+    void openAiRecordsCarryTheModelServersTokenCounts()
+    {
+        // The fake counts prompt tokens as the words of the messages / prompt, answer tokens as chunkCount.
+        const QByteArray chatRequest = "{\"model\":\"code_completions\",\"messages\":[{\"role\":\"user\","
+                                       "\"content\":\"one two three four five\"}]";
+        const QByteArray completionRequest = "{\"model\":\"code_completions\",\"prompt\":\"def add ( a , b ) :\"";
+        const QByteArray withUsage = ",\"stream\":true,\"stream_options\":{\"include_usage\":true}}";
+
+        m_fake->enqueue(FakeBehavior::answer(4));
+        QCOMPARE(post("/v1/chat/completions", chatRequest + "}", "chat-whole").status, 200);
+        m_fake->enqueue(FakeBehavior::answer(6));
+        const HttpResponse chatStream = post("/v1/chat/completions", chatRequest + withUsage, "chat-stream");
+        QCOMPARE(chatStream.status, 200);
+        // Passed through as the model server sent it: the client gets the usage event before [DONE].
+        QVERIFY(chatStream.sawDone());
+        QCOMPARE(chatStream.events.at(chatStream.events.size() - 2).json().value(QStringLiteral("usage")).toObject()
+                     .value(QStringLiteral("completion_tokens")).toInt(), 6);
+        QCOMPARE(m_fake->lastRequest().json().value(QStringLiteral("stream_options")).toObject()
+                     .value(QStringLiteral("include_usage")).toBool(), true);
+        m_fake->enqueue(FakeBehavior::answer(2));
+        QCOMPARE(post("/v1/completions", completionRequest + "}", "cmpl-whole").status, 200);
+        m_fake->enqueue(FakeBehavior::answer(7, 5));
+        QCOMPARE(post("/v1/completions", completionRequest + withUsage, "cmpl-stream").status, 200);
+        // A stream the client did not ask usage for: Airlock does not add stream_options, the count stays unknown.
+        m_fake->enqueue(FakeBehavior::answer(3));
+        QCOMPARE(post("/v1/chat/completions", chatRequest + ",\"stream\":true}", "chat-stream-no-usage").status, 200);
+        QVERIFY(!m_fake->lastRequest().json().contains(QStringLiteral("stream_options")));
+
+        const QJsonArray items = waitForLogs(5);
+        auto tokens = [&](const char *id) {
+            const QJsonObject r = byRequestId(items, QLatin1String(id));
+            return std::pair{r.value(QStringLiteral("prompt_tokens")).toInt(-1), r.value(QStringLiteral("answer_tokens")).toInt(-1)};
+        };
+        QCOMPARE(tokens("chat-whole"), std::pair(5, 4));
+        QCOMPARE(tokens("chat-stream"), std::pair(5, 6));
+        QCOMPARE(tokens("cmpl-whole"), std::pair(8, 2));
+        QCOMPARE(tokens("cmpl-stream"), std::pair(8, 7));
+        QCOMPARE(tokens("chat-stream-no-usage"), std::pair(-1, -1));
+        QVERIFY(byRequestId(items, QStringLiteral("chat-stream")).value(QStringLiteral("stream")).toBool());
+
+        // The aggregates add them up.
+        const QJsonObject total = admin("/api/v1/logs/aggregate").json().value(QStringLiteral("total")).toObject();
+        QCOMPARE(total.value(QStringLiteral("prompt_tokens")).toInteger(), 5 + 5 + 8 + 8);
+        QCOMPARE(total.value(QStringLiteral("answer_tokens")).toInteger(), 4 + 6 + 2 + 7);
+    }
+
+    void streamUsageSplitAcrossReadsAndTheLastOneWins()
+    {
+        // A model server (or a proxy in front of it) whose HTTP chunks cut events anywhere: one event per
+        // chunk is not a rule. vLLM's continuous usage stats put usage on every chunk: the last one counts.
+        const QList<QByteArray> pieces = {
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}],\"usage\":{\"prompt_tokens\":11,\"completion_tokens\":1}}\r\n\r\n",
+            "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\" there\"}}],\"usage\":null}\n\ndata: {\"choices\":[],\"us",
+            "age\" : {\"prompt_tokens\":11,",
+            "\"completion_tokens\":22,\"total_tokens\":33}}\n",
+            "\ndata: [DONE]\n\n",
+        };
+        QByteArray raw = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n";
+        for (const QByteArray &p : pieces)
+            raw += QByteArray::number(p.size(), 16) + "\r\n" + p + "\r\n";
+        raw += "0\r\n\r\n";
+        m_fake->enqueue(FakeBehavior::raw(raw));
+        const HttpResponse r = post("/v1/chat/completions", chatBody("code_completions", true), "split");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.streamedText(), QStringLiteral("hi there"));
+        const QJsonObject record = byRequestId(waitForLogs(1), QStringLiteral("split"));
+        QCOMPARE(record.value(QStringLiteral("prompt_tokens")).toInt(), 11);
+        QCOMPARE(record.value(QStringLiteral("answer_tokens")).toInt(), 22);
     }
 
     void liveLogsOverTheAdminWebSocket()

@@ -173,7 +173,7 @@ private Q_SLOTS:
         QVERIFY2(delays.last() <= 150, qPrintable(QString::number(delays.last())));
     }
 
-    void fullQueueIsCountedAndMarked()
+    void fullQueueAppliesBackPressureAndKeepsEveryAcceptedRecord()
     {
         QTemporaryDir dir;
         RequestLoggerOptions options;
@@ -194,17 +194,36 @@ private Q_SLOTS:
         for (int i = 0; i < 5; ++i)
             logger.requestFinished(record(i));
         QTRY_VERIFY(inside.load());
-        for (int i = 5; i < 105; ++i)
+        for (int i = 5; i < 15; ++i) {
+            QVERIFY2(logger.admitting(), qPrintable(QString::number(i)));
             logger.requestFinished(record(i));
-        QCOMPARE(logger.droppedTotal(), quint64(90));
-        QCOMPARE(logger.queueDepth(), 10);
+        }
+        // Full: new requests are turned away, but records of requests already accepted (in flight when
+        // the queue filled) are still kept, beyond the capacity.
+        QVERIFY(!logger.admitting());
+        for (int i = 15; i < 20; ++i)
+            logger.requestFinished(record(i));
+        QCOMPARE(logger.queueDepth(), 15);
+        QVERIFY(!logger.admitting());
+        logger.refused();
+        logger.refused();
+        QCOMPARE(logger.refusedTotal(), quint64(2));
+        QCOMPARE(logger.droppedTotal(), quint64(0));
         QByteArray text;
         logger.writeMetrics(text);
-        QVERIFY2(text.contains("airlock_request_log_dropped_total 90"), text.constData());
+        QVERIFY2(text.contains("airlock_request_log_backpressure 1\n"), text.constData());
+        QVERIFY2(text.contains("airlock_request_log_refused_total 2\n"), text.constData());
+        QVERIFY2(text.contains("airlock_request_log_dropped_total 0\n"), text.constData());
+
         release = true;
+        QTRY_VERIFY(logger.admitting()); // the writer took the queue
+        logger.flush();
+        text.clear();
+        logger.writeMetrics(text);
+        QVERIFY2(text.contains("airlock_request_log_backpressure 0\n"), text.constData());
         logger.stop();
-        QCOMPARE(logger.writtenTotal(), quint64(5 + 10 + 1)); // + the overflow marker row
-        const quint64 dropped = 90;
+        QCOMPARE(logger.writtenTotal(), quint64(20));
+        QCOMPARE(logger.droppedTotal(), quint64(0));
 
         auto db = Database::open(dir.path());
         QVERIFY(db);
@@ -213,15 +232,9 @@ private Q_SLOTS:
         q.limit = 1000;
         auto page = store.query(q);
         QVERIFY(page);
-        QJsonObject marker;
-        for (const QJsonValue &v : page->items) {
-            if (v.toObject().value(QStringLiteral("overflow_marker")).toBool())
-                marker = v.toObject();
-        }
-        QVERIFY(!marker.isEmpty());
-        QCOMPARE(marker.value(QStringLiteral("error_code")).toString(), QStringLiteral("request_log_overflow"));
-        QVERIFY2(marker.value(QStringLiteral("error_message")).toString().startsWith(QString::number(dropped) + QLatin1Char(' ')),
-                 qPrintable(marker.value(QStringLiteral("error_message")).toString()));
+        QCOMPARE(page->items.size(), 20);
+        for (const QJsonValue &v : page->items)
+            QVERIFY(!v.toObject().value(QStringLiteral("overflow_marker")).toBool());
     }
 
     void stopFlushesEverything()

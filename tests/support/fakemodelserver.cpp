@@ -465,7 +465,7 @@ private:
             choice.insert(QStringLiteral("text"), m_behavior.chunkText(index));
             choice.insert(QStringLiteral("logprobs"), QJsonValue::Null);
         }
-        const QJsonObject chunk {
+        QJsonObject chunk {
             { QStringLiteral("id"), m_completionId },
             { QStringLiteral("object"),
                 m_route == Route::ChatCompletions ? QStringLiteral("chat.completion.chunk")
@@ -473,6 +473,34 @@ private:
             { QStringLiteral("created"), m_created },
             { QStringLiteral("model"), m_model },
             { QStringLiteral("choices"), QJsonArray { choice } },
+        };
+        if (includeUsage())
+            chunk.insert(QStringLiteral("usage"), QJsonValue::Null); // as OpenAI does: null until the last chunk
+        return "data: " + QJsonDocument(chunk).toJson(QJsonDocument::Compact) + "\n\n";
+    }
+
+    // The request asked for `stream_options: {"include_usage": true}` (OpenAI, vLLM): the stream then ends
+    // with one more event, `choices: []` and the answer's `usage`, before `data: [DONE]`.
+    bool includeUsage() const
+    {
+        return m_body.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
+    }
+
+    QByteArray usageEvent() const
+    {
+        const int prompt = promptTokens(m_body);
+        const QJsonObject usage { { QStringLiteral("prompt_tokens"), prompt },
+            { QStringLiteral("completion_tokens"), m_behavior.chunkCount },
+            { QStringLiteral("total_tokens"), prompt + m_behavior.chunkCount } };
+        const QJsonObject chunk {
+            { QStringLiteral("id"), m_completionId },
+            { QStringLiteral("object"),
+                m_route == Route::ChatCompletions ? QStringLiteral("chat.completion.chunk")
+                                                  : QStringLiteral("text_completion") },
+            { QStringLiteral("created"), m_created },
+            { QStringLiteral("model"), m_model },
+            { QStringLiteral("choices"), QJsonArray {} },
+            { QStringLiteral("usage"), usage },
         };
         return "data: " + QJsonDocument(chunk).toJson(QJsonDocument::Compact) + "\n\n";
     }
@@ -496,6 +524,8 @@ private:
             return;
         }
         QByteArray tail;
+        if (includeUsage())
+            tail += chunkFrame(usageEvent());
         if (m_behavior.sendDone)
             tail += chunkFrame("data: [DONE]\n\n");
         tail += "0\r\n\r\n";

@@ -36,6 +36,10 @@ QT_END_NAMESPACE
 // Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models. Anything else is recorded and
 // answered 404 with an OpenAI-style error. A completion request streams (SSE over chunked framing) if and
 // only if its JSON body has "stream": true.
+// Token counts: a whole answer carries `usage` (prompt_tokens: the words of the prompt / messages' contents,
+// completion_tokens: chunkCount). A stream carries it only when the request has
+// "stream_options": {"include_usage": true}, as OpenAI and vLLM do: every chunk then has "usage": null, and
+// a last event with "choices": [] and the usage follows the text (before [DONE]).
 namespace airlock::test {
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
