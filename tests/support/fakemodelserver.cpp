@@ -399,10 +399,7 @@ private:
             choice.insert(QStringLiteral("text"), text);
             choice.insert(QStringLiteral("logprobs"), QJsonValue::Null);
         }
-        const int prompt = promptTokens(m_body);
-        const QJsonObject usage { { QStringLiteral("prompt_tokens"), prompt },
-            { QStringLiteral("completion_tokens"), m_behavior.chunkCount },
-            { QStringLiteral("total_tokens"), prompt + m_behavior.chunkCount } };
+        const QJsonObject usage = usageObject();
         const QJsonObject response {
             { QStringLiteral("id"), m_completionId },
             { QStringLiteral("object"),
@@ -486,12 +483,18 @@ private:
         return m_body.value(QStringLiteral("stream_options")).toObject().value(QStringLiteral("include_usage")).toBool();
     }
 
-    QByteArray usageEvent() const
+    // OpenAI's usage object for this answer: the prompt's tokens, one completion token per chunk.
+    QJsonObject usageObject() const
     {
         const int prompt = promptTokens(m_body);
-        const QJsonObject usage { { QStringLiteral("prompt_tokens"), prompt },
+        return { { QStringLiteral("prompt_tokens"), prompt },
             { QStringLiteral("completion_tokens"), m_behavior.chunkCount },
             { QStringLiteral("total_tokens"), prompt + m_behavior.chunkCount } };
+    }
+
+    QByteArray usageEvent() const
+    {
+        const QJsonObject usage = usageObject();
         const QJsonObject chunk {
             { QStringLiteral("id"), m_completionId },
             { QStringLiteral("object"),
