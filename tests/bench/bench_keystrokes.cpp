@@ -13,6 +13,7 @@
 // --pause-every N inserts a 1.2 s pause after every N keystrokes (a developer reading the suggestion),
 // so that some answers are used; 0 gives one uninterrupted burst.
 
+#include "benchgateway.h"
 #include "fakemodelserver.h"
 #include "gateway.h"
 #include "testhttpclient.h"
@@ -60,29 +61,12 @@ TraceResult runTrace(bool airlockFeatures, const QList<int> &intervals, int mode
     fake.setDefaultBehavior(FakeBehavior::answer(1, 0, modelMs));
 
     QTemporaryDir dir;
-    GatewayOptions options;
-    options.dataDir = dir.path();
-    options.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    options.adminListen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    options.workers = 2;
-    options.adminToken = QStringLiteral("bench-admin-token");
-    options.authMode = QStringLiteral("disabled");
-    options.completion.supersede = airlockFeatures;
-    options.completion.burstDebounceMs = airlockFeatures ? options.completion.burstDebounceMs : 0;
-    options.completion.cacheEntries = 0; // every keystroke has a new prefix anyway; keep the comparison clean
-    Gateway gateway(options);
-    if (auto st = gateway.start(); !st)
-        qFatal("gateway: %s", qPrintable(st.error().message));
-    GatewayConfig config;
-    ModelEndpoint model;
-    model.name = QStringLiteral("codestral");
-    model.family = ModelFamily::Codestral;
-    model.baseUrl = fake.baseUrl();
-    model.identifier = QStringLiteral("codestral-22b");
-    config.models.append(model);
-    config.features.insert(QStringLiteral("code_completions"), model.name);
-    if (auto st = gateway.applyConfig(config); !st)
-        qFatal("config: %s", qPrintable(st.error().message));
+    const auto gatewayOwner = startBenchGateway(dir.path(), fake, [&](GatewayOptions &options) {
+        options.completion.supersede = airlockFeatures;
+        options.completion.burstDebounceMs = airlockFeatures ? options.completion.burstDebounceMs : 0;
+        options.completion.cacheEntries = 0; // every keystroke has a new prefix anyway; keep the comparison clean
+    });
+    Gateway &gateway = *gatewayOwner;
 
     // Upstream time per request, as the model server saw it: arrival to completion or abort.
     std::map<quint64, TimePoint> arrived;

@@ -11,6 +11,7 @@
 //
 //   bench_latency [--trials 200]
 
+#include "benchgateway.h"
 #include "fakemodelserver.h"
 #include "gateway.h"
 #include "testhttpclient.h"
@@ -32,8 +33,6 @@ using namespace airlock;
 using namespace airlock::test;
 
 namespace {
-
-const QByteArray kAdminToken = "bench-admin-token";
 
 HttpRequest chatRequest(bool stream, const QByteArray &requestId)
 {
@@ -75,7 +74,7 @@ QList<double> liveLogTrials(quint16 port, quint16 adminPort, int trials)
             arrived.emplace(record.toObject().value(QStringLiteral("request_id")).toString(), at);
     });
     QNetworkRequest request(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/logs/live").arg(adminPort)));
-    request.setRawHeader("Authorization", "Bearer " + kAdminToken);
+    request.setRawHeader("Authorization", "Bearer " + QByteArray(kBenchAdminToken));
     socket.open(request);
     if (!waitUntil([&] { return hello; }, 10000))
         qFatal("live log: no hello from the admin listener");
@@ -110,26 +109,8 @@ int main(int argc, char *argv[])
 
     FakeModelServer fake;
     QTemporaryDir dir;
-    GatewayOptions options;
-    options.dataDir = dir.path();
-    options.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    options.adminListen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
-    options.workers = 2;
-    options.adminToken = QString::fromLatin1(kAdminToken);
-    options.authMode = QStringLiteral("disabled");
-    Gateway gateway(options);
-    if (auto st = gateway.start(); !st)
-        qFatal("gateway: %s", qPrintable(st.error().message));
-    GatewayConfig config;
-    ModelEndpoint model;
-    model.name = QStringLiteral("codestral");
-    model.family = ModelFamily::Codestral;
-    model.baseUrl = fake.baseUrl();
-    model.identifier = QStringLiteral("codestral-22b");
-    config.models.append(model);
-    config.features.insert(QStringLiteral("code_completions"), model.name);
-    if (auto st = gateway.applyConfig(config); !st)
-        qFatal("config: %s", qPrintable(st.error().message));
+    const auto gatewayOwner = startBenchGateway(dir.path(), fake);
+    Gateway &gateway = *gatewayOwner;
     const quint16 port = gateway.gatewayAddress().port;
 
     QTextStream out(stdout);
