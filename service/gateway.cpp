@@ -271,6 +271,20 @@ struct Gateway::Private : public admin::AdminBackend
         return {};
     }
 
+    Result<QList<prompts::TemplateRevision>> followModelRenames(const QHash<QString, QString> &renames,
+                                                                const QString &author) override
+    {
+        prompts::TemplateStore templates(*database);
+        auto appended = templates.followRenames(renames, author);
+        if (!appended)
+            return appended.error();
+        if (!appended->isEmpty()) {
+            if (auto st = reloadPromptOverrides(); !st)
+                return st.error();
+        }
+        return appended;
+    }
+
     Status applyConfig(const GatewayConfig &newConfig) override
     {
         if (auto st = validateGatewayConfig(newConfig); !st)

@@ -1,5 +1,6 @@
 #include "adminserver.h"
 
+#include "consoleapi.h"
 #include "http/connectionguard.h"
 #include "http/gatewayserver.h"
 #include "http/tlscontext.h"
@@ -121,6 +122,38 @@ struct AdminServer::Private
         };
     }
 
+    // The prompt template overrides of renamed models follow them. False (and an error answered) when the
+    // store failed: the configuration is in force then, the templates stay under the previous names.
+    bool followRenames(HttpExchange &exchange, const AdminCaller &caller, const QHash<qsizetype, QString> &renamedFrom,
+                       const GatewayConfig &before, const GatewayConfig &applied)
+    {
+        QHash<QString, QString> renames;
+        for (auto it = renamedFrom.cbegin(); it != renamedFrom.cend(); ++it) {
+            if (it.key() < applied.models.size() && before.findModel(it.value())
+                && applied.models.at(it.key()).name != it.value())
+                renames.insert(it.value(), applied.models.at(it.key()).name);
+        }
+        if (renames.isEmpty())
+            return true;
+        auto carried = backend.followModelRenames(renames, caller.actor);
+        if (!carried) {
+            writeError(exchange, 500, QStringLiteral("storage_error"),
+                       QStringLiteral("the configuration is in force, but the prompt templates of the renamed models "
+                                      "were not carried over: %1")
+                           .arg(carried.error().message));
+            return false;
+        }
+        for (const prompts::TemplateRevision &revision : std::as_const(*carried)) {
+            qCInfo(lcAdmin).noquote() << "prompt template of" << revision.endpoint << revision.feature
+                                      << "carried over from its previous name by" << caller.actor;
+            if (audit) {
+                audit->record(caller, QStringLiteral("prompt.rename"), revision.endpoint + u'/' + revision.feature,
+                              QByteArray(), QJsonDocument(revisionToJson(revision)).toJson(QJsonDocument::Compact));
+            }
+        }
+        return true;
+    }
+
     void putConfig(HttpExchange &exchange, const AdminCaller &caller)
     {
         const QByteArray contentType = exchange.request().header("content-type");
@@ -148,6 +181,8 @@ struct AdminServer::Private
         const QByteArray after = serializeGatewayConfig(backend.currentConfig());
         if (audit)
             audit->record(caller, QStringLiteral("config.replace"), QStringLiteral("config"), before, after);
+        if (!followRenames(exchange, caller, renamedFrom, current, *config))
+            return;
         exchange.respond(200, "application/json", after);
     }
 };

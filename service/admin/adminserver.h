@@ -7,12 +7,15 @@
 //   PUT /api/v1/config   replace it (validated, stored, then swapped in for new requests). API keys are
 //                        write-only: a model sent without "api_key" keeps the key stored for a model of the
 //                        same name; "api_key":"" removes it. A renamed model may carry "renamed_from": its
-//                        previous name, whose stored key it keeps (the key is not stored itself).
+//                        previous name, whose stored key and prompt template overrides it keeps (the
+//                        templates as new revisions under the new name, each audited "prompt.rename";
+//                        "renamed_from" itself is not stored).
 // Errors: {"error":{"code":"...","message":"..."}} with 400/401/404/405/415.
 
 #include "gatewayconfig.h"
 #include "gatewayoptions.h"
 #include "http/httpexchange.h"
+#include "prompts/templatestore.h"
 #include "result.h"
 
 #include <QObject>
@@ -37,6 +40,11 @@ public:
     // Prompt template overrides changed in the store (prompts/templatestore.h): re-read them and publish
     // a new snapshot so new requests use them. Call after every TemplateStore::set()/revert().
     virtual Status reloadPromptOverrides() = 0;
+    // Models were renamed (previous name -> new name) in the configuration just applied: their prompt
+    // template overrides follow them (TemplateStore::followRenames) and are published. Returns the
+    // revisions appended.
+    virtual Result<QList<prompts::TemplateRevision>> followModelRenames(const QHash<QString, QString> &renames,
+                                                                        const QString &author) = 0;
 };
 
 // Who called the admin API (for the audit log).

@@ -28,6 +28,7 @@
 //   POST /api/v1/prompts/overrides/{endpoint}/{feature}/revert   {"revision": id, 0 = the built-in} -> revision
 //                               Both validate (PromptBuilder::validateOverride), append to the history and
 //                               publish a new snapshot, so new requests use the template at once.
+//   A model renamed through PUT /api/v1/config ("renamed_from") keeps its templates: see adminserver.h.
 //
 // Lifecycle: created by the gateway once the config holder and prompt builder exist, destroyed before
 // them. Runs on the admin thread; model tests are asynchronous (one QNetworkAccessManager, abortable: a
@@ -37,9 +38,18 @@
 #include "routing/configsnapshot.h"
 #include "storage/database.h"
 
+#include <QJsonObject>
+
 #include <memory>
 
+namespace airlock::prompts {
+struct TemplateRevision;
+}
+
 namespace airlock::admin {
+
+// A prompt template revision as the admin API shows it and the audit log records it.
+QJsonObject revisionToJson(const prompts::TemplateRevision &revision);
 
 class AdminServer;
 class AdminBackend;

@@ -135,4 +135,38 @@ Result<QHash<QPair<QString, QString>, QString>> TemplateStore::allCurrent()
     return out;
 }
 
+Result<QList<TemplateRevision>> TemplateStore::followRenames(const QHash<QString, QString> &renames,
+                                                             const QString &author)
+{
+    // Read everything first: with a swap (a -> b, b -> a), b's new templates are a's old ones.
+    auto current = allCurrent();
+    if (!current)
+        return current.error();
+    QHash<QString, QHash<QString, QString>> byEndpoint; // endpoint -> feature -> text
+    for (auto it = current->cbegin(); it != current->cend(); ++it)
+        byEndpoint[it.key().first].insert(it.key().second, it.value());
+    QList<TemplateRevision> appended;
+    for (auto rename = renames.cbegin(); rename != renames.cend(); ++rename) {
+        const QString &from = rename.key();
+        const QString &to = rename.value();
+        if (from == to || to.trimmed().isEmpty())
+            continue;
+        const QHash<QString, QString> wanted = byEndpoint.value(from);
+        const QHash<QString, QString> had = byEndpoint.value(to);
+        QStringList features = wanted.keys() + had.keys();
+        features.sort();
+        features.removeDuplicates();
+        for (const QString &feature : std::as_const(features)) {
+            const QString text = wanted.value(feature); // empty: the built-in template
+            if (text == had.value(feature))
+                continue;
+            auto revision = append(to, feature, text, author);
+            if (!revision)
+                return revision.error();
+            appended.append(*revision);
+        }
+    }
+    return appended;
+}
+
 } // namespace airlock::prompts

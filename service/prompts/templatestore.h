@@ -55,6 +55,11 @@ public:
                                     const QString &author);
     // Every override in force: (endpoint, feature) -> text, built-in pairs left out.
     Result<QHash<QPair<QString, QString>, QString>> allCurrent();
+    // Model endpoints renamed (old name -> new name; several at once, swaps included): each new name gets
+    // the templates in force for its old name, feature by feature, as appended revisions (an override of
+    // the new name that the old name did not have goes back to the built-in template). The old name's
+    // revisions stay, as for a removed endpoint. Returns the revisions appended.
+    Result<QList<TemplateRevision>> followRenames(const QHash<QString, QString> &renames, const QString &author);
 
 private:
     Result<TemplateRevision> append(const QString &endpoint, const QString &feature, const QString &text,

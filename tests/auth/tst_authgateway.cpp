@@ -627,6 +627,60 @@ private Q_SLOTS:
         QCOMPARE(int(auditEntries().size()), count);
     }
 
+    void renamedModelKeepsItsPromptTemplates()
+    {
+        const QString text = QStringLiteral("<fim_prefix>{prefix}<fim_suffix>{suffix}<fim_middle>");
+        QCOMPARE(admin("PUT", "/api/v1/prompts/overrides/fake/code_completions",
+                       QJsonObject{{QStringLiteral("template"), text}}).status, 200);
+        const auto render = [this](const QString &model) {
+            return admin("POST", "/api/v1/prompts/render",
+                         QJsonObject{{QStringLiteral("feature"), QStringLiteral("code_completions")},
+                                     {QStringLiteral("model"), model},
+                                     {QStringLiteral("prefix"), QStringLiteral("def f():")},
+                                     {QStringLiteral("suffix"), QStringLiteral("")}});
+        };
+        QCOMPARE(render(QStringLiteral("fake")).json().value(QStringLiteral("template_source")).toString(), QStringLiteral("override"));
+
+        // Renamed as the console does it: the new name, "renamed_from", the features pointing at it.
+        QJsonObject config = admin("GET", "/api/v1/config").json();
+        QJsonArray models = config.value(QStringLiteral("models")).toArray();
+        QJsonObject model = models.at(0).toObject();
+        model.insert(QStringLiteral("name"), QStringLiteral("fake-renamed"));
+        model.insert(QStringLiteral("renamed_from"), QStringLiteral("fake"));
+        models[0] = model;
+        config.insert(QStringLiteral("models"), models);
+        QJsonObject features = config.value(QStringLiteral("features")).toObject();
+        features.insert(QStringLiteral("code_completions"), QStringLiteral("fake-renamed"));
+        config.insert(QStringLiteral("features"), features);
+        const HttpResponse put = admin("PUT", "/api/v1/config", config);
+        QCOMPARE(put.status, 200);
+
+        const HttpResponse carried = admin("GET", "/api/v1/prompts/overrides/fake-renamed/code_completions");
+        QCOMPARE(carried.status, 200);
+        const QJsonObject current = carried.json().value(QStringLiteral("current")).toObject();
+        QCOMPARE(current.value(QStringLiteral("template")).toString(), text);
+        QVERIFY(current.value(QStringLiteral("author")).toString().startsWith(QStringLiteral("admin@127.0.0.1")));
+        const HttpResponse rendered = render(QStringLiteral("fake-renamed"));
+        QCOMPARE(rendered.status, 200);
+        QCOMPARE(rendered.json().value(QStringLiteral("template_source")).toString(), QStringLiteral("override"));
+        QVERIFY2(rendered.json().value(QStringLiteral("prompt")).toString().startsWith(QStringLiteral("<fim_prefix>")),
+                 qPrintable(rendered.json().value(QStringLiteral("prompt")).toString()));
+        const QJsonObject entry = auditEntries().at(0).toObject(); // newest first: after config.replace
+        QCOMPARE(entry.value(QStringLiteral("action")).toString(), QStringLiteral("prompt.rename"));
+        QCOMPARE(entry.value(QStringLiteral("target")).toString(), QStringLiteral("fake-renamed/code_completions"));
+        QCOMPARE(auditEntries().at(1).toObject().value(QStringLiteral("action")).toString(), QStringLiteral("config.replace"));
+
+        // A new name without "renamed_from" is a new model: it starts from the built-in template.
+        model.remove(QStringLiteral("renamed_from"));
+        model.insert(QStringLiteral("name"), QStringLiteral("fake-new"));
+        models[0] = model;
+        config.insert(QStringLiteral("models"), models);
+        features.insert(QStringLiteral("code_completions"), QStringLiteral("fake-new"));
+        config.insert(QStringLiteral("features"), features);
+        QCOMPARE(admin("PUT", "/api/v1/config", config).status, 200);
+        QCOMPARE(render(QStringLiteral("fake-new")).json().value(QStringLiteral("template_source")).toString(), QStringLiteral("built_in"));
+    }
+
     void tlsOnBothListenersWithReload()
     {
         QTemporaryDir dir;

@@ -21,6 +21,7 @@ private Q_SLOTS:
     void invalidTemplateAppendsNothing();
     void revertUnknownRevision();
     void survivesReopen();
+    void followRenamesCarriesTemplates();
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
@@ -186,6 +187,49 @@ void tst_TemplateStore::survivesReopen()
     QCOMPARE((*store.current(kEndpoint, kCompletion))->text, kTemplateA);
     auto next = store.set(kEndpoint, kCompletion, kTemplateB, QStringLiteral("a"));
     QCOMPARE(next->id, 2);
+}
+
+
+void tst_TemplateStore::followRenamesCarriesTemplates()
+{
+    TemplateStore store(*m_db);
+    const QString chat = QStringLiteral("duo_chat_explain_code");
+    const QString chatTemplate = QStringLiteral("Be brief.");
+    QVERIFY(store.set(QStringLiteral("a"), kCompletion, kTemplateA, QStringLiteral("admin")).ok());
+    QVERIFY(store.set(QStringLiteral("b"), kCompletion, kTemplateB, QStringLiteral("admin")).ok());
+    QVERIFY(store.set(QStringLiteral("b"), chat, chatTemplate, QStringLiteral("admin")).ok());
+    QVERIFY(store.set(QStringLiteral("c"), kCompletion, kTemplateA, QStringLiteral("admin")).ok());
+
+    // a and b swap names; c becomes d; e (no templates) becomes f.
+    const QHash<QString, QString> renames{{QStringLiteral("a"), QStringLiteral("b")},
+                                          {QStringLiteral("b"), QStringLiteral("a")},
+                                          {QStringLiteral("c"), QStringLiteral("d")},
+                                          {QStringLiteral("e"), QStringLiteral("f")}};
+    auto appended = store.followRenames(renames, QStringLiteral("admin@127.0.0.1"));
+    QVERIFY2(appended.ok(), qPrintable(appended.ok() ? QString() : appended.error().message));
+    QCOMPARE(appended->size(), 5); // b: completion, chat back to built-in; a: completion, chat; d: completion
+    for (const TemplateRevision &r : std::as_const(*appended))
+        QCOMPARE(r.author, QStringLiteral("admin@127.0.0.1"));
+
+    auto current = store.allCurrent();
+    QVERIFY(current.ok());
+    QCOMPARE(current->value({QStringLiteral("b"), kCompletion}), kTemplateA);
+    QVERIFY(!current->contains({QStringLiteral("b"), chat})); // a had none: built-in
+    QCOMPARE(current->value({QStringLiteral("a"), kCompletion}), kTemplateB);
+    QCOMPARE(current->value({QStringLiteral("a"), chat}), chatTemplate);
+    QCOMPARE(current->value({QStringLiteral("d"), kCompletion}), kTemplateA);
+    QCOMPARE(current->value({QStringLiteral("c"), kCompletion}), kTemplateA); // the old name's history stays
+    QVERIFY(!current->contains({QStringLiteral("f"), kCompletion}));
+    // The history of the new name shows the carried revision on top.
+    auto history = store.history(QStringLiteral("b"), chat);
+    QVERIFY(history.ok());
+    QCOMPARE(history->size(), 2);
+    QVERIFY(history->first().isBuiltIn());
+
+    // Nothing to carry: nothing appended.
+    auto again = store.followRenames({{QStringLiteral("d"), QStringLiteral("d")}}, QStringLiteral("admin"));
+    QVERIFY(again.ok());
+    QCOMPARE(again->size(), 0);
 }
 
 QTEST_GUILESS_MAIN(tst_TemplateStore)
