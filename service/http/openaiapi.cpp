@@ -370,6 +370,7 @@ void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
         exchange->respondError(error);
         return;
     }
+    exchange->record().feature = job->feature; // empty when the model was named, not a feature
     if (scopedPrincipal && !auth::scopeAllows(*scopedPrincipal, job->feature)) {
         const QString feature = job->feature.isEmpty() ? QStringLiteral("a model endpoint by name") : job->feature;
         exchange->respondError(ApiError::make(

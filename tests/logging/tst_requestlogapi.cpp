@@ -8,6 +8,7 @@
 #include "logging/requestlogstore.h"
 #include "storage/database.h"
 
+#include <QDateTime>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QNetworkRequest>
@@ -66,9 +67,9 @@ private:
 
     // A GitLab-shaped request (gitlabrequests.h headers) whose X-Request-ID is `requestId`.
     HttpResponse gitlab(const QByteArray &path, const QJsonObject &body, const QByteArray &requestId,
-                        const HeaderList &extra = {})
+                        const HeaderList &extra = {}, const QByteArray &userId = "user-sha-1")
     {
-        HttpRequest r = gl::post(path, body);
+        HttpRequest r = gl::post(path, body, userId);
         for (auto &[name, value] : r.headers) {
             if (name.compare("X-Request-ID", Qt::CaseInsensitive) == 0)
                 value = requestId;
@@ -142,6 +143,7 @@ private Q_SLOTS:
         QCOMPARE(ok.value(QStringLiteral("model_endpoint")).toString(), QStringLiteral("fake"));
         QCOMPARE(ok.value(QStringLiteral("path")).toString(), QStringLiteral("/v1/chat/completions"));
         QCOMPARE(ok.value(QStringLiteral("dialect")).toString(), QStringLiteral("openai"));
+        QCOMPARE(ok.value(QStringLiteral("feature")).toString(), QStringLiteral("code_completions")); // the model named it
         QVERIFY(ok.value(QStringLiteral("total_ms")).toDouble() > 0);
         QVERIFY(ok.value(QStringLiteral("upstream_ms")).toDouble() > 0);
         QVERIFY(ok.value(QStringLiteral("first_byte_ms")).toDouble() > 0);
@@ -155,6 +157,7 @@ private Q_SLOTS:
         QCOMPARE(logs("errors=1").at(0).toObject().value(QStringLiteral("error_code")).toString(),
                  QStringLiteral("model_not_found"));
         QCOMPARE(logs("model=fake").size(), 4);
+        QCOMPARE(logs("feature=code_completions").size(), 4);
         QCOMPARE(logs("limit=2").size(), 2);
         const HttpResponse page = admin("/api/v1/logs?limit=3");
         const QString cursor = page.json().value(QStringLiteral("next_cursor")).toString();
@@ -294,6 +297,65 @@ private Q_SLOTS:
         QCOMPARE(gitlab("/v2/code/completions", body("\n# 5\n"), "gl-other-flag",
                         {{"x-gitlab-enabled-feature-flags", "expanded_ai_logging_v2"}}).status, 200);
         QCOMPARE(fullRecord(QStringLiteral("gl-other-flag")).value(QStringLiteral("has_bodies")).toBool(), false);
+    }
+
+    void telemetryOfCompletionRequestsIsAggregated()
+    {
+        // GitLab sends the client's counts since its last request in `telemetry`; Airlock sums them per
+        // day, model and language, and counts each user once a day.
+        const auto item = [](const char *lang, int requests, int accepts, int errors) {
+            return QJsonObject{{QStringLiteral("model_engine"), QStringLiteral("litellm")},
+                               {QStringLiteral("model_name"), QStringLiteral("codestral")},
+                               {QStringLiteral("lang"), QLatin1String(lang)},
+                               {QStringLiteral("requests"), requests},
+                               {QStringLiteral("accepts"), accepts},
+                               {QStringLiteral("errors"), errors}};
+        };
+        QJsonObject first = gl::completionBody(QStringLiteral("a.py"));
+        first.insert(QStringLiteral("telemetry"), QJsonArray{item("python", 3, 1, 0)});
+        QJsonObject second = gl::completionBody(QStringLiteral("b.py"));
+        second.insert(QStringLiteral("telemetry"), QJsonArray{item("python", 2, 2, 1), item("go", 4, 0, 0)});
+        QJsonObject third = gl::completionBody(QStringLiteral("c.py"));
+        third.insert(QStringLiteral("telemetry"), QJsonArray{item("go", 1, 1, 0)});
+        QCOMPARE(gitlab("/v2/code/completions", first, "tm-1", {}, "user-a").status, 200);
+        QCOMPARE(gitlab("/v2/code/completions", second, "tm-2", {}, "user-a").status, 200);
+        QCOMPARE(gitlab("/v2/code/completions", third, "tm-3", {}, "user-b").status, 200);
+        QCOMPARE(chat("no-user").status, 200); // no user id: not a daily user
+        const qint64 firstMs = fullRecord(QStringLiteral("tm-1")).value(QStringLiteral("started_ms")).toInteger();
+        const qint64 lastMs = fullRecord(QStringLiteral("no-user")).value(QStringLiteral("started_ms")).toInteger();
+        QVERIFY(firstMs > 0 && lastMs > 0);
+        const QString today = QDateTime::fromMSecsSinceEpoch(firstMs, Qt::UTC).date().toString(Qt::ISODate);
+        if (QDateTime::fromMSecsSinceEpoch(lastMs, Qt::UTC).date().toString(Qt::ISODate) != today)
+            QSKIP("the requests straddled midnight UTC");
+
+        const HttpResponse r = admin("/api/v1/telemetry");
+        QCOMPARE(r.status, 200);
+        const QJsonObject t = r.json();
+        const QJsonArray byLanguage = t.value(QStringLiteral("by_language")).toArray();
+        QCOMPARE(byLanguage.size(), 2);
+        const QJsonObject go = byLanguage.at(0).toObject(); // ordered by language
+        QCOMPARE(go.value(QStringLiteral("lang")).toString(), QStringLiteral("go"));
+        QCOMPARE(go.value(QStringLiteral("requests")).toInteger(), 5);
+        QCOMPARE(go.value(QStringLiteral("accepts")).toInteger(), 1);
+        QCOMPARE(go.value(QStringLiteral("acceptance_rate")).toDouble(), 0.2);
+        const QJsonObject python = byLanguage.at(1).toObject();
+        QCOMPARE(python.value(QStringLiteral("lang")).toString(), QStringLiteral("python"));
+        QCOMPARE(python.value(QStringLiteral("requests")).toInteger(), 5);
+        QCOMPARE(python.value(QStringLiteral("accepts")).toInteger(), 3);
+        QCOMPARE(python.value(QStringLiteral("errors")).toInteger(), 1);
+        QCOMPARE(python.value(QStringLiteral("acceptance_rate")).toDouble(), 0.6);
+        const QJsonArray byModel = t.value(QStringLiteral("by_model")).toArray();
+        QCOMPARE(byModel.size(), 1);
+        QCOMPARE(byModel.at(0).toObject().value(QStringLiteral("model_name")).toString(), QStringLiteral("codestral"));
+        QCOMPARE(byModel.at(0).toObject().value(QStringLiteral("requests")).toInteger(), 10);
+        const QJsonArray perDay = t.value(QStringLiteral("by_day_model_language")).toArray();
+        QCOMPARE(perDay.size(), 2); // today × codestral × {go, python}
+        QCOMPARE(perDay.at(0).toObject().value(QStringLiteral("day")).toString(), today);
+        const QJsonArray users = t.value(QStringLiteral("daily_users")).toArray();
+        QCOMPARE(users.size(), 1);
+        QCOMPARE(users.at(0).toObject().value(QStringLiteral("day")).toString(), today);
+        QCOMPARE(users.at(0).toObject().value(QStringLiteral("unique_users")).toInteger(), 2);
+        QCOMPARE(users.at(0).toObject().value(QStringLiteral("requests")).toInteger(), 3);
     }
 
     void gitlabRecordCarriesGitLabFields()
