@@ -47,7 +47,7 @@ void ConfigController::reload()
     m_client->call("GET", u"api/v1/catalog"_s, {}, this, [this](const AdminError *error, const QJsonDocument &answer) {
         end();
         if (error) {
-            setErrorMessage(tr("Cannot read the feature catalog: %1").arg(error->toString()));
+            setErrorMessage(LiveText([detail = error->toString()] { return tr("Cannot read the feature catalog: %1").arg(detail); }));
             return;
         }
         m_features.setCatalog(answer.object().value("features"_L1).toArray());
@@ -56,12 +56,14 @@ void ConfigController::reload()
     m_client->call("GET", u"api/v1/config"_s, {}, this, [this](const AdminError *error, const QJsonDocument &answer) {
         end();
         if (error) {
-            setErrorMessage(tr("Cannot read the configuration: %1").arg(error->toString()));
+            setErrorMessage(LiveText([detail = error->toString()] { return tr("Cannot read the configuration: %1").arg(detail); }));
             return;
         }
         auto config = parseGatewayConfig(answer.toJson(QJsonDocument::Compact));
         if (!config) {
-            setErrorMessage(tr("The gateway sent a configuration the console cannot read: %1").arg(config.error().message));
+            setErrorMessage(LiveText([detail = config.error().message] {
+                return tr("The gateway sent a configuration the console cannot read: %1").arg(detail);
+            }));
             return;
         }
         setConfig(*config);
@@ -92,12 +94,30 @@ void ConfigController::setConfig(const GatewayConfig &config)
     Q_EMIT configChanged();
 }
 
-void ConfigController::setErrorMessage(const QString &message)
+void ConfigController::setErrorMessage(const LiveText &message)
 {
-    if (m_errorMessage == message)
+    if (m_errorMessage.text() == message.text())
         return;
     m_errorMessage = message;
     Q_EMIT errorMessageChanged();
+}
+
+void ConfigController::retranslate()
+{
+    Q_EMIT errorMessageChanged();
+}
+
+LiveText ConfigController::fieldsError(const QVariantMap &fields)
+{
+    // endpointFromFields() depends on the fields alone, so running it again gives its message in the
+    // language in force (its own checks are tr(); the shared validation's are English). The API key plays
+    // no part in the checks and is not kept.
+    QVariantMap checked = fields;
+    checked.remove(u"apiKey"_s);
+    return LiveText([checked] {
+        const auto endpoint = endpointFromFields(checked);
+        return endpoint ? QString() : endpoint.error().message;
+    });
 }
 
 Result<ModelEndpoint> ConfigController::endpointFromFields(const QVariantMap &fields)
@@ -130,7 +150,7 @@ bool ConfigController::saveModel(const QString &originalName, const QVariantMap 
 {
     auto endpoint = endpointFromFields(fields);
     if (!endpoint) {
-        setErrorMessage(endpoint.error().message);
+        setErrorMessage(fieldsError(fields));
         return false;
     }
     GatewayConfig next = m_config;
@@ -147,7 +167,7 @@ bool ConfigController::saveModel(const QString &originalName, const QVariantMap 
         }
     } else {
         if (next.findModel(endpoint->name)) {
-            setErrorMessage(tr("A model endpoint named \"%1\" exists already.").arg(endpoint->name));
+            setErrorMessage(LiveText([name = endpoint->name] { return tr("A model endpoint named \"%1\" exists already.").arg(name); }));
             return false;
         }
         next.models.append(*endpoint);
@@ -195,7 +215,7 @@ bool ConfigController::put(GatewayConfig config, const QString &keyForModel, con
     for (ModelEndpoint &m : config.models)
         m.apiKey = m.name == keyForModel ? apiKey : QString();
     if (auto st = validateGatewayConfig(config); !st) {
-        setErrorMessage(st.error().message);
+        setErrorMessage(LiveText::fixed(st.error().message)); // the shared validation's English
         return false;
     }
     setErrorMessage({});
@@ -216,9 +236,9 @@ bool ConfigController::put(GatewayConfig config, const QString &keyForModel, con
     m_client->call("PUT", u"api/v1/config"_s, body, this, [this](const AdminError *error, const QJsonDocument &answer) {
         end();
         if (error) {
-            const QString message = tr("The gateway refused the change: %1").arg(error->message);
+            const LiveText message([detail = error->message] { return tr("The gateway refused the change: %1").arg(detail); });
             setErrorMessage(message);
-            Q_EMIT failed(message);
+            Q_EMIT failed(message.text());
             return;
         }
         auto stored = parseGatewayConfig(answer.toJson(QJsonDocument::Compact));
@@ -236,7 +256,7 @@ void ConfigController::testModel(const QVariantMap &fields, const QString &store
 {
     auto endpoint = endpointFromFields(fields);
     if (!endpoint) {
-        setErrorMessage(endpoint.error().message);
+        setErrorMessage(fieldsError(fields));
         return;
     }
     // Without a typed key the gateway uses the key stored under the name sent: the stored model's, even

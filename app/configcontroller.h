@@ -9,10 +9,12 @@
 // stored key otherwise). "Test connection" runs POST /api/v1/models/test on the gateway.
 //
 // Lifecycle: reload() after each connection (ConsoleAdapter does it); everything is cleared when the
-// connection drops. Plain QObject; QML sees it through Console.config.
+// connection drops. Plain QObject; QML sees it through Console.config. errorMessage is a LiveText:
+// retranslate() announces it again after a language switch.
 
 #include "configmodels.h"
 #include "jsonrowsmodel.h"
+#include "livetext.h"
 
 #include <QObject>
 
@@ -48,7 +50,7 @@ public:
     QStringList modelNames() const;
     bool isLoaded() const { return m_loaded; }
     bool isBusy() const { return m_pending > 0; }
-    QString errorMessage() const { return m_errorMessage; }
+    QString errorMessage() const { return m_errorMessage.text(); }
     bool isTestRunning() const { return m_testRunning; }
     int testResult() const { return m_testResult; }
     const GatewayConfig &config() const { return m_config; }
@@ -56,6 +58,8 @@ public:
     Q_INVOKABLE void reload();
     void clear();
     void setLanguage(const QString &language) { m_features.setLanguage(language); }
+    // After a language switch: emits errorMessageChanged() so the message is read again.
+    void retranslate();
 
     // `fields`: name, family, baseUrl, identifier, apiKey (empty: keep the stored one), maxConcurrency,
     // connectTimeoutMs, firstByteTimeoutMs, idleTimeoutMs, totalTimeoutMs. `originalName` is the model
@@ -89,7 +93,9 @@ private:
     // "renamed_from" when renamedFrom is not empty.
     bool put(GatewayConfig config, const QString &keyForModel, const QString &apiKey, const QString &renamedFrom = {});
     void setConfig(const GatewayConfig &config);
-    void setErrorMessage(const QString &message);
+    void setErrorMessage(const LiveText &message);
+    // The error of endpointFromFields(fields), rendered again in the language in force.
+    static LiveText fieldsError(const QVariantMap &fields);
     void begin();
     void end();
 
@@ -100,7 +106,7 @@ private:
     TestStepModel m_testSteps;
     bool m_loaded = false;
     int m_pending = 0;
-    QString m_errorMessage;
+    LiveText m_errorMessage;
     bool m_testRunning = false;
     int m_testResult = NotRun;
 };

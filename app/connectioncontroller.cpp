@@ -24,12 +24,13 @@ ConnectionController::ConnectionController(QObject *parent)
             [this](AdminClient::Operation operation, const AdminError &error) {
                 if (operation != AdminClient::Operation::FetchInfo)
                     return; // other controllers report their own failures
+                const QString detail = error.message;
                 if (error.httpStatus == 401 || error.httpStatus == 403)
-                    fail(tr("The gateway rejected the admin token: %1").arg(error.message));
+                    fail(LiveText([detail] { return tr("The gateway rejected the admin token: %1").arg(detail); }));
                 else if (error.httpStatus == 0)
-                    fail(tr("Cannot reach the gateway at %1: %2").arg(m_adminUrl, error.message));
+                    fail(LiveText([url = m_adminUrl, detail] { return tr("Cannot reach the gateway at %1: %2").arg(url, detail); }));
                 else
-                    fail(tr("The gateway answered HTTP %1: %2").arg(error.httpStatus).arg(error.message));
+                    fail(LiveText([status = error.httpStatus, detail] { return tr("The gateway answered HTTP %1: %2").arg(status).arg(detail); }));
             });
 }
 
@@ -62,14 +63,14 @@ void ConnectionController::connectTo(const QString &url, const QString &token)
         m_client->abortAll();
         setInfo({});
         setAdminUrl(url.trimmed());
-        fail(tr("\"%1\" is not a gateway admin URL (expected http://host:port).").arg(url.trimmed()));
+        fail(LiveText([typed = url.trimmed()] { return tr("\"%1\" is not a gateway admin URL (expected http://host:port).").arg(typed); }));
         return;
     }
     if (token.isEmpty()) {
         m_client->abortAll();
         setInfo({});
         setAdminUrl(adminUrl.toString());
-        fail(tr("Enter the gateway's admin token."));
+        fail(LiveText([] { return tr("Enter the gateway's admin token."); }));
         return;
     }
     beginConnect(adminUrl, token);
@@ -88,13 +89,13 @@ void ConnectionController::startEmbedded(const QString &dataDir)
     options.listen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
     options.adminListen = ListenAddress{QHostAddress(QHostAddress::LocalHost), 0};
     if (!QDir().mkpath(options.dataDir)) {
-        fail(tr("Cannot create the data directory %1.").arg(QDir::toNativeSeparators(options.dataDir)));
+        fail(LiveText([dir = QDir::toNativeSeparators(options.dataDir)] { return tr("Cannot create the data directory %1.").arg(dir); }));
         return;
     }
 
     auto gateway = std::make_unique<Gateway>(options);
     if (Status started = gateway->start(); !started) {
-        fail(tr("The embedded gateway did not start: %1").arg(started.error().message));
+        fail(LiveText([detail = started.error().message] { return tr("The embedded gateway did not start: %1").arg(detail); }));
         return;
     }
     qCInfo(lcConsole).noquote() << "embedded gateway started; data" << gateway->dataDir() << "gateway"
@@ -144,9 +145,9 @@ void ConnectionController::stopEmbedded()
     Q_EMIT embeddedChanged();
 }
 
-void ConnectionController::fail(const QString &message)
+void ConnectionController::fail(const LiveText &message)
 {
-    qCInfo(lcConsole).noquote() << "connection failed:" << message;
+    qCInfo(lcConsole).noquote() << "connection failed:" << message.text();
     setErrorMessage(message);
     setState(State::Error);
 }
@@ -167,11 +168,16 @@ void ConnectionController::setAdminUrl(const QString &url)
     Q_EMIT adminUrlChanged();
 }
 
-void ConnectionController::setErrorMessage(const QString &message)
+void ConnectionController::setErrorMessage(const LiveText &message)
 {
-    if (m_errorMessage == message)
+    if (m_errorMessage.text() == message.text())
         return;
     m_errorMessage = message;
+    Q_EMIT errorMessageChanged();
+}
+
+void ConnectionController::retranslate()
+{
     Q_EMIT errorMessageChanged();
 }
 

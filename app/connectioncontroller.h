@@ -8,10 +8,12 @@
 //                                                                 \--failure--> Error
 // connectTo()/startEmbedded() may be called in any state: they drop the previous connection (and
 // stop an embedded gateway) first. disconnectFrom() returns to Disconnected and clears the gateway
-// fields; errorMessage is kept until the next attempt. A plain QObject: QML sees it through the
-// Airlock.Console module's adapter, it carries no QML macros.
+// fields; errorMessage is kept until the next attempt (a LiveText: retranslate() announces it again after
+// a language switch). A plain QObject: QML sees it through the Airlock.Console module's adapter, it
+// carries no QML macros.
 
 #include "adminclient.h"
+#include "livetext.h"
 
 #include <QObject>
 #include <QString>
@@ -45,7 +47,7 @@ public:
     State state() const { return m_state; }
     bool isEmbedded() const { return m_gateway != nullptr; }
     QString adminUrl() const { return m_adminUrl; }
-    QString errorMessage() const { return m_errorMessage; }
+    QString errorMessage() const { return m_errorMessage.text(); }
     QString gatewayName() const { return m_info.name; }
     QString gatewayVersion() const { return m_info.version; }
     QString gatewayListen() const { return m_info.gatewayListen; }
@@ -64,6 +66,8 @@ public:
     Q_INVOKABLE void disconnectFrom();
     // Asks the gateway for its info again (state stays Connected unless it fails).
     Q_INVOKABLE void refresh();
+    // After a language switch: emits errorMessageChanged() so the message is read again.
+    void retranslate();
 
     // The URL connectTo() would use for what a user typed; invalid when it cannot be one.
     static QUrl normalizeAdminUrl(const QString &input);
@@ -78,17 +82,17 @@ Q_SIGNALS:
 private:
     void beginConnect(const QUrl &url, const QString &token);
     void stopEmbedded();
-    void fail(const QString &message);
+    void fail(const LiveText &message);
     void setState(State state);
     void setAdminUrl(const QString &url);
-    void setErrorMessage(const QString &message);
+    void setErrorMessage(const LiveText &message);
     void setInfo(const GatewayInfo &info);
 
     AdminClient *m_client = nullptr;
     std::unique_ptr<Gateway> m_gateway;
     State m_state = State::Disconnected;
     QString m_adminUrl;
-    QString m_errorMessage;
+    LiveText m_errorMessage;
     GatewayInfo m_info;
 };
 

@@ -20,10 +20,18 @@ ConsoleCore::ConsoleCore(QObject *parent)
         m_playground.setGatewayUrl(gatewayUrlFor(m_connection.gatewayListen(), QUrl(m_connection.adminUrl()), false));
     });
     connect(&m_config, &ConfigController::configChanged, this, [this] { m_metrics.setModelNames(m_config.modelNames()); });
-    // Texts the controllers build (feature names, tr() in C++) follow a language switch.
+    // Texts the controllers build (feature names, tr() in C++) follow a language switch: their messages
+    // are LiveText, rendered in the language in force whenever QML reads them again.
     connect(&m_language, &LanguageController::languageChanged, this, [this] {
         m_config.setLanguage(m_language.language());
         m_tokens.retranslate();
+        m_connection.retranslate();
+        m_saved.retranslate();
+        m_config.retranslate();
+        m_logs.retranslate();
+        m_metrics.retranslate();
+        m_playground.retranslate();
+        m_settings.retranslate();
     });
     connect(&m_saved, &SavedConnections::tokenRead, this, [this](const QString &url, const QString &token) {
         if (url == m_pendingSavedUrl)

@@ -31,11 +31,16 @@ LogsController::~LogsController()
     delete m_socket;
 }
 
-void LogsController::setErrorMessage(const QString &message)
+void LogsController::setErrorMessage(const LiveText &message)
 {
-    if (m_errorMessage == message)
+    if (m_errorMessage.text() == message.text())
         return;
     m_errorMessage = message;
+    Q_EMIT errorMessageChanged();
+}
+
+void LogsController::retranslate()
+{
     Q_EMIT errorMessageChanged();
 }
 
@@ -75,7 +80,7 @@ void LogsController::start()
     m_client->call("GET", u"api/v1/logs?limit=100"_s + (query.isEmpty() ? QString() : u"&"_s + query), {}, this,
                    [this](const AdminError *error, const QJsonDocument &answer) {
                        if (error) {
-                           setErrorMessage(tr("Cannot read the request log: %1").arg(error->toString()));
+                           setErrorMessage(LiveText([detail = error->toString()] { return tr("Cannot read the request log: %1").arg(detail); }));
                            return;
                        }
                        setErrorMessage({});
@@ -194,7 +199,7 @@ void LogsController::select(qint64 id)
 {
     m_client->call("GET", u"api/v1/logs/%1"_s.arg(id), {}, this, [this](const AdminError *error, const QJsonDocument &answer) {
         if (error) {
-            setErrorMessage(tr("Cannot read the record: %1").arg(error->toString()));
+            setErrorMessage(LiveText([detail = error->toString()] { return tr("Cannot read the record: %1").arg(detail); }));
             return;
         }
         m_selected = answer.object();

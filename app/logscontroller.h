@@ -4,9 +4,11 @@
 // over the admin listener's WebSocket /api/v1/logs/live (bearer admin token on the upgrade). Filters
 // are applied on the server (the WebSocket's filter message, and the list query). Pausing keeps the
 // socket but holds new records back until resume; the list keeps the newest `kMaxRows`.
-// select() fetches one record in full (GET /api/v1/logs/{id}) for the detail pane.
+// select() fetches one record in full (GET /api/v1/logs/{id}) for the detail pane. errorMessage is a
+// LiveText: retranslate() announces it again after a language switch.
 
 #include "jsonrowsmodel.h"
+#include "livetext.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -49,12 +51,14 @@ public:
     bool errorsOnly() const { return m_errorsOnly; }
     void setErrorsOnly(bool on);
     QVariantMap selected() const { return m_selected.toVariantMap(); }
-    QString errorMessage() const { return m_errorMessage; }
+    QString errorMessage() const { return m_errorMessage.text(); }
 
     // Starts the live tail (reloads the list, opens the socket); stop() closes it.
     Q_INVOKABLE void start();
     Q_INVOKABLE void stop();
     Q_INVOKABLE void select(qint64 id);
+    // After a language switch: emits errorMessageChanged() so the message is read again.
+    void retranslate();
 
 Q_SIGNALS:
     void liveChanged();
@@ -69,7 +73,7 @@ private:
     void openSocket();
     void onMessage(const QString &message);
     void setLive(bool live);
-    void setErrorMessage(const QString &message);
+    void setErrorMessage(const LiveText &message);
     void filtersChanged();
 
     AdminClient *m_client;
@@ -80,7 +84,7 @@ private:
     QJsonObject m_selected;
     QString m_feature;
     QString m_model;
-    QString m_errorMessage;
+    LiveText m_errorMessage;
     bool m_errorsOnly = false;
     bool m_paused = false;
     bool m_live = false;

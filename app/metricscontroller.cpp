@@ -80,6 +80,11 @@ void MetricsController::clear()
     apply({});
 }
 
+void MetricsController::retranslate()
+{
+    Q_EMIT updated();
+}
+
 void MetricsController::refresh()
 {
     const qint64 to = QDateTime::currentMSecsSinceEpoch();
@@ -87,11 +92,11 @@ void MetricsController::refresh()
     m_client->call("GET", u"api/v1/logs/aggregate?from=%1&to=%2&step=60"_s.arg(from).arg(to), {}, this,
                    [this](const AdminError *error, const QJsonDocument &answer) {
                        if (error) {
-                           m_errorMessage = tr("Cannot read the metrics: %1").arg(error->toString());
+                           m_errorMessage = LiveText([detail = error->toString()] { return tr("Cannot read the metrics: %1").arg(detail); });
                            Q_EMIT updated();
                            return;
                        }
-                       m_errorMessage.clear();
+                       m_errorMessage = {};
                        apply(answer.object());
                    });
 }

@@ -4,9 +4,11 @@
 // polled every 5 s while started. Series for requests/s, latency p50/p95, error rate and tokens feed the
 // LineCharts; the per-model totals give each registered model endpoint's health:
 //   "idle" no requests, "ok" error rate < 5 %, "degraded" < 50 %, "failing" otherwise.
+// errorMessage is a LiveText: retranslate() announces it again (updated()) after a language switch.
 
 #include "chartseries.h"
 #include "jsonrowsmodel.h"
+#include "livetext.h"
 
 #include <QObject>
 #include <QTimer>
@@ -64,7 +66,7 @@ public:
     qint64 totalRequests() const { return m_total.value(QLatin1String("requests")).toInteger(); }
     double totalTokensAsDouble() const { return double(totalTokens()); }
     double totalRequestsAsDouble() const { return double(totalRequests()); }
-    QString errorMessage() const { return m_errorMessage; }
+    QString errorMessage() const { return m_errorMessage.text(); }
 
     // The registered model endpoints: each gets a health row even without traffic.
     void setModelNames(const QStringList &names);
@@ -75,6 +77,8 @@ public:
     Q_INVOKABLE void stop();
     Q_INVOKABLE void refresh();
     void clear();
+    // After a language switch: emits updated() so the message is read again.
+    void retranslate();
 
 Q_SIGNALS:
     void updated();
@@ -91,7 +95,7 @@ private:
     QStringList m_modelNames;
     QJsonObject m_total;
     QJsonArray m_byModel;
-    QString m_errorMessage;
+    LiveText m_errorMessage;
 };
 
 } // namespace airlock

@@ -56,11 +56,11 @@ void PlaygroundSide::setRendered(const QJsonObject &render)
     } else {
         m_prompt = render.value("prompt"_L1).toString();
     }
-    m_error.clear();
+    m_error = {};
     Q_EMIT changed();
 }
 
-void PlaygroundSide::setError(const QString &message)
+void PlaygroundSide::setError(const LiveText &message)
 {
     m_error = message;
     Q_EMIT changed();
@@ -76,7 +76,7 @@ void PlaygroundSide::clearRun()
     m_totalMs = -1;
     m_tokens = 0;
     m_usageTokens = -1;
-    m_error.clear();
+    m_error = {};
 }
 
 void PlaygroundSide::beginRun()
@@ -120,7 +120,7 @@ void PlaygroundSide::onEvent(const QByteArray &data)
     Q_EMIT changed();
 }
 
-void PlaygroundSide::finishRun(const QString &error)
+void PlaygroundSide::finishRun(const LiveText &error)
 {
     if (!m_buffer.trimmed().isEmpty())
         feed("\n");
@@ -128,6 +128,11 @@ void PlaygroundSide::finishRun(const QString &error)
     m_finished = error.isEmpty();
     m_totalMs = int(m_timer.elapsed());
     m_error = error;
+    Q_EMIT changed();
+}
+
+void PlaygroundSide::retranslate()
+{
     Q_EMIT changed();
 }
 
@@ -170,10 +175,17 @@ void PlaygroundController::setCompare(bool compare)
     Q_EMIT inputChanged();
 }
 
-void PlaygroundController::setStatus(const QString &status, const QString &error)
+void PlaygroundController::setStatus(const LiveText &status, const LiveText &error)
 {
     m_status = status;
     m_error = error;
+    Q_EMIT statusChanged();
+}
+
+void PlaygroundController::retranslate()
+{
+    m_left.retranslate();
+    m_right.retranslate();
     Q_EMIT statusChanged();
 }
 
@@ -204,7 +216,7 @@ void PlaygroundController::clear()
 void PlaygroundController::render(const QString &templatePreview)
 {
     if (m_left.model().isEmpty()) {
-        setStatus({}, tr("Choose a model endpoint first."));
+        setStatus({}, LiveText([] { return tr("Choose a model endpoint first."); }));
         return;
     }
     setStatus({});
@@ -225,7 +237,7 @@ void PlaygroundController::renderSide(PlaygroundSide *side, const QString &templ
     m_client->call("POST", u"api/v1/prompts/render"_s, QJsonDocument(body), side,
                    [this, side, primary](const AdminError *error, const QJsonDocument &answer) {
                        if (error) {
-                           side->setError(error->message.isEmpty() ? error->toString() : error->message);
+                           side->setError(LiveText::fixed(error->message.isEmpty() ? error->toString() : error->message));
                            return;
                        }
                        const QJsonObject o = answer.object();
@@ -253,7 +265,9 @@ void PlaygroundController::withToken(std::function<void()> then)
     m_client->call("POST", u"api/v1/tokens"_s, QJsonDocument(body), this,
                    [this, then = std::move(then)](const AdminError *error, const QJsonDocument &answer) {
                        if (error) {
-                           setStatus({}, tr("Cannot get a client token for the playground: %1").arg(error->toString()));
+                           setStatus({}, LiveText([detail = error->toString()] {
+                                         return tr("Cannot get a client token for the playground: %1").arg(detail);
+                                     }));
                            return;
                        }
                        m_clientToken = answer.object().value("token"_L1).toString().toUtf8();
@@ -265,14 +279,14 @@ void PlaygroundController::withToken(std::function<void()> then)
 void PlaygroundController::run()
 {
     if (m_left.body().isEmpty()) {
-        setStatus({}, tr("Show the prompt first: the run sends exactly that request."));
+        setStatus({}, LiveText([] { return tr("Show the prompt first: the run sends exactly that request."); }));
         return;
     }
     if (!m_gatewayUrl.isValid()) {
-        setStatus({}, tr("The gateway's address is not known yet."));
+        setStatus({}, LiveText([] { return tr("The gateway's address is not known yet."); }));
         return;
     }
-    setStatus(tr("Running…"));
+    setStatus(LiveText([] { return tr("Running…"); }));
     withToken([this] {
         runSide(&m_left);
         if (m_compare && !m_right.body().isEmpty())
@@ -303,20 +317,21 @@ void PlaygroundController::runSide(PlaygroundSide *side)
     });
     connect(reply, &QNetworkReply::finished, side, [this, side, reply] {
         reply->deleteLater();
-        QString error;
+        LiveText error;
         const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
         if (reply->error() == QNetworkReply::OperationCanceledError) {
-            error = tr("Stopped.");
+            error = LiveText([] { return tr("Stopped."); });
         } else if (reply->error() != QNetworkReply::NoError || status >= 300) {
             const QJsonObject o = QJsonDocument::fromJson(reply->readAll()).object();
             QString message = o.value("error"_L1).toObject().value("message"_L1).toString();
             if (message.isEmpty())
                 message = reply->errorString();
-            error = status ? tr("HTTP %1: %2").arg(status).arg(message) : message;
+            error = status ? LiveText([status, message] { return tr("HTTP %1: %2").arg(status).arg(message); })
+                           : LiveText::fixed(message);
         }
         side->finishRun(error);
         if (!m_left.isRunning() && !m_right.isRunning())
-            setStatus(error.isEmpty() ? tr("Done.") : QString(), error);
+            setStatus(error.isEmpty() ? LiveText([] { return tr("Done."); }) : LiveText(), error);
     });
 }
 
@@ -337,10 +352,11 @@ void PlaygroundController::saveTemplate(const QString &text)
     m_client->call("PUT", path, QJsonDocument(QJsonObject{{u"template"_s, text}}), this,
                    [this](const AdminError *error, const QJsonDocument &) {
                        if (error) {
-                           setStatus({}, tr("The template was not saved: %1").arg(error->message.isEmpty() ? error->toString() : error->message));
+                           const QString detail = error->message.isEmpty() ? error->toString() : error->message;
+                           setStatus({}, LiveText([detail] { return tr("The template was not saved: %1").arg(detail); }));
                            return;
                        }
-                       setStatus(tr("Template saved as the override of %1.").arg(m_left.model()));
+                       setStatus(LiveText([model = m_left.model()] { return tr("Template saved as the override of %1.").arg(model); }));
                        Q_EMIT templateSaved();
                        render();
                    });
@@ -355,10 +371,11 @@ void PlaygroundController::revertTemplate()
     m_client->call("POST", path, QJsonDocument(QJsonObject{{u"revision"_s, 0}}), this,
                    [this](const AdminError *error, const QJsonDocument &) {
                        if (error) {
-                           setStatus({}, tr("The template was not reverted: %1").arg(error->message.isEmpty() ? error->toString() : error->message));
+                           const QString detail = error->message.isEmpty() ? error->toString() : error->message;
+                           setStatus({}, LiveText([detail] { return tr("The template was not reverted: %1").arg(detail); }));
                            return;
                        }
-                       setStatus(tr("Back to the built-in template."));
+                       setStatus(LiveText([] { return tr("Back to the built-in template."); }));
                        render();
                    });
 }

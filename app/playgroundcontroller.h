@@ -10,6 +10,11 @@
 // posts the rendered body to the gateway's OpenAI API with `model` set to the endpoint's name.
 // Each side's results are in a PlaygroundSide: time to first token, total time and tokens/s (one SSE
 // event counts as one token unless the server reports usage).
+//
+// The status and error messages (the controller's and each side's) are LiveText: retranslate() announces
+// them again after a language switch.
+
+#include "livetext.h"
 
 #include <QElapsedTimer>
 #include <QJsonObject>
@@ -57,18 +62,22 @@ public:
     int totalMs() const { return m_totalMs; }
     int tokens() const { return m_tokens; }
     double tokensPerSecond() const;
-    QString errorMessage() const { return m_error; }
+    QString errorMessage() const { return m_error.text(); }
 
     // The render answer (see consoleapi.h).
     void setRendered(const QJsonObject &render);
-    void setError(const QString &message);
+    void setError(const LiveText &message);
     void clearRun();
     QJsonObject body() const { return m_body; }
 
     // Streaming: feed SSE bytes as they arrive, then finish.
     void beginRun();
     void feed(const QByteArray &bytes);
-    void finishRun(const QString &error);
+    // An empty error: the run finished.
+    void finishRun(const LiveText &error);
+
+    // After a language switch: emits changed() so the error is read again.
+    void retranslate();
 
 Q_SIGNALS:
     void changed();
@@ -91,7 +100,7 @@ private:
     int m_totalMs = -1;
     int m_tokens = 0;
     int m_usageTokens = -1;
-    QString m_error;
+    LiveText m_error;
     friend class PlaygroundController;
     QPointer<QNetworkReply> m_reply;
 };
@@ -134,8 +143,8 @@ public:
     QString templateText() const { return m_templateText; }
     QString templateSource() const { return m_templateSource; }
     QString builtInTemplate() const { return m_builtIn; }
-    QString statusMessage() const { return m_status; }
-    QString errorMessage() const { return m_error; }
+    QString statusMessage() const { return m_status.text(); }
+    QString errorMessage() const { return m_error.text(); }
     static QString cursorMarker() { return QStringLiteral("<|cursor|>"); }
 
     // Where the gateway's data path is (from GET /api/v1/info's gateway_listen and the admin URL).
@@ -151,6 +160,8 @@ public:
     Q_INVOKABLE void saveTemplate(const QString &text);
     Q_INVOKABLE void revertTemplate();
     void clear();
+    // After a language switch: emits statusChanged() and the sides' changed() so the messages are read again.
+    void retranslate();
 
 Q_SIGNALS:
     void inputChanged();
@@ -162,7 +173,7 @@ private:
     void renderSide(PlaygroundSide *side, const QString &templatePreview);
     void runSide(PlaygroundSide *side);
     void withToken(std::function<void()> then);
-    void setStatus(const QString &status, const QString &error = {});
+    void setStatus(const LiveText &status, const LiveText &error = {});
 
     AdminClient *m_client;
     QNetworkAccessManager m_network;
@@ -180,8 +191,8 @@ private:
     QString m_templateText;
     QString m_templateSource;
     QString m_builtIn;
-    QString m_status;
-    QString m_error;
+    LiveText m_status;
+    LiveText m_error;
 };
 
 } // namespace airlock

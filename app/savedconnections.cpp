@@ -73,11 +73,16 @@ void SavedConnections::store() const
     settings.endArray();
 }
 
-void SavedConnections::setErrorMessage(const QString &message)
+void SavedConnections::setErrorMessage(const LiveText &message)
 {
-    if (m_errorMessage == message)
+    if (m_errorMessage.text() == message.text())
         return;
     m_errorMessage = message;
+    Q_EMIT errorMessageChanged();
+}
+
+void SavedConnections::retranslate()
+{
     Q_EMIT errorMessageChanged();
 }
 
@@ -104,8 +109,8 @@ void SavedConnections::save(const QString &name, const QString &url, const QStri
         jobFinished();
         if (job->error() != QKeychain::NoError) {
             qCInfo(lcConsole).noquote() << "keychain write failed:" << job->errorString();
-            setErrorMessage(tr("The token could not be stored in the keychain: %1").arg(job->errorString()));
-            Q_EMIT keychainFailed(m_errorMessage);
+            setErrorMessage(LiveText([detail = job->errorString()] { return tr("The token could not be stored in the keychain: %1").arg(detail); }));
+            Q_EMIT keychainFailed(m_errorMessage.text());
             return;
         }
         setErrorMessage({});
@@ -157,9 +162,9 @@ void SavedConnections::readToken(const QString &url)
         auto *read = static_cast<QKeychain::ReadPasswordJob *>(job);
         if (job->error() != QKeychain::NoError) {
             setErrorMessage(job->error() == QKeychain::EntryNotFound
-                                ? tr("No token for %1 in the keychain.").arg(url)
-                                : tr("The keychain could not be read: %1").arg(job->errorString()));
-            Q_EMIT keychainFailed(m_errorMessage);
+                                ? LiveText([url] { return tr("No token for %1 in the keychain.").arg(url); })
+                                : LiveText([detail = job->errorString()] { return tr("The keychain could not be read: %1").arg(detail); }));
+            Q_EMIT keychainFailed(m_errorMessage.text());
             return;
         }
         setErrorMessage({});

@@ -9,6 +9,9 @@
 //   readToken(url)          -> tokenRead(url, token) | keychainFailed(message)
 //
 // A list model with role enum: name, url. Plain QObject; QML sees it through Console.connections.
+// errorMessage is a LiveText: retranslate() announces it again after a language switch.
+
+#include "livetext.h"
 
 #include <QAbstractListModel>
 
@@ -32,12 +35,14 @@ public:
     QVariant data(const QModelIndex &index, int role) const override;
     QHash<int, QByteArray> roleNames() const override;
     bool isBusy() const { return m_jobs > 0; }
-    QString errorMessage() const { return m_errorMessage; }
+    QString errorMessage() const { return m_errorMessage.text(); }
 
     Q_INVOKABLE void save(const QString &name, const QString &url, const QString &token);
     Q_INVOKABLE void remove(const QString &url);
     Q_INVOKABLE void readToken(const QString &url);
     Q_INVOKABLE int indexOf(const QString &url) const;
+    // After a language switch: emits errorMessageChanged() so the message is read again.
+    void retranslate();
 
 Q_SIGNALS:
     void countChanged();
@@ -58,10 +63,10 @@ private:
     void jobStarted();
     void jobFinished();
 
-    void setErrorMessage(const QString &message);
+    void setErrorMessage(const LiveText &message);
 
     QString m_service;
-    QString m_errorMessage;
+    LiveText m_errorMessage;
     QList<Entry> m_entries;
     int m_jobs = 0;
 };

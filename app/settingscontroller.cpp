@@ -27,18 +27,25 @@ QString SettingsController::authMode() const
     return m_info.value("auth"_L1).toObject().value("mode"_L1).toString();
 }
 
-void SettingsController::setMessages(const QString &status, const QString &error)
+void SettingsController::setMessages(const LiveText &status, const LiveText &error)
 {
     m_status = status;
     m_error = error;
     Q_EMIT changed();
 }
 
+void SettingsController::retranslate()
+{
+    Q_EMIT changed();
+}
+
 void SettingsController::reload()
 {
     m_client->call("GET", u"api/v1/logs/settings"_s, {}, this, [this](const AdminError *error, const QJsonDocument &answer) {
-        if (error)
-            return setMessages({}, tr("Cannot read the request log settings: %1").arg(error->toString()));
+        if (error) {
+            const QString detail = error->toString();
+            return setMessages({}, LiveText([detail] { return tr("Cannot read the request log settings: %1").arg(detail); }));
+        }
         m_logs = answer.object();
         Q_EMIT changed();
     });
@@ -62,11 +69,13 @@ void SettingsController::saveLogSettings(bool captureBodies, double retentionDay
     const QJsonObject body{{u"capture_bodies"_s, captureBodies}, {u"retention_days"_s, retentionDays}};
     m_client->call("PUT", u"api/v1/logs/settings"_s, QJsonDocument(body), this,
                    [this](const AdminError *error, const QJsonDocument &answer) {
-                       if (error)
-                           return setMessages({}, tr("The settings were not saved: %1").arg(error->message.isEmpty() ? error->toString() : error->message));
+                       if (error) {
+                           const QString detail = error->message.isEmpty() ? error->toString() : error->message;
+                           return setMessages({}, LiveText([detail] { return tr("The settings were not saved: %1").arg(detail); }));
+                       }
                        if (answer.isObject() && !answer.object().isEmpty())
                            m_logs = answer.object();
-                       setMessages(tr("Saved."), {});
+                       setMessages(LiveText([] { return tr("Saved."); }), {});
                        reload();
                    });
 }
@@ -74,9 +83,11 @@ void SettingsController::saveLogSettings(bool captureBodies, double retentionDay
 void SettingsController::reloadTls()
 {
     m_client->call("POST", u"api/v1/tls/reload"_s, {}, this, [this](const AdminError *error, const QJsonDocument &) {
-        if (error)
-            return setMessages({}, tr("The certificates were not reloaded: %1").arg(error->message.isEmpty() ? error->toString() : error->message));
-        setMessages(tr("TLS certificates reloaded."), {});
+        if (error) {
+            const QString detail = error->message.isEmpty() ? error->toString() : error->message;
+            return setMessages({}, LiveText([detail] { return tr("The certificates were not reloaded: %1").arg(detail); }));
+        }
+        setMessages(LiveText([] { return tr("TLS certificates reloaded."); }), {});
         reload();
     });
 }

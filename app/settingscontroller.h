@@ -3,7 +3,10 @@
 // Settings: what the gateway listens on and whether TLS is on (GET /api/v1/info; listeners are set at
 // start, so read-only here), the request log's retention and body capture (GET/PUT
 // /api/v1/logs/settings), reloading TLS certificates (POST /api/v1/tls/reload). The console's language
-// is LanguageController's.
+// is LanguageController's. The status and error messages are LiveText: retranslate() (on a language
+// switch) emits changed() so they are read again in the new language.
+
+#include "livetext.h"
 
 #include <QJsonObject>
 #include <QObject>
@@ -35,25 +38,27 @@ public:
     bool adminTls() const;
     QString authMode() const;
     bool isLoaded() const { return !m_logs.isEmpty(); }
-    QString statusMessage() const { return m_status; }
-    QString errorMessage() const { return m_error; }
+    QString statusMessage() const { return m_status.text(); }
+    QString errorMessage() const { return m_error.text(); }
 
     Q_INVOKABLE void reload();
     void clear();
     Q_INVOKABLE void saveLogSettings(bool captureBodies, double retentionDays);
     Q_INVOKABLE void reloadTls();
+    // After a language switch: emits changed() so the messages are read again.
+    void retranslate();
 
 Q_SIGNALS:
     void changed();
 
 private:
-    void setMessages(const QString &status, const QString &error);
+    void setMessages(const LiveText &status, const LiveText &error);
 
     AdminClient *m_client;
     QJsonObject m_logs;
     QJsonObject m_info;
-    QString m_status;
-    QString m_error;
+    LiveText m_status;
+    LiveText m_error;
 };
 
 } // namespace airlock

@@ -384,7 +384,7 @@ void tst_ConsoleModels::sseStreaming()
     QVERIFY(side.tokensPerSecond() > 0);
 
     side.beginRun();
-    side.finishRun(u"HTTP 403: no"_s);
+    side.finishRun(LiveText::fixed(u"HTTP 403: no"_s));
     QVERIFY(!side.isFinished());
     QCOMPARE(side.errorMessage(), u"HTTP 403: no"_s);
     QCOMPARE(side.tokensPerSecond(), 0.0);
