@@ -3,8 +3,9 @@
 // Light and dark: the console follows the system palette (the platform theme's, which Qt Quick Controls
 // and the QML Theme read), unless --color-scheme light|dark asks for one (a desktop whose platform theme
 // passes no dark palette to Qt; the UI test). Either way the colour pairs the console relies on are made
-// readable (readablePalette). The contrast check measures the text of a rendered window, as the UI test
-// and the tour (airlock-admin --tour) do for every page.
+// readable (readablePalette). In System mode SystemColorScheme (systemcolorscheme.h) then follows the
+// desktop's switches between light and dark while the console runs. The contrast check measures the text
+// of a rendered window, as the UI test and the tour (airlock-admin --tour) do for every page.
 
 #include "result.h"
 

@@ -4,6 +4,7 @@
 #include "consolecore.h"
 #include "consolelog.h"
 #include "consoleoptions.h"
+#include "systemcolorscheme.h"
 #include "uitour.h"
 
 #include <QGuiApplication>
@@ -23,26 +24,28 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-// --screenshot/--quit-after: save the window, then quit; a non-zero exit code when QML warned, so
-// the UI smoke test fails on any QML warning even if the log is not inspected.
+// --screenshot/--quit-after: once nothing is incubating, save the window, then quit; a non-zero exit
+// code when QML warned, so the UI smoke test fails on any QML warning even if the log is not inspected.
 void scheduleAutomation(QGuiApplication &app, QQmlApplicationEngine &engine, const airlock::ConsoleOptions &options,
                         const int &qmlWarnings)
 {
     QTimer::singleShot(options.quitAfterMs, &app, [&app, &engine, options, &qmlWarnings] {
-        int exitCode = qmlWarnings > 0 ? 3 : 0;
-        if (!options.screenshotFile.isEmpty()) {
-            auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().value(0));
-            const QImage image = window ? window->grabWindow() : QImage();
-            if (image.isNull() || !image.save(options.screenshotFile, "PNG")) {
-                qCCritical(airlock::lcConsole).noquote() << "cannot save screenshot" << options.screenshotFile;
-                exitCode = 4;
-            } else {
-                qCInfo(airlock::lcConsole).noquote() << "screenshot saved:" << options.screenshotFile;
+        airlock::whenIncubated(&engine, &app, [&app, &engine, options, &qmlWarnings] {
+            int exitCode = qmlWarnings > 0 ? 3 : 0;
+            if (!options.screenshotFile.isEmpty()) {
+                auto *window = qobject_cast<QQuickWindow *>(engine.rootObjects().value(0));
+                const QImage image = window ? window->grabWindow() : QImage();
+                if (image.isNull() || !image.save(options.screenshotFile, "PNG")) {
+                    qCCritical(airlock::lcConsole).noquote() << "cannot save screenshot" << options.screenshotFile;
+                    exitCode = 4;
+                } else {
+                    qCInfo(airlock::lcConsole).noquote() << "screenshot saved:" << options.screenshotFile;
+                }
             }
-        }
-        if (qmlWarnings > 0)
-            qCCritical(airlock::lcConsole) << qmlWarnings << "QML warning(s)";
-        app.exit(exitCode);
+            if (qmlWarnings > 0)
+                qCCritical(airlock::lcConsole) << qmlWarnings << "QML warning(s)";
+            app.exit(exitCode);
+        });
     });
 }
 
@@ -76,7 +79,8 @@ int main(int argc, char *argv[])
     if (qEnvironmentVariableIsEmpty("QT_QUICK_CONTROLS_STYLE"))
         QQuickStyle::setStyle(u"Fusion"_s);
 
-    airlock::applyColorScheme(options.colorScheme);
+    // System: the platform's palette now, then the desktop's light or dark preference as it changes.
+    airlock::SystemColorScheme colorScheme(options.colorScheme);
 
     airlock::ConsoleCore core;
     airlock::ConnectionController &connection = *core.connection();

@@ -4,8 +4,10 @@
 #include "consolecore.h"
 #include "consolelog.h"
 
+#include <QDeadlineTimer>
 #include <QDir>
 #include <QQmlApplicationEngine>
+#include <QQmlIncubationController>
 #include <QQuickWindow>
 #include <QTimer>
 
@@ -16,7 +18,29 @@ using namespace Qt::StringLiterals;
 namespace {
 constexpr int kSettleMs = 1500;
 constexpr int kConnectTimeoutMs = 20000;
+constexpr int kIncubationPollMs = 20;
+constexpr int kIncubationLimitMs = 10000;
+
+void pollIncubation(QQmlEngine *engine, QObject *context, std::function<void()> then, QDeadlineTimer deadline)
+{
+    QQmlIncubationController *controller = engine->incubationController();
+    const int pending = controller ? controller->incubatingObjectCount() : 0;
+    if (pending == 0 || deadline.hasExpired()) {
+        if (pending > 0)
+            qCWarning(lcConsole) << pending << "QML object(s) still incubating after" << kIncubationLimitMs << "ms";
+        then();
+        return;
+    }
+    QTimer::singleShot(kIncubationPollMs, context, [engine, context, then = std::move(then), deadline]() mutable {
+        pollIncubation(engine, context, std::move(then), deadline);
+    });
+}
 } // namespace
+
+void whenIncubated(QQmlEngine *engine, QObject *context, std::function<void()> then)
+{
+    pollIncubation(engine, context, std::move(then), QDeadlineTimer(kIncubationLimitMs));
+}
 
 UiTour::UiTour(ConsoleCore *core, QObject *pages, QQmlApplicationEngine *engine, QString directory,
                const int *qmlWarnings, QObject *parent)
@@ -112,11 +136,13 @@ void UiTour::next()
         if (++m_page >= pages.size()) {
             m_page = 0;
             if (++m_language >= m_languages.size()) {
-                if (*m_qmlWarnings > 0) {
-                    qCCritical(lcConsole) << *m_qmlWarnings << "QML warning(s)";
-                    m_exitCode = 3;
-                }
-                Q_EMIT finished(m_exitCode);
+                whenIncubated(m_engine, this, [this] {
+                    if (*m_qmlWarnings > 0) {
+                        qCCritical(lcConsole) << *m_qmlWarnings << "QML warning(s)";
+                        m_exitCode = 3;
+                    }
+                    Q_EMIT finished(m_exitCode);
+                });
                 return;
             }
             m_core->language()->apply(m_languages.at(m_language));

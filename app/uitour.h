@@ -13,10 +13,20 @@
 #include <QPointer>
 #include <QStringList>
 
+#include <functional>
+
 class QQmlApplicationEngine;
+class QQmlEngine;
 class QQuickWindow;
 
 namespace airlock {
+
+// Calls `then` once the engine incubates no object any more (a view's delegates or a Loader's page are
+// still being created asynchronously after a page switch), polling every 20 ms for at most 10 s (then it
+// logs and calls `then` anyway). A screenshot then shows the finished page, and quitting does not
+// destroy the engine under an incubating object (Qt: "items in the process of being created at engine
+// destruction", which leaks that object).
+void whenIncubated(QQmlEngine *engine, QObject *context, std::function<void()> then);
 
 class ConsoleCore;
 

@@ -46,11 +46,10 @@ endif()
 if(NOT EXISTS "${png}")
     message(FATAL_ERROR "no screenshot at ${png}")
 endif()
-# Any warning is a failure: QML binding/type errors, missing imports, Qt Quick Controls misuse.
-# Except Qt's note that an asynchronous Loader was still incubating a page when the window closed right
-# after the screenshot (seen under ASan, where incubation is slow): teardown, not a QML error.
-string(REGEX REPLACE "(^|\n)warning default: \"There are still [^\n]*being created at engine destruction\.\"" "" checked "${out}")
-string(REGEX MATCHALL "(^|\n)(warning|critical|fatal) [^\n]*" bad "${checked}")
+# Any warning is a failure: QML binding/type errors, missing imports, Qt Quick Controls misuse, and
+# quitting while an object is still incubating ("items in the process of being created at engine
+# destruction": the app waits for incubation before its screenshot, see whenIncubated in uitour.h).
+string(REGEX MATCHALL "(^|\n)(warning|critical|fatal) [^\n]*" bad "${out}")
 if(bad)
     message(FATAL_ERROR "warnings in the log (${log}):${bad}")
 endif()
