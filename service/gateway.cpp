@@ -106,7 +106,7 @@ public:
                     delete tcp;
                     return;
                 }
-                m_state->server.bind(tcp);
+                m_state->server.serve(tcp);
             },
             Qt::BlockingQueuedConnection);
         return status;

@@ -301,7 +301,7 @@ Result<quint16> AdminServer::listen(const ListenAddress &address, std::shared_pt
         return Error::make(QStringLiteral("listen_failed"),
                            QStringLiteral("cannot listen on %1: %2").arg(address.toString(), why));
     }
-    d->server->bind(tcp);
+    d->server->serve(tcp);
     return tcp->serverPort();
 }
 

@@ -7,6 +7,9 @@
 #include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimerEvent>
+#include <QUrl>
+
+#include <algorithm>
 
 #include <sys/socket.h>
 #include <unistd.h>
@@ -52,11 +55,12 @@ void shutdownWrite(QTcpSocket *socket)
 
 } // namespace
 
-ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ServerLimits &limits)
+ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ServerLimits &limits, DirectDispatch dispatch)
     : QObject(socket)
     , m_socket(socket)
     , m_limits(limits)
     , m_framer(RequestFramer::Limits{limits.maxHeaderBytes, limits.maxRequestBytes})
+    , m_dispatch(std::move(dispatch))
 {
     t_guards.insert(socket, this);
     // Connected before QHttpServer connects its own reader (GuardedTcpServer does this before the
@@ -107,9 +111,17 @@ void ConnectionGuard::onReadyRead()
         const QByteArray bytes = m_socket->peek(available);
         const RequestFramer::Outcome outcome = m_framer.feed(bytes);
         if (outcome.status == RequestFramer::Status::Complete && outcome.consumed == bytes.size()) {
-            // Fast path: exactly one whole request. QHttpServer reads it from the socket itself.
+            // Fast path: exactly one whole request.
             m_keepAlive = m_framer.keepAlive();
             m_http10 = m_framer.isHttp10();
+            if (canDispatchDirectly()) {
+                if (m_socket->isTransactionStarted())
+                    m_socket->rollbackTransaction();
+                m_socket->skip(available);
+                handOver(bytes);
+                return;
+            }
+            // QHttpServer reads it from the socket itself.
             m_framer.reset();
             m_state = State::Dispatching; // the timer keeps running as a watchdog until dispatch
             armTimer(m_limits.headerTimeoutMs);
@@ -205,14 +217,64 @@ void ConnectionGuard::processHeld()
         m_heldFramed = 0;
         m_keepAlive = m_framer.keepAlive();
         m_http10 = m_framer.isHttp10();
-        m_framer.reset();
         m_sentContinue = false;
         m_slowPath = !m_held.isEmpty();
-        m_state = State::Dispatching;
-        armTimer(m_limits.headerTimeoutMs);
-        injectForServer(request);
+        if (!handOver(request))
+            return;
         // The handler may have finished synchronously (state Idle again): loop to serve what is held.
     }
+}
+
+bool ConnectionGuard::canDispatchDirectly() const
+{
+    return m_dispatch && !m_framer.isChunked() && !m_framer.wantsUpgrade();
+}
+
+namespace {
+
+// "/path?query" into its parts, as QHttpServer's QUrl gave them (path and query percent-encoded). The
+// common origin-form target without '%' is split as it is; anything else goes through QUrl.
+void splitTarget(QByteArrayView target, QByteArray *path, QByteArray *query)
+{
+    if (target.startsWith('/') && !target.contains('%') && !target.contains('#')) {
+        const qsizetype mark = target.indexOf('?');
+        *path = (mark < 0 ? target : target.first(mark)).toByteArray();
+        *query = mark < 0 ? QByteArray() : target.sliced(mark + 1).toByteArray();
+        return;
+    }
+    const QUrl url = target.startsWith('/') ? QUrl::fromEncoded("http://localhost" + target.toByteArray())
+                                            : QUrl::fromEncoded(target.toByteArray());
+    *path = url.path(QUrl::FullyEncoded).toLatin1();
+    *query = url.query(QUrl::FullyEncoded).toLatin1();
+}
+
+} // namespace
+
+HttpRequest ConnectionGuard::takeRequest(QByteArrayView whole)
+{
+    HttpRequest request;
+    request.method = m_framer.method().toByteArray();
+    splitTarget(m_framer.target(), &request.path, &request.query);
+    request.headers = m_framer.takeHeaders();
+    const qint64 length = std::clamp<qint64>(m_framer.contentLength(), 0, whole.size());
+    request.body = whole.last(qsizetype(length)).toByteArray();
+    request.peer = m_socket->peerAddress();
+    return request;
+}
+
+bool ConnectionGuard::handOver(QByteArrayView whole)
+{
+    const bool direct = canDispatchDirectly();
+    HttpRequest request = direct ? takeRequest(whole) : HttpRequest();
+    m_framer.reset();
+    m_state = State::Dispatching; // the timer keeps running as a watchdog until dispatch
+    armTimer(m_limits.headerTimeoutMs);
+    QPointer<ConnectionGuard> self(this);
+    if (direct)
+        m_dispatch(std::move(request), m_socket);
+    else
+        injectForServer(whole);
+    return !self.isNull();
 }
 
 void ConnectionGuard::injectForServer(QByteArrayView request)
@@ -357,7 +419,7 @@ void GuardedTcpServer::incomingConnection(qintptr descriptor)
         return;
     }
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
-    new ConnectionGuard(socket, m_limits);
+    new ConnectionGuard(socket, m_limits, m_dispatch);
     if (tls)
         static_cast<QSslSocket *>(socket)->startServerEncryption();
     addPendingConnection(socket);

@@ -53,9 +53,14 @@ void GatewayServer::setFallback(QByteArray prefix, FallbackWriter writer)
     m_fallbacks.append({std::move(prefix), std::move(writer)});
 }
 
+void GatewayServer::serve(GuardedTcpServer *server)
+{
+    server->setDirectDispatch([this](HttpRequest &&request, QTcpSocket *socket) { dispatch(std::move(request), socket); });
+    bind(server);
+}
+
 bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    ++m_requests;
     // Copy everything out now: QHttpServer reuses the request object for the next request.
     HttpRequest copy;
     copy.method = methodName(request.method());
@@ -80,6 +85,13 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
             return true; // nothing written: Qt hands the socket to its WebSocket server
         }
     }
+    dispatch(std::move(copy), socket);
+    return true;
+}
+
+void GatewayServer::dispatch(HttpRequest &&copy, QTcpSocket *socket)
+{
+    ++m_requests;
     if (m_observer && !m_observer->admitting() && !copy.path.startsWith("/monitoring/")) {
         // Back-pressure from the request log: refuse rather than accept work whose record could not be
         // kept. No record for the refusal itself (the observer counts it), so a flood cannot grow the
@@ -90,7 +102,7 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
         refusal->respondError(ApiError::make(503, QStringLiteral("request_log_backlog"),
                                              QStringLiteral("the request log is behind (its queue is full): "
                                                             "try again shortly")));
-        return true;
+        return;
     }
     auto exchange = std::make_unique<HttpExchange>(socket, std::move(copy), m_observer);
     const HttpRequest &req = exchange->request();
@@ -127,10 +139,9 @@ bool GatewayServer::handleRequest(const QHttpServerRequest &request, QTcpSocket 
     }
     if (match) {
         match->handler(std::move(exchange));
-        return true;
+        return;
     }
     writeFallback(std::move(exchange), allowed.isEmpty() ? 404 : 405, allowed);
-    return true;
 }
 
 void GatewayServer::missingHandler(const QHttpServerRequest &request, QTcpSocket *socket)

@@ -5,7 +5,9 @@
 // path with another method 405 with an Allow header; each route set may bring its own error writer
 // for those (the GitLab dialect answers {"detail": ...}).
 //
-// Connections come from GuardedTcpServer (see connectionguard.h); bind() it like any QTcpServer.
+// Connections come from GuardedTcpServer (see connectionguard.h): serve() binds it and lets its guards
+// hand whole requests straight to dispatch() (QHttpServer then parses only WebSocket upgrades and chunked
+// request bodies); a plain bind() sends every request through QHttpServer's parser.
 
 #include "httpexchange.h"
 
@@ -17,6 +19,8 @@
 
 namespace airlock::http {
 
+class GuardedTcpServer;
+
 using Handler = std::function<void(std::unique_ptr<HttpExchange>)>;
 // Writes a 404/405 for a path (405 passes the allowed methods).
 using FallbackWriter = std::function<void(HttpExchange &, int status, const QByteArrayList &allowed)>;
@@ -26,6 +30,9 @@ class GatewayServer : public QAbstractHttpServer
     Q_OBJECT
 public:
     explicit GatewayServer(QObject *parent = nullptr);
+
+    // Binds `server` (it becomes this object's child) with direct dispatch.
+    void serve(GuardedTcpServer *server);
 
     // Exact path.
     void addRoute(QByteArray method, QByteArray path, Handler handler);
@@ -67,6 +74,8 @@ private:
         MethodHandler entry;
     };
     void writeFallback(std::unique_ptr<HttpExchange> exchange, int status, const QByteArrayList &allowed);
+    // Routes one request (both ways in: handleRequest() and the guards' direct dispatch).
+    void dispatch(HttpRequest &&request, QTcpSocket *socket);
 
     QHash<QByteArray, QList<MethodHandler>> m_exact;
     QList<PrefixRoute> m_prefixes;

@@ -70,6 +70,9 @@ void RequestFramer::reset()
     m_head.clear();
     m_line.clear();
     m_method.clear();
+    m_target.clear();
+    m_headers.clear();
+    m_upgrade = false;
     m_contentLength = -1;
     m_remaining = 0;
     m_bodyBytes = 0;
@@ -322,6 +325,9 @@ bool RequestFramer::parseHead(QString *why, int *status, const char **code)
         return false;
     }
     m_method = method.toByteArray();
+    m_target = target.toByteArray();
+    m_headers.clear();
+    m_headers.reserve(lines.size() - 1);
 
     bool haveHost = false;
     bool haveLength = false;
@@ -347,6 +353,7 @@ bool RequestFramer::parseHead(QString *why, int *status, const char **code)
                 return false;
             }
         }
+        m_headers.append({name.toByteArray(), value.toByteArray()});
         if (equalsIgnoringCase(name, "content-length")) {
             qint64 length = 0;
             if (!parseLength(value, &length)) {
@@ -383,6 +390,8 @@ bool RequestFramer::parseHead(QString *why, int *status, const char **code)
         } else if (equalsIgnoringCase(name, "expect")) {
             // RFC 9110 10.1.1: a server MUST ignore a 100-continue expectation in an HTTP/1.0 request.
             m_expectContinue = !m_http10 && equalsIgnoringCase(value, "100-continue");
+        } else if (equalsIgnoringCase(name, "upgrade")) {
+            m_upgrade = true;
         } else if (equalsIgnoringCase(name, "host")) {
             if (haveHost) {
                 *why = QStringLiteral("more than one Host header");

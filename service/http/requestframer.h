@@ -7,11 +7,16 @@
 //
 // It validates just enough to frame safely: the request line, header syntax, Content-Length and
 // Transfer-Encoding (both present, or conflicting lengths, is refused: request smuggling), chunked
-// framing. Header values are not interpreted beyond that; QHttpServer parses them again.
+// framing. Header values are not interpreted beyond that. The head's parts (request target, header
+// fields) are kept until reset(), so that ConnectionGuard can hand a Content-Length request to its
+// handler without QHttpServer parsing it again (see connectionguard.h, "Direct dispatch").
 
 #include <QByteArray>
 #include <QByteArrayView>
+#include <QList>
 #include <QString>
+
+#include <utility>
 
 namespace airlock::http {
 
@@ -50,7 +55,15 @@ public:
     bool expectsContinue() const { return m_expectContinue; }
     bool isHttp10() const { return m_http10; }
     qint64 contentLength() const { return m_contentLength; } // -1 when chunked or absent
+    bool isChunked() const { return m_chunked; }
     QByteArrayView method() const { return m_method; }
+    // The request target as sent ("/v1/models?x=1").
+    QByteArrayView target() const { return m_target; }
+    // The header fields in order, names as sent, values without surrounding blanks.
+    const QList<std::pair<QByteArray, QByteArray>> &headers() const { return m_headers; }
+    QList<std::pair<QByteArray, QByteArray>> takeHeaders() { return std::exchange(m_headers, {}); }
+    // An Upgrade header is present (a WebSocket handshake, for instance).
+    bool wantsUpgrade() const { return m_upgrade; }
 
     int errorStatus() const { return m_errorStatus; }
     const QString &errorCode() const { return m_errorCode; }
@@ -69,6 +82,8 @@ private:
     QByteArray m_head;      // request line + headers, while incomplete
     QByteArray m_line;      // current chunk-size or trailer line
     QByteArray m_method;
+    QByteArray m_target;
+    QList<std::pair<QByteArray, QByteArray>> m_headers;
     qint64 m_contentLength = -1;
     qint64 m_remaining = 0; // body or chunk bytes still expected
     qint64 m_bodyBytes = 0;
@@ -77,6 +92,7 @@ private:
     bool m_keepAlive = true;
     bool m_expectContinue = false;
     bool m_http10 = false;
+    bool m_upgrade = false;
     int m_errorStatus = 0;
     QString m_errorCode;
     QString m_errorMessage;

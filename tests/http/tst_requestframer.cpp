@@ -22,6 +22,7 @@ private Q_SLOTS:
     void completeIsStableUntilReset();
     void errorIsStickyUntilReset();
     void progressAccessors();
+    void headPartsKeptUntilReset();
 };
 
 namespace {
@@ -551,6 +552,40 @@ void tst_RequestFramer::progressAccessors()
     QVERIFY(!framer.headComplete());
     QCOMPARE(framer.contentLength(), qint64(-1));
     QVERIFY(framer.keepAlive());
+}
+
+// What ConnectionGuard's direct dispatch builds its HttpRequest from.
+void tst_RequestFramer::headPartsKeptUntilReset()
+{
+    RequestFramer framer;
+    const QByteArray request = "POST /v1/chat/completions?x=1 HTTP/1.1\r\nHost: gw\r\nX-Request-ID:  abc \r\n"
+                               "content-length: 2\r\nAuthorization: Bearer t\r\n\r\nab";
+    QCOMPARE(int(framer.feed(request).status), int(Status::Complete));
+    QCOMPARE(framer.method(), QByteArrayView("POST"));
+    QCOMPARE(framer.target(), QByteArrayView("/v1/chat/completions?x=1"));
+    const QList<std::pair<QByteArray, QByteArray>> expected{
+        {"Host", "gw"}, {"X-Request-ID", "abc"}, {"content-length", "2"}, {"Authorization", "Bearer t"}};
+    QCOMPARE(framer.headers(), expected);
+    QVERIFY(!framer.isChunked());
+    QVERIFY(!framer.wantsUpgrade());
+    QCOMPARE(framer.takeHeaders(), expected);
+    QVERIFY(framer.headers().isEmpty());
+    framer.reset();
+    QVERIFY(framer.target().isEmpty());
+
+    QCOMPARE(int(framer.feed("GET /live HTTP/1.1\r\nHost: gw\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n").status),
+             int(Status::Complete));
+    QVERIFY(framer.wantsUpgrade());
+    QCOMPARE(framer.headers().size(), 3);
+    framer.reset();
+    QVERIFY(!framer.wantsUpgrade());
+    QVERIFY(framer.headers().isEmpty());
+
+    QCOMPARE(int(framer.feed("POST / HTTP/1.1\r\nHost: gw\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n").status),
+             int(Status::Complete));
+    QVERIFY(framer.isChunked());
+    framer.reset();
+    QVERIFY(!framer.isChunked());
 }
 
 QTEST_APPLESS_MAIN(tst_RequestFramer)

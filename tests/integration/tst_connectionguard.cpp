@@ -183,6 +183,29 @@ private Q_SLOTS:
         QVERIFY(responses.at(1).headAt >= responses.at(0).finishedAt);
     }
 
+    void bothWaysInKeepTheirOrder()
+    {
+        // Content-Length requests go straight to the route table; a chunked body still goes through
+        // QHttpServer's parser. Mixed in one pipelined write, each gets its own answer, in order.
+        const QByteArray body = chatBody("code_completions");
+        TestHttpClient client(m_gw->port());
+        client.sendRaw("POST /v1/chat/completions HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n"
+                       + encodeChunked({body.left(10), body.mid(10)}) + rawPost(body)
+                       + "GET http://t/v1/mod%65ls?x=%20 HTTP/1.1\r\nHost: t\r\n\r\n"
+                       + "GET /v1/nowhere HTTP/1.1\r\nHost: t\r\n\r\n");
+        QVERIFY(client.waitForResponses(4, 10000));
+        const auto &responses = client.responses();
+        QCOMPARE(responses.at(0).status, 200);
+        QVERIFY(responses.at(0).json().contains(QStringLiteral("choices")));
+        QCOMPARE(responses.at(1).status, 200);
+        QVERIFY(responses.at(1).json().contains(QStringLiteral("choices")));
+        QCOMPARE(responses.at(2).status, 200); // absolute form, percent-encoded: /v1/models
+        QVERIFY(responses.at(2).json().contains(QStringLiteral("data")));
+        verifyErrorCode(responses.at(3), 404, "not_found");
+        QCOMPARE(m_fake->requestCount(), 2);
+    }
+
     void requestArrivingInPiecesIsServed()
     {
         const QByteArray raw = rawPost(chatBody("code_completions"));
