@@ -237,7 +237,7 @@ void PlaygroundController::renderSide(PlaygroundSide *side, const QString &templ
     m_client->call("POST", u"api/v1/prompts/render"_s, QJsonDocument(body), side,
                    [this, side, primary](const AdminError *error, const QJsonDocument &answer) {
                        if (error) {
-                           side->setError(LiveText::fixed(error->message.isEmpty() ? error->toString() : error->message));
+                           side->setError(LiveText::fixed(error->detail()));
                            return;
                        }
                        const QJsonObject o = answer.object();
@@ -352,8 +352,7 @@ void PlaygroundController::saveTemplate(const QString &text)
     m_client->call("PUT", path, QJsonDocument(QJsonObject{{u"template"_s, text}}), this,
                    [this](const AdminError *error, const QJsonDocument &) {
                        if (error) {
-                           const QString detail = error->message.isEmpty() ? error->toString() : error->message;
-                           setStatus({}, LiveText([detail] { return tr("The template was not saved: %1").arg(detail); }));
+                           setStatus({}, LiveText([detail = error->detail()] { return tr("The template was not saved: %1").arg(detail); }));
                            return;
                        }
                        setStatus(LiveText([model = m_left.model()] { return tr("Template saved as the override of %1.").arg(model); }));
@@ -371,8 +370,7 @@ void PlaygroundController::revertTemplate()
     m_client->call("POST", path, QJsonDocument(QJsonObject{{u"revision"_s, 0}}), this,
                    [this](const AdminError *error, const QJsonDocument &) {
                        if (error) {
-                           const QString detail = error->message.isEmpty() ? error->toString() : error->message;
-                           setStatus({}, LiveText([detail] { return tr("The template was not reverted: %1").arg(detail); }));
+                           setStatus({}, LiveText([detail = error->detail()] { return tr("The template was not reverted: %1").arg(detail); }));
                            return;
                        }
                        setStatus(LiveText([] { return tr("Back to the built-in template."); }));

@@ -70,8 +70,7 @@ void SettingsController::saveLogSettings(bool captureBodies, double retentionDay
     m_client->call("PUT", u"api/v1/logs/settings"_s, QJsonDocument(body), this,
                    [this](const AdminError *error, const QJsonDocument &answer) {
                        if (error) {
-                           const QString detail = error->message.isEmpty() ? error->toString() : error->message;
-                           return setMessages({}, LiveText([detail] { return tr("The settings were not saved: %1").arg(detail); }));
+                           return setMessages({}, LiveText([detail = error->detail()] { return tr("The settings were not saved: %1").arg(detail); }));
                        }
                        if (answer.isObject() && !answer.object().isEmpty())
                            m_logs = answer.object();
@@ -84,8 +83,7 @@ void SettingsController::reloadTls()
 {
     m_client->call("POST", u"api/v1/tls/reload"_s, {}, this, [this](const AdminError *error, const QJsonDocument &) {
         if (error) {
-            const QString detail = error->message.isEmpty() ? error->toString() : error->message;
-            return setMessages({}, LiveText([detail] { return tr("The certificates were not reloaded: %1").arg(detail); }));
+            return setMessages({}, LiveText([detail = error->detail()] { return tr("The certificates were not reloaded: %1").arg(detail); }));
         }
         setMessages(LiveText([] { return tr("TLS certificates reloaded."); }), {});
         reload();

@@ -76,7 +76,7 @@ void TokensController::request(const QByteArray &verb, const QString &path, cons
                        if (--m_pending == 0)
                            Q_EMIT busyChanged();
                        if (error) {
-                           setErrorMessage(error->message.isEmpty() ? error->toString() : error->message);
+                           setErrorMessage(error->detail());
                            return;
                        }
                        done(answer.object());

@@ -54,6 +54,8 @@ struct AdminError
 
     // One line for a log or a status bar: "HTTP 401: missing or wrong admin token".
     QString toString() const;
+    // What to put after "…: " in a message: the server's own message, or toString() when it sent none.
+    QString detail() const { return message.isEmpty() ? toString() : message; }
 };
 
 class AdminClient : public QObject

@@ -225,8 +225,7 @@ void HttpExchange::endStream()
         if (m_chunked) {
             m_socket->write("0\r\n\r\n", 5);
             m_socket->flush();
-        }
-        else if (m_guard) // close-delimited: the guard closes after the response
+        } else if (m_guard) // close-delimited: the guard closes after the response
             m_guard->setClientGoneHandler({});
     }
     if (!m_chunked && m_socket) {

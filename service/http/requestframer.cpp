@@ -326,7 +326,6 @@ bool RequestFramer::parseHead(QString *why, int *status, const char **code)
     }
     m_method = method.toByteArray();
     m_target = target.toByteArray();
-    m_headers.clear();
     m_headers.reserve(lines.size() - 1);
 
     bool haveHost = false;
