@@ -1,28 +1,30 @@
 #include "gateway.h"
 
-#include "admin/adminserver.h"
-#include "admin/consoleapi.h"
+#include "dialects/admin/adminserver.h"
+#include "dialects/admin/authadminapi.h"
+#include "dialects/admin/consoleapi.h"
 #include "http/connectionguard.h"
 #include "http/gatewayserver.h"
-#include "http/gitlabapi.h"
+#include "dialects/gitlab/gitlabapi.h"
+#include "dialects/gitlab/useraccesstokenapi.h"
 #include "prompts/promptbuilder.h"
 #include "prompts/templatestore.h"
 #include "routing/completioncache.h"
 #include "routing/supersederegistry.h"
-#include "http/openaiapi.h"
+#include "dialects/openai/openaiapi.h"
 #include "http/reuseportlistener.h"
-#include "http/workerservices.h"
+#include "dialects/common/workerservices.h"
 #include "logging/chathistory.h"
-#include "logging/chathistoryapi.h"
+#include "dialects/openai/chathistoryapi.h"
 #include "logging/livelog.h"
-#include "logging/logadminapi.h"
+#include "dialects/admin/logadminapi.h"
 #include "logging/loggingsettings.h"
 #include "logging/requestlogger.h"
-#include "logging/requestrecord.h"
+#include "requestrecord.h"
 #include "metrics/gatewaymetrics.h"
 #include "auth/admincredential.h"
 #include "auth/authmodule.h"
-#include "auth/principal.h"
+#include "auth/authenticator.h"
 #include "platform/datadir.h"
 #include "routing/configsnapshot.h"
 #include "storage/configstore.h"
@@ -50,21 +52,21 @@ struct WorkerState
 {
     upstream::UpstreamClient client;
     http::GatewayServer server;
-    http::WorkerServices services;
-    std::unique_ptr<http::OpenAiApi> openAi;
-    std::unique_ptr<http::GitLabApi> gitlab;
-    std::unique_ptr<logging::ChatHistoryApi> chatHistory;
+    dialects::WorkerServices services;
+    std::unique_ptr<openai::OpenAiApi> openAi;
+    std::unique_ptr<gitlab::GitLabApi> gitlab;
+    std::unique_ptr<openai::ChatHistoryApi> chatHistory;
 
-    WorkerState(http::WorkerServices shared, const http::GitLabShared &gitlabShared)
+    WorkerState(dialects::WorkerServices shared, const gitlab::GitLabShared &gitlabShared)
         : services(shared)
     {
         services.client = &client;
         server.setObserver(services.observer);
-        openAi = std::make_unique<http::OpenAiApi>(services);
+        openAi = std::make_unique<openai::OpenAiApi>(services);
         openAi->registerRoutes(server);
-        gitlab = std::make_unique<http::GitLabApi>(services, gitlabShared);
+        gitlab = std::make_unique<gitlab::GitLabApi>(services, gitlabShared);
         gitlab->registerRoutes(server);
-        chatHistory = std::make_unique<logging::ChatHistoryApi>(services.auth, services.chatHistory);
+        chatHistory = std::make_unique<openai::ChatHistoryApi>(services.auth, services.chatHistory);
         chatHistory->registerRoutes(server);
     }
 };
@@ -72,7 +74,7 @@ struct WorkerState
 class Worker
 {
 public:
-    Worker(int index, const http::WorkerServices &services, const http::GitLabShared &gitlab, const ServerLimits &limits)
+    Worker(int index, const dialects::WorkerServices &services, const gitlab::GitLabShared &gitlab, const ServerLimits &limits)
         : m_services(services)
         , m_gitlab(gitlab)
         , m_limits(limits)
@@ -120,8 +122,8 @@ public:
 
 private:
     std::function<void(http::GatewayServer &, http::GuardedTcpServer &)> m_extras;
-    http::WorkerServices m_services; // shared parts; each worker adds its own upstream client
-    http::GitLabShared m_gitlab;
+    dialects::WorkerServices m_services; // shared parts; each worker adds its own upstream client
+    gitlab::GitLabShared m_gitlab;
     ServerLimits m_limits;
     QThread m_thread;
     QObject m_context; // lives on m_thread; invokeMethod target
@@ -171,7 +173,7 @@ struct Gateway::Private : public admin::AdminBackend
     std::unique_ptr<logging::ChatHistory> chatHistory;
     std::unique_ptr<logging::LiveLogHub> liveLogs;
     std::unique_ptr<logging::RequestLogger> requestLog;
-    std::unique_ptr<logging::LogAdminApi> logApi;
+    std::unique_ptr<admin::LogAdminApi> logApi;
     logging::LoggingSettings loggingSettings;
 
     // Before the workers: they get the logger as their observer. `loggingSettings` (resolved in start():
@@ -200,14 +202,14 @@ struct Gateway::Private : public admin::AdminBackend
         if (options.logging.queueCapacity > 0)
             logOptions.queueCapacity = options.logging.queueCapacity;
         requestLog = std::make_unique<logging::RequestLogger>(logOptions, metrics.get(), chatHistory.get());
-        requestLog->addBatchListener([hub = liveLogs.get()](const std::shared_ptr<const logging::StoredBatch> &batch) {
+        requestLog->addBatchListener([hub = liveLogs.get()](const std::shared_ptr<const storage::StoredBatch> &batch) {
             hub->publish(batch);
         });
         metrics->addCollector([log = requestLog.get(), hub = liveLogs.get()](QByteArray &out) {
             log->writeMetrics(out);
             hub->writeMetrics(out);
         });
-        logApi = std::make_unique<logging::LogAdminApi>(*database, *requestLog, *liveLogs, *metrics,
+        logApi = std::make_unique<admin::LogAdminApi>(*database, *requestLog, *liveLogs, *metrics,
                                                         adminCredential.get(), loggingSettings.metricsToken);
         if (auto st = logApi->loadSettings(); !st)
             return st;
@@ -231,9 +233,9 @@ struct Gateway::Private : public admin::AdminBackend
     }
 
     // What every worker shares; the auth and observer slots are filled as those services start.
-    http::WorkerServices workerServices() const
+    dialects::WorkerServices workerServices() const
     {
-        http::WorkerServices services;
+        dialects::WorkerServices services;
         services.config = config.get();
         services.auth = authenticator;
         services.observer = observer;
@@ -243,9 +245,9 @@ struct Gateway::Private : public admin::AdminBackend
         return services;
     }
 
-    http::GitLabShared gitlabShared() const
+    gitlab::GitLabShared gitlabShared() const
     {
-        return http::GitLabShared{promptBuilder.get(), completionCache.get(), supersede.get(),
+        return gitlab::GitLabShared{promptBuilder.get(), completionCache.get(), supersede.get(),
                                   options.completion.burstDebounceMs, options.completion.burstWindowMs};
     }
 
@@ -425,6 +427,7 @@ Status Gateway::start()
         auto worker = std::make_unique<Worker>(i, d->workerServices(), d->gitlabShared(), o.limits);
         worker->setExtras([authModule = d->auth.get()](http::GatewayServer &server, http::GuardedTcpServer &tcp) {
             authModule->registerGatewayRoutes(server);
+            gitlab::registerUserAccessTokenRoute(server, *authModule);
             tcp.setTls(authModule->gatewayTls());
         });
         if (auto st = worker->start(sockets->descriptors.at(i)); !st) {
@@ -436,7 +439,7 @@ Status Gateway::start()
     }
 
     d->adminServer = std::make_unique<admin::AdminServer>(*d, *d->adminCredential, o.limits);
-    d->auth->registerAdminRoutes(*d->adminServer);
+    admin::registerAuthAdminRoutes(*d->adminServer, *d->auth);
     if (d->logApi)
         d->logApi->registerRoutes(*d->adminServer);
     d->consoleApi = std::make_unique<admin::ConsoleApi>(*d, *d->promptBuilder, *d->config, *d->database);

@@ -188,7 +188,7 @@ bool AdminCredential::verify(QByteArrayView token)
     return ok;
 }
 
-Result<admin::AdminCaller> AdminCredential::admit(const http::HttpRequest &request)
+Result<AdminCaller> AdminCredential::admit(const http::HttpRequest &request)
 {
     const qint64 now = m_now();
     const QString peer = request.peer.toString();
@@ -207,7 +207,7 @@ Result<admin::AdminCaller> AdminCredential::admit(const http::HttpRequest &reque
         : QByteArray();
     if (verify(presented)) {
         backoff = Backoff{};
-        return admin::AdminCaller{QStringLiteral("admin@") + peer, request.peer};
+        return AdminCaller{QStringLiteral("admin@") + peer, request.peer};
     }
     if (!presented.isEmpty()) {
         ++backoff.failures;

@@ -28,7 +28,7 @@
 //
 // Used on the admin listener's thread only (the background job touches only its own shared state).
 
-#include "admin/adminserver.h"
+#include "admingate.h"
 #include "result.h"
 
 #include <QElapsedTimer>
@@ -40,7 +40,7 @@
 
 namespace airlock::auth {
 
-class AdminCredential : public admin::AdminGate
+class AdminCredential : public AdminGate
 {
 public:
     static constexpr int kIterations = 200000;
@@ -65,7 +65,7 @@ public:
     bool stored() const;
     // Waits for the background job (own thread only); its error when the hash could not be stored.
     Status waitUntilStored();
-    Result<admin::AdminCaller> admit(const http::HttpRequest &request) override;
+    Result<AdminCaller> admit(const http::HttpRequest &request) override;
 
     // For tests: a clock in milliseconds.
     void setClock(std::function<qint64()> nowMs) { m_now = std::move(nowMs); }

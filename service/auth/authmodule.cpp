@@ -12,7 +12,6 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QRegularExpression>
-#include <QUrlQuery>
 
 namespace airlock::auth {
 
@@ -61,34 +60,6 @@ QJsonObject limitsToJson(const RateLimits &l)
 QByteArray toJson(const QJsonObject &o)
 {
     return QJsonDocument(o).toJson(QJsonDocument::Compact);
-}
-
-void writeJson(HttpExchange &e, int status, const QJsonObject &o)
-{
-    e.respond(status, "application/json", toJson(o));
-}
-
-Result<QJsonObject> jsonBody(HttpExchange &e)
-{
-    if (!e.request().header("content-type").toLower().startsWith("application/json"))
-        return Error::make(QStringLiteral("unsupported_media_type"), QStringLiteral("send application/json"));
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(e.request().body, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject())
-        return Error::make(QStringLiteral("invalid_json"), QStringLiteral("the body must be a JSON object"));
-    return doc.object();
-}
-
-void writeAdminError(HttpExchange &e, const Error &error, int status = 400)
-{
-    if (error.code == QLatin1String("unsupported_media_type"))
-        status = 415;
-    admin::AdminServer::writeError(e, status, error.code, error.message, error.field);
-}
-
-void writeGitLabDetail(HttpExchange &e, int status, const QString &detail)
-{
-    writeJson(e, status, QJsonObject{{QStringLiteral("detail"), detail}});
 }
 
 } // namespace
@@ -464,7 +435,7 @@ void AuthModule::audit(const QString &actor, const QString &action, const QStrin
         qCWarning(lcAuth).noquote() << "cannot write the audit log:" << st.error().message;
 }
 
-void AuthModule::record(const admin::AdminCaller &caller, const QString &action, const QString &target,
+void AuthModule::record(const AdminCaller &caller, const QString &action, const QString &target,
                         const QByteArray &before, const QByteArray &after)
 {
     audit(caller.actor, action, target, before, after);
@@ -533,127 +504,6 @@ Status AuthModule::updateSettings(const AuthSettings &settings, const QString &a
     return {};
 }
 
-// ---------------------------------------------------------------- admin routes
-
-void AuthModule::registerAdminRoutes(admin::AdminServer &server)
-{
-    server.setAuditSink(this);
-    server.addRoute("POST", "/api/v1/tokens", [this](HttpExchange &e, const admin::AdminCaller &caller) {
-        auto body = jsonBody(e);
-        if (!body)
-            return writeAdminError(e, body.error());
-        auto request = TokenRequest::fromJson(*body);
-        if (!request)
-            return writeAdminError(e, request.error());
-        auto issued = issue(*request, caller.actor);
-        if (!issued)
-            return writeAdminError(e, issued.error(), 500);
-        QJsonObject o = issued->record.toJson();
-        o.insert(QStringLiteral("token"), QString::fromLatin1(issued->token));
-        o.insert(QStringLiteral("note"), QStringLiteral("the token is shown only now; store it"));
-        e.addResponseHeader("Cache-Control", "no-store");
-        writeJson(e, 201, o);
-    });
-    server.addRoute("GET", "/api/v1/tokens", [this](HttpExchange &e, const admin::AdminCaller &) {
-        auto list = m_store->list();
-        if (!list)
-            return writeAdminError(e, list.error(), 500);
-        QJsonArray tokens;
-        const qint64 now = nowSeconds();
-        for (const IssuedToken &t : *list) {
-            QJsonObject o = t.toJson();
-            o.insert(QStringLiteral("expired"), t.expiresAt <= now);
-            tokens.append(o);
-        }
-        writeJson(e, 200, QJsonObject{{QStringLiteral("tokens"), tokens}});
-    });
-    server.addPrefixRoute("DELETE", "/api/v1/tokens/", [this](HttpExchange &e, const admin::AdminCaller &caller) {
-        const QString id = QString::fromUtf8(QByteArray::fromPercentEncoding(e.request().path.mid(int(qstrlen("/api/v1/tokens/")))));
-        auto done = id.isEmpty() || id.contains(QLatin1Char('/')) ? Result<bool>(false) : revoke(id, caller.actor);
-        if (!done)
-            return writeAdminError(e, done.error(), 500);
-        if (!*done) {
-            return admin::AdminServer::writeError(e, 404, QStringLiteral("token_not_found"),
-                                                  QStringLiteral("no token with id \"%1\"").arg(id));
-        }
-        writeJson(e, 200, QJsonObject{{QStringLiteral("id"), id}, {QStringLiteral("revoked"), true}});
-    });
-    server.addRoute("GET", "/api/v1/keys", [this](HttpExchange &e, const admin::AdminCaller &) {
-        QJsonArray keys;
-        const QString active = m_keys->active().kid();
-        for (const SigningKeyInfo &info : m_keys->keys())
-            keys.append(info.toJson(info.kid == active));
-        writeJson(e, 200, QJsonObject{{QStringLiteral("active"), active},
-                                      {QStringLiteral("keys"), keys},
-                                      {QStringLiteral("jwks"), m_keys->jwks()}});
-    });
-    server.addRoute("POST", "/api/v1/keys/rotate", [this](HttpExchange &e, const admin::AdminCaller &caller) {
-        KeyAlg alg = m_keys->active().alg();
-        if (!e.request().body.trimmed().isEmpty()) {
-            auto body = jsonBody(e);
-            if (!body)
-                return writeAdminError(e, body.error());
-            if (body->contains(QLatin1String("alg"))) {
-                const auto parsed = algFromName(body->value(QLatin1String("alg")).toString());
-                if (!parsed || *parsed == KeyAlg::RS256) {
-                    return admin::AdminServer::writeError(e, 400, QStringLiteral("invalid_value"),
-                                                          QStringLiteral("alg must be ES256 or EdDSA"), QStringLiteral("alg"));
-                }
-                alg = *parsed;
-            }
-        }
-        auto info = rotateKeys(alg, caller.actor);
-        if (!info)
-            return writeAdminError(e, info.error(), 500);
-        writeJson(e, 200, info->toJson(true));
-    });
-    server.addRoute("GET", "/api/v1/trust", [this](HttpExchange &e, const admin::AdminCaller &) {
-        QJsonObject o = m_settings.toJson();
-        o.insert(QStringLiteral("gitlab"), m_trust->state());
-        writeJson(e, 200, o);
-    });
-    server.addRoute("PUT", "/api/v1/trust", [this](HttpExchange &e, const admin::AdminCaller &caller) {
-        auto body = jsonBody(e);
-        if (!body)
-            return writeAdminError(e, body.error());
-        QJsonObject merged = m_settings.toJson();
-        for (auto it = body->begin(); it != body->end(); ++it)
-            merged.insert(it.key(), it.value());
-        if (body->contains(QLatin1String("mode")) && body->value(QLatin1String("mode")).toString() != AuthSettings::modeName(m_settings.mode)) {
-            return admin::AdminServer::writeError(e, 400, QStringLiteral("restart_required"),
-                                                  QStringLiteral("the auth mode is set at start (--auth or the declarative file)"),
-                                                  QStringLiteral("mode"));
-        }
-        auto settings = AuthSettings::fromJson(merged, QString());
-        if (!settings) {
-            Error error = settings.error();
-            error.field = error.field.mid(error.field.startsWith(QLatin1Char('.')) ? 1 : 0);
-            error.message = error.message.mid(error.message.startsWith(QLatin1Char('.')) ? 1 : 0);
-            return writeAdminError(e, error);
-        }
-        if (auto st = updateSettings(*settings, caller.actor); !st)
-            return writeAdminError(e, st.error(), 500);
-        QJsonObject o = m_settings.toJson();
-        o.insert(QStringLiteral("gitlab"), m_trust->state());
-        writeJson(e, 200, o);
-    });
-    server.addRoute("GET", "/api/v1/audit", [this](HttpExchange &e, const admin::AdminCaller &) {
-        const QUrlQuery query(QString::fromUtf8(e.request().query));
-        const int limit = query.hasQueryItem(QStringLiteral("limit")) ? query.queryItemValue(QStringLiteral("limit")).toInt() : 100;
-        const qint64 before = query.queryItemValue(QStringLiteral("before")).toLongLong();
-        auto entries = m_audit->list(limit, before);
-        if (!entries)
-            return writeAdminError(e, entries.error(), 500);
-        writeJson(e, 200, QJsonObject{{QStringLiteral("entries"), *entries}});
-    });
-    server.addRoute("POST", "/api/v1/tls/reload", [this](HttpExchange &e, const admin::AdminCaller &caller) {
-        if (auto st = reloadTls(); !st)
-            return writeAdminError(e, st.error(), 400);
-        audit(caller.actor, QStringLiteral("tls.reload"), QStringLiteral("tls"), {}, toJson(status().value(QLatin1String("tls")).toObject()));
-        writeJson(e, 200, status().value(QLatin1String("tls")).toObject());
-    });
-}
-
 // ---------------------------------------------------------------- gateway routes (worker threads)
 
 void AuthModule::registerGatewayRoutes(http::GatewayServer &server)
@@ -667,50 +517,28 @@ void AuthModule::registerGatewayRoutes(http::GatewayServer &server)
         e->respond(200, "application/json", body ? *body : QByteArray("{\"keys\":[]}"),
                    {{"Cache-Control", "public, max-age=300"}});
     });
-    server.addRoute("POST", "/v1/code/user_access_token", [this](std::unique_ptr<HttpExchange> e) {
-        const http::HttpRequest &request = e->request();
-        for (const char *name : {"X-Gitlab-Global-User-Id", "X-Gitlab-Instance-Id", "X-Gitlab-Realm"}) {
-            if (request.header(name).isEmpty())
-                return writeGitLabDetail(*e, 400, QStringLiteral("Missing %1 header").arg(QLatin1String(name)));
-        }
-        Principal principal;
-        principal.anonymous = true;
-        if (Authenticator *auth = authenticator()) {
-            auto verified = auth->authenticate(request, Dialect::GitLab);
-            if (!verified) {
-                const int status = statusFor(verified.error());
-                if (status == 429)
-                    e->addResponseHeader("Retry-After", QByteArray::number(retryAfterSeconds(verified.error())));
-                return writeJson(*e, status, QJsonObject{{QStringLiteral("error"), verified.error().message}});
-            }
-            principal = *verified;
-        }
-        if (!principal.anonymous && principal.issuer == kSelfIssuer) {
-            return writeGitLabDetail(*e, 403, QStringLiteral("Forbidden: a token issued by this gateway cannot create user access tokens"));
-        }
-        if (!principal.hasScope(u"complete_code"))
-            return writeGitLabDetail(*e, 403, QStringLiteral("Unauthorized to create user access token"));
-        const SigningKey key = m_keys->active();
-        const qint64 now = nowSeconds();
-        const qint64 expiresAt = now + kUserAccessTokenTtl;
-        const QJsonObject claims{{QStringLiteral("iss"), QString(kSelfIssuer)},
-                                 {QStringLiteral("aud"), QString(kAudience)},
-                                 {QStringLiteral("sub"), QString::fromUtf8(request.header("x-gitlab-global-user-id"))},
-                                 {QStringLiteral("gitlab_realm"), QString::fromUtf8(request.header("x-gitlab-realm"))},
-                                 {QStringLiteral("gitlab_instance_id"), QString::fromUtf8(request.header("x-gitlab-instance-id"))},
-                                 {QStringLiteral("scopes"), QJsonArray{QStringLiteral("complete_code")}},
-                                 {QStringLiteral("jti"), QString::fromLatin1(base64UrlEncode(randomBytes(16)))},
-                                 {QStringLiteral("iat"), now},
-                                 {QStringLiteral("nbf"), now - 5},
-                                 {QStringLiteral("exp"), expiresAt}};
-        const QByteArray token = signJwt(key, claims);
-        if (token.isEmpty())
-            return writeGitLabDetail(*e, 500, QStringLiteral("Token could not be signed"));
-        e->record().userId = principal.subject;
-        e->addResponseHeader("Cache-Control", "no-store");
-        writeJson(*e, 200, QJsonObject{{QStringLiteral("token"), QString::fromLatin1(token)},
-                                       {QStringLiteral("expires_at"), expiresAt}});
-    });
+}
+
+Result<UserAccessToken> AuthModule::mintUserAccessToken(const QString &globalUserId, const QString &realm,
+                                                        const QString &instanceId)
+{
+    const SigningKey key = m_keys->active();
+    const qint64 now = nowSeconds();
+    const qint64 expiresAt = now + kUserAccessTokenTtl;
+    const QJsonObject claims{{QStringLiteral("iss"), QString(kSelfIssuer)},
+                             {QStringLiteral("aud"), QString(kAudience)},
+                             {QStringLiteral("sub"), globalUserId},
+                             {QStringLiteral("gitlab_realm"), realm},
+                             {QStringLiteral("gitlab_instance_id"), instanceId},
+                             {QStringLiteral("scopes"), QJsonArray{QStringLiteral("complete_code")}},
+                             {QStringLiteral("jti"), QString::fromLatin1(base64UrlEncode(randomBytes(16)))},
+                             {QStringLiteral("iat"), now},
+                             {QStringLiteral("nbf"), now - 5},
+                             {QStringLiteral("exp"), expiresAt}};
+    const QByteArray token = signJwt(key, claims);
+    if (token.isEmpty())
+        return Error::make(QStringLiteral("signing_failed"), QStringLiteral("Token could not be signed"));
+    return UserAccessToken{token, expiresAt};
 }
 
 } // namespace airlock::auth

@@ -6,8 +6,8 @@
 //   - Airlock's signing keys (keys/ in the data dir), client tokens and their revocation, the audit log,
 //   - trust in a GitLab instance (JWKS fetched on this thread, published to workers as a snapshot),
 //   - TLS configurations of both listeners (reloadable),
-//   - admin routes (tokens, keys, trust, audit, TLS reload) and gateway routes
-//     (GET /.well-known/jwks.json, POST /v1/code/user_access_token).
+//   - the JWKS route (GET /.well-known/jwks.json) and the signing of GitLab user access tokens
+//     (dialects/gitlab/useraccesstokenapi.h); its admin routes are dialects/admin/authadminapi.h.
 //
 // Settings ("auth" in the declarative file, stored in the settings table, changed with PUT /api/v1/trust):
 //   {"mode":"required"|"disabled", "leeway_s":30, "gitlab_url":"https://gitlab.example.com",
@@ -16,7 +16,7 @@
 // Lifecycle: start() on the gateway's control thread (which must run an event loop); destroy after the
 // workers have stopped. Gateway route handlers run on worker threads and touch only thread-safe parts.
 
-#include "admin/adminserver.h"
+#include "admingate.h"
 #include "crypto.h"
 #include "gitlabtrust.h"
 #include "ratelimiter.h"
@@ -90,6 +90,12 @@ struct TokenRequest
 // "3600", "90m", "12h", "30d" -> seconds (60 s .. 365 d).
 Result<qint64> parseTtl(const QString &text);
 
+struct UserAccessToken
+{
+    QByteArray token;
+    qint64 expiresAt = 0; // epoch seconds
+};
+
 struct IssuedSecret
 {
     IssuedToken record;
@@ -101,7 +107,7 @@ struct IssuedSecret
 Result<IssuedSecret> issueClientToken(SigningKeyStore &keys, TokenStore &store, const TokenRequest &request,
                                       const QString &actor, qint64 now);
 
-class AuthModule : public QObject, public admin::AuditSink
+class AuthModule : public QObject, public AuditSink
 {
     Q_OBJECT
 public:
@@ -120,9 +126,13 @@ public:
     // SIGHUP: signing keys from disk, revocations, TLS. Errors are logged; the previous state stays.
     void reload();
 
-    void registerAdminRoutes(admin::AdminServer &server);
-    // Handlers run on the server's (worker) thread.
+    // GET /.well-known/jwks.json (the signing keys' public halves); handlers run on the server's (worker)
+    // thread. The admin routes are dialects/admin/authadminapi.h.
     void registerGatewayRoutes(http::GatewayServer &server);
+    // A user access token for a GitLab user (dialects/gitlab/useraccesstokenapi.h): iss = aud =
+    // gitlab-ai-gateway, sub = the global user id, scopes [complete_code], valid 1 h. Thread-safe.
+    Result<UserAccessToken> mintUserAccessToken(const QString &globalUserId, const QString &realm,
+                                                const QString &instanceId);
 
     // {"mode":"required"|"disabled", ...} for readiness and info.
     QJsonObject status() const;
@@ -134,7 +144,14 @@ public:
     GitLabTrust &trust() { return *m_trust; }
     SigningKeyStore &signingKeys() { return *m_keys; }
 
-    void record(const admin::AdminCaller &caller, const QString &action, const QString &target, const QByteArray &before,
+    TokenStore &tokenStore() { return *m_store; }
+    AuditLog &auditLog() { return *m_audit; }
+    qint64 nowSeconds() const { return m_nowMs() / 1000; }
+    // Records an admin change in the audit log.
+    void audit(const QString &actor, const QString &action, const QString &target, const QByteArray &before,
+               const QByteArray &after);
+
+    void record(const AdminCaller &caller, const QString &action, const QString &target, const QByteArray &before,
                 const QByteArray &after) override;
 
 Q_SIGNALS:
@@ -145,9 +162,6 @@ private:
     void publishKeys();
     void refreshRevocations();
     void applySettings();
-    void audit(const QString &actor, const QString &action, const QString &target, const QByteArray &before,
-               const QByteArray &after);
-    qint64 nowSeconds() const { return m_nowMs() / 1000; }
 
     Database &m_db;
     AuthStartOptions m_options;

@@ -29,7 +29,7 @@
 // Principal's lease holds the concurrency places.
 
 #include "jwt.h"
-#include "principal.h"
+#include "authenticator.h"
 #include "ratelimiter.h"
 
 #include <QSet>

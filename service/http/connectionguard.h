@@ -33,7 +33,7 @@
 // Lifetime: a child of its socket; lives and dies with it. All on the socket's thread.
 
 #include "apierror.h"
-#include "gatewayoptions.h"
+#include "listenoptions.h"
 #include "httpexchange.h"
 #include "requestframer.h"
 

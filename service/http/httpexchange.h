@@ -12,7 +12,7 @@
 // finished closes the connection (a half-written response cannot be continued by anyone else).
 
 #include "apierror.h"
-#include "logging/requestrecord.h"
+#include "requestrecord.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>

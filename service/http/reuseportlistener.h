@@ -5,7 +5,7 @@
 // one descriptor with QTcpServer::setSocketDescriptor on its own thread. With port 0 the first socket
 // picks a free port and the others bind to it.
 
-#include "gatewayoptions.h"
+#include "listenoptions.h"
 #include "result.h"
 
 #include <QList>

@@ -10,6 +10,10 @@ Q_DECLARE_LOGGING_CATEGORY(lcLogging)
 
 namespace airlock::logging {
 
+using storage::StoredBatch;
+using storage::StoredRecord;
+using storage::recordToJson;
+
 LiveFilter LiveFilter::fromQuery(const QUrlQuery &query)
 {
     LiveFilter f;

@@ -16,7 +16,7 @@
 // Threads: publish() is thread-safe (called on the writer thread; hops to the hub's thread). All
 // else on the hub's thread (the admin listener's).
 
-#include "logging/requestlogstore.h"
+#include "storage/requestlogrecord.h"
 
 #include <QObject>
 #include <QUrlQuery>
@@ -52,7 +52,7 @@ public:
 
     void setMaxBufferedBytes(qint64 bytes) { m_maxBuffered = bytes; }
     void addSubscriber(std::unique_ptr<QWebSocket> socket);
-    void publish(const std::shared_ptr<const StoredBatch> &batch); // any thread
+    void publish(const std::shared_ptr<const storage::StoredBatch> &batch); // any thread
 
     int subscriberCount() const { return m_subscriberCount.load(); }
     quint64 droppedSubscribers() const { return m_dropped.load(); }
@@ -61,7 +61,7 @@ public:
 
 private:
     struct Subscriber;
-    void deliver(const std::shared_ptr<const StoredBatch> &batch);
+    void deliver(const std::shared_ptr<const storage::StoredBatch> &batch);
     void remove(Subscriber *subscriber);
 
     std::vector<std::unique_ptr<Subscriber>> m_subscribers;

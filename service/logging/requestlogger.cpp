@@ -20,6 +20,11 @@ Q_LOGGING_CATEGORY(lcLogging, "airlock.logging", QtInfoMsg)
 namespace airlock::logging {
 
 using Clock = std::chrono::steady_clock;
+using storage::RequestLogStore;
+using storage::RetentionPolicy;
+using storage::StoredBatch;
+using storage::StoredRecord;
+using storage::TelemetryItem;
 
 struct RequestLogger::Private
 {

@@ -25,14 +25,14 @@
 // Durability: a record is committed at most one batch interval (+ the commit itself) after its
 // request finished; SQLite in WAL mode with synchronous=NORMAL keeps committed transactions across a
 // process crash (kill -9). stop() flushes everything queued. The per-minute/hour rollups and daily
-// users are written at most once a second (RequestLogStore::setRollupInterval; flush() and stop() write
+// users are written at most once a second (storage::RequestLogStore::setRollupInterval; flush() and stop() write
 // them too): queries and the next writer after a crash add the rows they do not cover yet.
 //
 // Lifecycle: construct, start() (opens the store on the writer thread; returns its error), use, stop()
 // or destroy. Settings (body capture, retention) may change at any time from any thread.
 
-#include "logging/requestlogstore.h"
-#include "logging/requestrecord.h"
+#include "storage/requestlogstore.h"
+#include "requestrecord.h"
 #include "result.h"
 
 #include <QString>
@@ -55,7 +55,7 @@ struct RequestLoggerOptions
     int batchIntervalMs = 50;   // how often the writer commits
     int maxBatch = 8192;        // records per transaction at most
     int retentionIntervalMs = 1000; // how often one retention step runs when there is nothing to delete
-    RetentionPolicy retention;
+    storage::RetentionPolicy retention;
     bool captureAllBodies = false;
 };
 
@@ -74,12 +74,12 @@ public:
 
     // Called on the writer thread after each commit, with the stored batch (ids filled in). Must not
     // block. Register before start().
-    using BatchListener = std::function<void(const std::shared_ptr<const StoredBatch> &batch)>;
+    using BatchListener = std::function<void(const std::shared_ptr<const storage::StoredBatch> &batch)>;
     void addBatchListener(BatchListener listener);
 
     void setCaptureAllBodies(bool on);
-    void setRetention(const RetentionPolicy &policy);
-    RetentionPolicy retention() const;
+    void setRetention(const storage::RetentionPolicy &policy);
+    storage::RetentionPolicy retention() const;
 
     bool admitting() const override;
     void refused() override;

@@ -20,7 +20,7 @@
 // sets: endpoint names come from the admin, never from requests). http handler is the request path,
 // except for 404/405 answers ("unmatched"), so that scanning clients cannot blow up the label set.
 
-#include "logging/requestrecord.h"
+#include "requestrecord.h"
 
 #include <QByteArray>
 #include <QMutex>

@@ -5,7 +5,7 @@
 // affects work in progress. Per-endpoint runtime state that must survive a swap (the concurrency
 // limiter) is carried over by name.
 
-#include "featurepolicy.h"
+#include "featureflags.h"
 #include "gatewayconfig.h"
 #include "upstream/endpointlimiter.h"
 

@@ -1,9 +1,12 @@
 #include "database.h"
 
+#include "latencyhistogram.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
+#include <QRegularExpression>
 #include <QSqlError>
 #include <QThread>
 
@@ -24,9 +27,12 @@ struct Dialect {
     // at the first write and then fails with SQLITE_BUSY without waiting on busy_timeout when another
     // connection wrote in between; IMMEDIATE takes it up front, where busy_timeout applies.
     const char *beginWrite;
+    // {{without_rowid}} in migrations: SQLite clusters a table with a composite primary key by that key
+    // only when asked (WITHOUT ROWID); PostgreSQL has no such clause (its btree on the key does it).
+    const char *withoutRowid;
 };
 
-constexpr Dialect kSqlite { "QSQLITE", "BEGIN IMMEDIATE" };
+constexpr Dialect kSqlite { "QSQLITE", "BEGIN IMMEDIATE", "WITHOUT ROWID" };
 
 std::atomic<int> s_connectionCounter { 0 };
 
@@ -60,221 +66,146 @@ Status ensureDirectory(const QString &path)
 const QString kCreateMigrationsTable = QStringLiteral(
     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)");
 
+// The rollups' latency histogram as migrations 4 and 5 created it: h0..h23. Frozen: more buckets are a
+// new migration with new columns, never a different expansion of the placeholders (resources/sql/README.md).
+constexpr int kSchemaHistogramColumns = 24;
+static_assert(kSchemaHistogramColumns == storage::kLatencyBuckets,
+              "the request log rollups need one hN column per latency bucket: add a migration");
+
+QString histogramList(const char *pattern)
+{
+    QStringList items;
+    for (int i = 0; i < kSchemaHistogramColumns; ++i)
+        items.append(QString::fromLatin1(pattern).arg(i));
+    return items.join(QStringLiteral(", "));
+}
+
+// Splits a migration file into statements at `;`: `--` comments dropped, each run of white space made
+// one space (so a statement reads as it did when migrations were C++ string literals, and sqlite_master
+// holds the same text), string literals kept as they are.
+QStringList splitStatements(const QString &text)
+{
+    QStringList statements;
+    QString current;
+    bool inString = false;
+    bool pendingSpace = false;
+    for (qsizetype i = 0; i < text.size(); ++i) {
+        const QChar c = text.at(i);
+        if (inString) {
+            current.append(c);
+            if (c == QLatin1Char('\''))
+                inString = false; // '' inside a literal closes and reopens it: same result
+            continue;
+        }
+        if (c == QLatin1Char('-') && i + 1 < text.size() && text.at(i + 1) == QLatin1Char('-')) {
+            while (i < text.size() && text.at(i) != QLatin1Char('\n'))
+                ++i;
+            pendingSpace = true;
+            continue;
+        }
+        if (c.isSpace()) {
+            pendingSpace = true;
+            continue;
+        }
+        if (c == QLatin1Char(';')) {
+            if (!current.isEmpty())
+                statements.append(current);
+            current.clear();
+            pendingSpace = false;
+            continue;
+        }
+        if (pendingSpace && !current.isEmpty())
+            current.append(QLatin1Char(' '));
+        pendingSpace = false;
+        current.append(c);
+        if (c == QLatin1Char('\''))
+            inString = true;
+    }
+    if (!current.isEmpty())
+        statements.append(current);
+    return statements;
+}
+
+// Replaces every {{name}} in `statement` (resources/sql/README.md lists them).
+Result<QString> expandPlaceholders(const QString &statement, const Dialect &dialect)
+{
+    static const QRegularExpression placeholder(QStringLiteral("\\{\\{([a-z_]+)\\}\\}"));
+    QString out;
+    qsizetype last = 0;
+    for (const QRegularExpressionMatch &m : placeholder.globalMatch(statement)) {
+        const QString name = m.captured(1);
+        QString value;
+        if (name == QLatin1String("latency_histogram_columns"))
+            value = histogramList("h%1 INTEGER NOT NULL DEFAULT 0");
+        else if (name == QLatin1String("latency_histogram"))
+            value = histogramList("h%1");
+        else if (name == QLatin1String("latency_histogram_sums"))
+            value = histogramList("SUM(h%1)");
+        else if (name == QLatin1String("without_rowid"))
+            value = QLatin1String(dialect.withoutRowid);
+        else
+            return dbError(QStringLiteral("unknown placeholder {{%1}}").arg(name));
+        out += QStringView(statement).mid(last, m.capturedStart() - last);
+        out += value;
+        last = m.capturedEnd();
+    }
+    if (statement.indexOf(QStringLiteral("{{"), last) >= 0)
+        return dbError(QStringLiteral("malformed placeholder in: %1").arg(statement.left(80)));
+    out += QStringView(statement).mid(last);
+    return out;
+}
+
+// The migrations compiled in from resources/sql (storage/CMakeLists.txt), loaded once.
+const Result<QList<Migration>> &builtInMigrations()
+{
+    static const Result<QList<Migration>> migrations = loadMigrations(QStringLiteral(":/airlock/sql"));
+    return migrations;
+}
+
 } // namespace
 
 const QList<Migration> &schemaMigrations()
 {
-    // Append only: never edit a migration that has shipped. Portable SQL (SQLite and PostgreSQL).
-    static const QList<Migration> migrations {
-        { 1,
-            {
-                // One row per registered model server. Timeouts in milliseconds. api_key is stored as given
-                // (empty = none); the file is 0600 in a 0700 directory.
-                QStringLiteral("CREATE TABLE model_endpoints ("
-                               " name TEXT NOT NULL PRIMARY KEY,"
-                               " family TEXT NOT NULL,"
-                               " base_url TEXT NOT NULL,"
-                               " identifier TEXT NOT NULL,"
-                               " api_key TEXT NOT NULL DEFAULT '',"
-                               " max_concurrency INTEGER NOT NULL,"
-                               " connect_ms INTEGER NOT NULL,"
-                               " first_byte_ms INTEGER NOT NULL,"
-                               " idle_ms INTEGER NOT NULL,"
-                               " total_ms INTEGER NOT NULL,"
-                               " created_at TEXT NOT NULL,"
-                               " updated_at TEXT NOT NULL)"),
-                // A row per feature the admin decided about. model_name NULL means "disabled" (so the
-                // foreign key can hold for every real model); a feature without a row is unassigned.
-                QStringLiteral("CREATE TABLE feature_assignments ("
-                               " feature TEXT NOT NULL PRIMARY KEY,"
-                               " model_name TEXT NULL REFERENCES model_endpoints (name))"),
-                QStringLiteral(
-                    "CREATE INDEX feature_assignments_model_name ON feature_assignments (model_name)"),
-                QStringLiteral("CREATE TABLE settings (key TEXT NOT NULL PRIMARY KEY, value TEXT NOT NULL)"),
-            } },
-        { 2,
-            {
-                // The admin's prompt template overrides per (model endpoint, feature): append-only, the
-                // newest row of a pair is in force, an empty template means "built-in" (prompts/
-                // templatestore.h). No foreign key to model_endpoints: the history outlives a model.
-                QStringLiteral("CREATE TABLE prompt_overrides ("
-                               " id INTEGER NOT NULL PRIMARY KEY,"
-                               " endpoint TEXT NOT NULL,"
-                               " feature TEXT NOT NULL,"
-                               " template TEXT NOT NULL,"
-                               " created_at TEXT NOT NULL,"
-                               " author TEXT NOT NULL DEFAULT '')"),
-                QStringLiteral(
-                    "CREATE INDEX prompt_overrides_endpoint_feature ON prompt_overrides (endpoint, feature, id)"),
-            } },
-        { 3,
-            {
-                // Auth (service/auth/tokenstore.h): client tokens Airlock issued (never the token itself,
-                // only what identifies it; id = the token's jti) and the audit log of admin changes.
-                QStringLiteral("CREATE TABLE auth_tokens ("
-                               " id TEXT NOT NULL PRIMARY KEY,"
-                               " subject TEXT NOT NULL,"
-                               " scopes TEXT NOT NULL,"
-                               " description TEXT NOT NULL DEFAULT '',"
-                               " kid TEXT NOT NULL,"
-                               " created_by TEXT NOT NULL DEFAULT '',"
-                               " issued_at INTEGER NOT NULL,"
-                               " expires_at INTEGER NOT NULL,"
-                               " revoked_at INTEGER NULL)"),
-                QStringLiteral("CREATE INDEX auth_tokens_revoked ON auth_tokens (revoked_at, expires_at)"),
-                QStringLiteral("CREATE TABLE audit_log ("
-                               " id INTEGER NOT NULL PRIMARY KEY,"
-                               " at TEXT NOT NULL,"
-                               " actor TEXT NOT NULL,"
-                               " action TEXT NOT NULL,"
-                               " target TEXT NOT NULL,"
-                               " before_json TEXT NULL,"
-                               " after_json TEXT NULL)"),
-            } },
-        { 4,
-            {
-                // Request log (service/logging/requestlogstore.h): one row per request. id is the SQLite
-                // rowid (commit order); times are epoch milliseconds (*_ms) because the console filters
-                // and pages by time ranges over millions of rows. Text columns are NULL when unknown.
-                QStringLiteral("CREATE TABLE request_log ("
-                               " id INTEGER PRIMARY KEY,"
-                               " started_ms INTEGER NOT NULL,"
-                               " request_id TEXT NOT NULL,"
-                               " method TEXT, path TEXT, dialect TEXT, feature TEXT, model_endpoint TEXT,"
-                               " model_identifier TEXT, model_family TEXT, user_id TEXT, instance_id TEXT, realm TEXT,"
-                               " host_name TEXT, gitlab_version TEXT, token_issuer TEXT, token_id TEXT, user_agent TEXT,"
-                               " client_version TEXT, client_ip TEXT, lang TEXT, editor_lang TEXT,"
-                               " status INTEGER NOT NULL, error_code TEXT, error_message TEXT,"
-                               " flags INTEGER NOT NULL DEFAULT 0,"
-                               " auth_ms REAL, queue_ms REAL, first_byte_ms REAL, upstream_ms REAL, total_ms REAL,"
-                               " prompt_bytes INTEGER NOT NULL DEFAULT 0, answer_bytes INTEGER NOT NULL DEFAULT 0,"
-                               " prompt_tokens INTEGER, answer_tokens INTEGER)"),
-                // The console's queries: newest first overall, or within a feature, a status, a user.
-                QStringLiteral("CREATE INDEX request_log_started ON request_log (started_ms)"),
-                QStringLiteral("CREATE INDEX request_log_feature ON request_log (feature, started_ms)"),
-                QStringLiteral("CREATE INDEX request_log_status ON request_log (status, started_ms)"),
-                QStringLiteral("CREATE INDEX request_log_user ON request_log (user_id, started_ms)"),
-                // Errors are few: a partial index finds the newest ones without sorting every 5xx.
-                QStringLiteral("CREATE INDEX request_log_errors ON request_log (started_ms) WHERE status >= 400"),
-                // Captured (redacted) bodies, only for requests that had capture on; same id.
-                QStringLiteral("CREATE TABLE request_log_bodies (id INTEGER PRIMARY KEY, prompt TEXT, answer TEXT)"),
-                // Per-minute rollups for charts; h0..h23 count total latencies per bucket (bounds in
-                // requestlogstore.h) so percentiles over days read minutes, not millions of rows.
-                // WITHOUT ROWID clusters the rows by minute: a day is one contiguous range (10x faster
-                // than index lookups into a rowid table). SQLite-only clause: the PostgreSQL dialect
-                // drops it (a btree on the key does the same there).
-                QStringLiteral("CREATE TABLE request_log_minutes ("
-                               " minute_ms INTEGER NOT NULL,"
-                               " feature TEXT NOT NULL,"
-                               " model_endpoint TEXT NOT NULL,"
-                               " requests INTEGER NOT NULL DEFAULT 0,"
-                               " errors INTEGER NOT NULL DEFAULT 0,"
-                               " total_ms_sum REAL NOT NULL DEFAULT 0,"
-                               " overhead_ms_sum REAL NOT NULL DEFAULT 0,"
-                               " prompt_tokens INTEGER NOT NULL DEFAULT 0,"
-                               " answer_tokens INTEGER NOT NULL DEFAULT 0,"
-                               " h0 INTEGER NOT NULL DEFAULT 0,"
-                               " h1 INTEGER NOT NULL DEFAULT 0,"
-                               " h2 INTEGER NOT NULL DEFAULT 0,"
-                               " h3 INTEGER NOT NULL DEFAULT 0,"
-                               " h4 INTEGER NOT NULL DEFAULT 0,"
-                               " h5 INTEGER NOT NULL DEFAULT 0,"
-                               " h6 INTEGER NOT NULL DEFAULT 0,"
-                               " h7 INTEGER NOT NULL DEFAULT 0,"
-                               " h8 INTEGER NOT NULL DEFAULT 0,"
-                               " h9 INTEGER NOT NULL DEFAULT 0,"
-                               " h10 INTEGER NOT NULL DEFAULT 0,"
-                               " h11 INTEGER NOT NULL DEFAULT 0,"
-                               " h12 INTEGER NOT NULL DEFAULT 0,"
-                               " h13 INTEGER NOT NULL DEFAULT 0,"
-                               " h14 INTEGER NOT NULL DEFAULT 0,"
-                               " h15 INTEGER NOT NULL DEFAULT 0,"
-                               " h16 INTEGER NOT NULL DEFAULT 0,"
-                               " h17 INTEGER NOT NULL DEFAULT 0,"
-                               " h18 INTEGER NOT NULL DEFAULT 0,"
-                               " h19 INTEGER NOT NULL DEFAULT 0,"
-                               " h20 INTEGER NOT NULL DEFAULT 0,"
-                               " h21 INTEGER NOT NULL DEFAULT 0,"
-                               " h22 INTEGER NOT NULL DEFAULT 0,"
-                               " h23 INTEGER NOT NULL DEFAULT 0,"
-                               " PRIMARY KEY (minute_ms, feature, model_endpoint)) WITHOUT ROWID"),
-                // Code suggestion telemetry reported by clients, per day (yyyy-MM-dd UTC).
-                QStringLiteral("CREATE TABLE suggestion_telemetry ("
-                               " day TEXT NOT NULL, model_engine TEXT NOT NULL, model_name TEXT NOT NULL,"
-                               " lang TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0,"
-                               " accepts INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0,"
-                               " PRIMARY KEY (day, model_engine, model_name, lang))"),
-                QStringLiteral("CREATE TABLE daily_users ("
-                               " day TEXT NOT NULL, user_id TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0,"
-                               " PRIMARY KEY (day, user_id))"),
-                // Chat history (logging/chathistory.h, store backend): last 50 messages per user.
-                QStringLiteral("CREATE TABLE chat_messages ("
-                               " id INTEGER PRIMARY KEY,"
-                               " user_id TEXT NOT NULL,"
-                               " role TEXT NOT NULL,"
-                               " content TEXT NOT NULL,"
-                               " created_ms INTEGER NOT NULL)"),
-                QStringLiteral("CREATE INDEX chat_messages_user ON chat_messages (user_id, id)"),
-            } },
-        { 5,
-            {
-                // Request log: per-hour rollups (same columns as request_log_minutes) so that charts over
-                // weeks read hours, filled from the minutes already there; and the rollups' watermark:
-                // the highest request_log id they cover (the writer writes rollups at most once a
-                // second; the rows above the watermark are added by queries and after a crash).
-                QStringLiteral("CREATE TABLE request_log_hours ("
-                               " hour_ms INTEGER NOT NULL,"
-                               " feature TEXT NOT NULL,"
-                               " model_endpoint TEXT NOT NULL,"
-                               " requests INTEGER NOT NULL DEFAULT 0,"
-                               " errors INTEGER NOT NULL DEFAULT 0,"
-                               " total_ms_sum REAL NOT NULL DEFAULT 0,"
-                               " overhead_ms_sum REAL NOT NULL DEFAULT 0,"
-                               " prompt_tokens INTEGER NOT NULL DEFAULT 0,"
-                               " answer_tokens INTEGER NOT NULL DEFAULT 0,"
-                               " h0 INTEGER NOT NULL DEFAULT 0, h1 INTEGER NOT NULL DEFAULT 0,"
-                               " h2 INTEGER NOT NULL DEFAULT 0, h3 INTEGER NOT NULL DEFAULT 0,"
-                               " h4 INTEGER NOT NULL DEFAULT 0, h5 INTEGER NOT NULL DEFAULT 0,"
-                               " h6 INTEGER NOT NULL DEFAULT 0, h7 INTEGER NOT NULL DEFAULT 0,"
-                               " h8 INTEGER NOT NULL DEFAULT 0, h9 INTEGER NOT NULL DEFAULT 0,"
-                               " h10 INTEGER NOT NULL DEFAULT 0, h11 INTEGER NOT NULL DEFAULT 0,"
-                               " h12 INTEGER NOT NULL DEFAULT 0, h13 INTEGER NOT NULL DEFAULT 0,"
-                               " h14 INTEGER NOT NULL DEFAULT 0, h15 INTEGER NOT NULL DEFAULT 0,"
-                               " h16 INTEGER NOT NULL DEFAULT 0, h17 INTEGER NOT NULL DEFAULT 0,"
-                               " h18 INTEGER NOT NULL DEFAULT 0, h19 INTEGER NOT NULL DEFAULT 0,"
-                               " h20 INTEGER NOT NULL DEFAULT 0, h21 INTEGER NOT NULL DEFAULT 0,"
-                               " h22 INTEGER NOT NULL DEFAULT 0, h23 INTEGER NOT NULL DEFAULT 0,"
-                               " PRIMARY KEY (hour_ms, feature, model_endpoint)) WITHOUT ROWID"),
-                QStringLiteral("INSERT INTO request_log_hours (hour_ms, feature, model_endpoint, requests, errors,"
-                               " total_ms_sum, overhead_ms_sum, prompt_tokens, answer_tokens, h0, h1, h2, h3, h4, h5,"
-                               " h6, h7, h8, h9, h10, h11, h12, h13, h14, h15, h16, h17, h18, h19, h20, h21, h22, h23)"
-                               " SELECT minute_ms / 3600000 * 3600000, feature, model_endpoint, SUM(requests),"
-                               " SUM(errors), SUM(total_ms_sum), SUM(overhead_ms_sum), SUM(prompt_tokens),"
-                               " SUM(answer_tokens), SUM(h0), SUM(h1), SUM(h2), SUM(h3), SUM(h4), SUM(h5), SUM(h6),"
-                               " SUM(h7), SUM(h8), SUM(h9), SUM(h10), SUM(h11), SUM(h12), SUM(h13), SUM(h14), SUM(h15),"
-                               " SUM(h16), SUM(h17), SUM(h18), SUM(h19), SUM(h20), SUM(h21), SUM(h22), SUM(h23)"
-                               " FROM request_log_minutes GROUP BY minute_ms / 3600000 * 3600000, feature,"
-                               " model_endpoint"),
-                QStringLiteral("CREATE TABLE request_log_rollup (id INTEGER PRIMARY KEY, covered_id INTEGER NOT NULL)"),
-                // Nearly every request answers 200: the status index keeps the other ones only (queries
-                // for status 200 walk request_log_started, where almost every row matches). One index
-                // insert less per request for the writer.
-                QStringLiteral("DROP INDEX request_log_status"),
-                QStringLiteral(
-                    "CREATE INDEX request_log_status ON request_log (status, started_ms) WHERE status <> 200"),
-                // Rows without a feature or a user (OpenAI clients routed by model name, auth off) can never
-                // match `feature = ?` or `user_id = ?`: they are left out of those indexes (queries use
-                // them as before: `x = ?` implies `x IS NOT NULL`).
-                QStringLiteral("DROP INDEX request_log_feature"),
-                QStringLiteral("CREATE INDEX request_log_feature ON request_log (feature, started_ms) WHERE feature IS "
-                               "NOT NULL"),
-                QStringLiteral("DROP INDEX request_log_user"),
-                QStringLiteral(
-                    "CREATE INDEX request_log_user ON request_log (user_id, started_ms) WHERE user_id IS NOT NULL"),
-                // Until now every batch wrote its rollups with its rows: they cover every row there is.
-                QStringLiteral("INSERT INTO request_log_rollup (id, covered_id) SELECT 1, COALESCE(MAX(id), 0) FROM request_log"),
-            } },
-    };
+    static const QList<Migration> none;
+    const auto &loaded = builtInMigrations();
+    return loaded ? *loaded : none;
+}
+
+Result<QList<Migration>> loadMigrations(const QString &directory)
+{
+    const QDir dir(directory);
+    const QStringList files = dir.entryList({ QStringLiteral("*.sql") }, QDir::Files, QDir::Name);
+    if (files.isEmpty())
+        return dbError(QStringLiteral("no schema migrations in %1").arg(directory));
+    static const QRegularExpression name(QStringLiteral("^(\\d{4})_[a-z0-9_]+\\.sql$"));
+    QList<Migration> migrations;
+    for (const QString &file : files) {
+        const QRegularExpressionMatch match = name.match(file);
+        if (!match.hasMatch())
+            return dbError(QStringLiteral("schema migration %1/%2 is not named NNNN_<what>.sql").arg(directory, file));
+        Migration migration;
+        migration.version = match.captured(1).toInt();
+        // Sorted by name, so by version: anything but the next number is a gap or a duplicate.
+        const int expected = migrations.isEmpty() ? 1 : migrations.constLast().version + 1;
+        if (migration.version != expected) {
+            return dbError(QStringLiteral("schema migration %1/%2: expected version %3 (versions start at 1 and are "
+                                          "contiguous)")
+                               .arg(directory, file)
+                               .arg(expected));
+        }
+        QFile source(dir.filePath(file));
+        if (!source.open(QIODevice::ReadOnly))
+            return dbError(QStringLiteral("cannot read %1: %2").arg(source.fileName(), source.errorString()));
+        for (const QString &statement : splitStatements(QString::fromUtf8(source.readAll()))) {
+            auto expanded = expandPlaceholders(statement, kSqlite);
+            if (!expanded)
+                return dbError(QStringLiteral("schema migration %1: %2").arg(file, expanded.error().message));
+            migration.statements.append(*expanded);
+        }
+        if (migration.statements.isEmpty())
+            return dbError(QStringLiteral("schema migration %1/%2 has no statements").arg(directory, file));
+        migrations.append(std::move(migration));
+    }
     return migrations;
 }
 
@@ -332,6 +263,8 @@ Result<std::unique_ptr<Database>> Database::open(const QString &dataDir, const D
     }
     if (auto st = db->configureConnection(options.busyTimeoutMs); !st)
         return st.error();
+    if (!options.migrations && !builtInMigrations())
+        return builtInMigrations().error();
     if (auto st = db->migrate(options.migrations ? *options.migrations : schemaMigrations()); !st)
         return st.error();
     qCInfo(lcStorage) << "opened" << path;

@@ -7,7 +7,8 @@
 //   QSQLITE driver: the directory is created with mode 0700 and a new database file with 0600, then
 //   journal_mode=WAL, synchronous=NORMAL, foreign_keys=ON and busy_timeout are set and the numbered
 //   schema migrations are applied.
-// - Migrations: `schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT)` records what has run.
+// - Migrations: numbered .sql files in resources/sql (see schemaMigrations()), recorded in
+//   `schema_migrations(version INTEGER PRIMARY KEY, applied_at TEXT)` (what has run).
 //   Each pending migration runs in its own write transaction together with its schema_migrations row,
 //   so a failed migration leaves the database at the previous version. A database whose version is
 //   newer than this binary knows is refused (error code "schema_too_new") and left untouched.
@@ -18,7 +19,8 @@
 // - Portability: the SQL in migrations and in ConfigStore is kept to what SQLite and PostgreSQL both
 //   accept (TEXT/INTEGER columns, ISO-8601 UTC text timestamps written by the application,
 //   INSERT ... ON CONFLICT ... DO UPDATE). What differs per engine (connection setup, how to start a
-//   write transaction) lives in one internal Dialect in database.cpp; QPSQL is added there.
+//   write transaction, the placeholders of the migration files) lives in one internal Dialect in
+//   database.cpp; QPSQL is added there.
 // - Errors: every failure is an Error with code "database_error" (or the specific codes above) whose
 //   message carries the driver's own text. Values bound to queries are never logged.
 
@@ -47,8 +49,15 @@ struct Migration {
     QStringList statements;
 };
 
-// The migrations this binary knows, in ascending version order.
+// The migrations this binary knows, in ascending version order: resources/sql/NNNN_<what>.sql, compiled
+// in as :/airlock/sql and loaded once (resources/sql/README.md: statements, comments, placeholders).
+// Empty if those resources are broken; Database::open() then fails with the loader's error.
 const QList<Migration> &schemaMigrations();
+
+// Loads NNNN_<what>.sql files from `directory` (a resource path or a real one) as migrations for SQLite:
+// version NNNN, one statement per `;`, placeholders expanded. Versions must run 1, 2, 3... without a
+// gap; error "database_error" naming the file otherwise.
+Result<QList<Migration>> loadMigrations(const QString &directory);
 
 struct DatabaseOptions {
     int busyTimeoutMs = 5000;

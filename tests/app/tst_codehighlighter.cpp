@@ -2,6 +2,7 @@
 // missing or failing), the cache, and syntax names.
 
 #include "codehighlighter.h"
+#include "prerequisite.h"
 
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -40,8 +41,8 @@ void tst_CodeHighlighter::cleanupTestCase()
 
 void tst_CodeHighlighter::highlightsWithTool()
 {
-    if (QStandardPaths::findExecutable(u"kate-syntax-highlighter"_s).isEmpty())
-        QSKIP("kate-syntax-highlighter is not installed (package libkf5syntaxhighlighting-tools)");
+    AIRLOCK_REQUIRE(!QStandardPaths::findExecutable(u"kate-syntax-highlighter"_s).isEmpty(),
+                    "kate-syntax-highlighter (package libkf5syntaxhighlighting-tools)");
     CodeHighlighter h;
     QVERIFY(h.isAvailable());
     QSignalSpy html(&h, &CodeHighlighter::htmlChanged);
@@ -64,8 +65,8 @@ void tst_CodeHighlighter::highlightsWithTool()
 
 void tst_CodeHighlighter::cachedSecondTime()
 {
-    if (QStandardPaths::findExecutable(u"kate-syntax-highlighter"_s).isEmpty())
-        QSKIP("kate-syntax-highlighter is not installed");
+    AIRLOCK_REQUIRE(!QStandardPaths::findExecutable(u"kate-syntax-highlighter"_s).isEmpty(),
+                    "kate-syntax-highlighter (package libkf5syntaxhighlighting-tools)");
     {
         CodeHighlighter first;
         first.setSyntax(u"JSON"_s);

@@ -5,6 +5,7 @@
 // (tests/app/CMakeLists.txt), so that the consoles of tests running in parallel never see the fake.
 
 #include "colorscheme.h"
+#include "prerequisite.h"
 #include "systemcolorscheme.h"
 
 #include <QDBusConnection>
@@ -120,13 +121,13 @@ private:
 
 void tst_SystemColorScheme::initTestCase()
 {
-    if (!QDBusConnection::sessionBus().isConnected())
-        QSKIP("no D-Bus session bus: run the test under dbus-run-session (as ctest does)");
+    AIRLOCK_REQUIRE(QDBusConnection::sessionBus().isConnected(),
+                    "a D-Bus session bus: run the test under dbus-run-session (as ctest does)");
     m_portalBus = std::make_unique<QDBusConnection>(
         QDBusConnection::connectToBus(QDBusConnection::SessionBus, u"tst_systemcolorscheme_portal"_s));
     QVERIFY(m_portalBus->isConnected());
-    if (QDBusConnection::sessionBus().interface()->isServiceRegistered(kService))
-        QSKIP("a desktop portal already runs on this session bus: run the test under dbus-run-session");
+    AIRLOCK_REQUIRE(!QDBusConnection::sessionBus().interface()->isServiceRegistered(kService),
+                    "a session bus without a desktop portal: run the test under dbus-run-session");
     QVERIFY(m_portalBus->registerVirtualObject(kPath, &m_portal, QDBusConnection::SingleNode));
     QVERIFY2(m_portalBus->registerService(kService), qPrintable(m_portalBus->lastError().message()));
 

@@ -8,6 +8,7 @@
 
 #include "colorscheme.h"
 #include "gateway.h"
+#include "prerequisite.h"
 #include "testgateway.h"
 
 #include <QDir>
@@ -65,8 +66,7 @@ QJsonObject tst_UiTour::admin(const QByteArray &verb, const QString &path, const
 void tst_UiTour::initTestCase()
 {
     m_xvfbRun = QStandardPaths::findExecutable(u"xvfb-run"_s);
-    if (m_xvfbRun.isEmpty())
-        QSKIP("xvfb-run is not installed (package xvfb)");
+    AIRLOCK_REQUIRE(!m_xvfbRun.isEmpty(), "xvfb-run (package xvfb)");
     QVERIFY(m_dir.isValid());
     qunsetenv("AIRLOCK_ADMIN_TOKEN");
     m_env = std::make_unique<test::TestGateway>(kAdminToken);

@@ -4,6 +4,7 @@
 // revocation in force for the very next request, no signal, no wait), the "auth disabled" lab mode from
 // --auth and from the declarative file (announced loudly).
 
+#include "airlockdprocess.h"
 #include "fakemodelserver.h"
 #include "testhttpclient.h"
 
@@ -12,12 +13,9 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QRegularExpression>
-#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
-
 
 using namespace airlock::test;
 
@@ -26,34 +24,13 @@ class tst_AuthCli : public QObject
     Q_OBJECT
 
     QTemporaryDir m_dir;
+    int m_configFiles = 0;
 
-    static quint16 freePort()
-    {
-        QTcpServer s;
-        s.listen(QHostAddress::LocalHost, 0);
-        return s.serverPort();
-    }
-
-    struct Run
-    {
-        int exitCode = -1;
-        QByteArray out;
-        QByteArray err;
-    };
-    static Run run(const QStringList &args)
-    {
-        QProcess p;
-        p.start(QStringLiteral(AIRLOCKD_PATH), args);
-        if (!p.waitForFinished(30000)) {
-            p.kill();
-            p.waitForFinished();
-        }
-        return Run{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(), p.readAllStandardError()};
-    }
+    static AirlockdRun run(const QStringList &args) { return runAirlockd(args); }
 
     QString configFile(const QUrl &base, const QByteArray &extra = {})
     {
-        const QString path = m_dir.filePath(QStringLiteral("airlock-%1.json").arg(freePort()));
+        const QString path = m_dir.filePath(QStringLiteral("airlock-%1.json").arg(++m_configFiles));
         QFile f(path);
         f.open(QIODevice::WriteOnly);
         f.write("{\"models\":[{\"name\":\"m\",\"family\":\"codestral\",\"base_url\":\"" + base.toString().toUtf8()
@@ -61,38 +38,35 @@ class tst_AuthCli : public QObject
         return path;
     }
 
+    // airlockd with no admin token in its environment (so the first start prints a bootstrap token), on
+    // ports it picks and reports. Check started() before use.
     struct Gateway
     {
-        std::unique_ptr<QProcess> process;
+        std::unique_ptr<AirlockdProcess> process = std::make_unique<AirlockdProcess>();
+        bool started = false;
         quint16 port = 0;
         quint16 adminPort = 0;
         QByteArray ready;
-        QByteArray err;
+        QByteArray err; // stderr up to the ready line
     };
     Gateway startGateway(const QString &dataDir, const QString &config, const QStringList &extra = {})
     {
         Gateway g;
-        g.port = freePort();
-        g.adminPort = freePort();
-        g.process = std::make_unique<QProcess>();
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.remove(QStringLiteral("AIRLOCK_ADMIN_TOKEN"));
-        g.process->setProcessEnvironment(env);
-        g.process->start(QStringLiteral(AIRLOCKD_PATH),
-                         QStringList{QStringLiteral("--config"), config, QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
-                                     QStringLiteral("127.0.0.1:%1").arg(g.port), QStringLiteral("--admin-listen"),
-                                     QStringLiteral("127.0.0.1:%1").arg(g.adminPort), QStringLiteral("--workers"), QStringLiteral("1")}
-                             + extra);
-        waitUntil([&] { return g.process->canReadLine() || g.process->state() == QProcess::NotRunning; }, 15000);
-        g.ready = g.process->readLine();
-        g.err = g.process->readAllStandardError();
+        AirlockdProcess::Options o;
+        o.dataDir = dataDir;
+        o.config = config;
+        o.args = extra;
+        o.env.remove(QStringLiteral("AIRLOCK_ADMIN_TOKEN"));
+        g.started = g.process->start(o);
+        if (!g.started)
+            qWarning().noquote() << g.process->errorMessage();
+        g.port = g.process->port();
+        g.adminPort = g.process->adminPort();
+        g.ready = g.process->readyLine();
+        g.err = g.process->standardError();
         return g;
     }
-    static void stop(Gateway &g)
-    {
-        g.process->terminate();
-        g.process->waitForFinished(10000);
-    }
+    static void stop(Gateway &g) { g.process->stop(); }
 
     static HttpResponse chat(quint16 port, const QByteArray &token)
     {
@@ -109,9 +83,11 @@ private Q_SLOTS:
         FakeModelServer fake;
         const QString dataDir = m_dir.filePath(QStringLiteral("data"));
         Gateway g = startGateway(dataDir, configFile(fake.baseUrl()));
+        QVERIFY(g.started);
         QVERIFY2(g.ready.contains("auth required"), g.ready.constData());
         const QRegularExpression tokenLine(QStringLiteral("bootstrap token is\\s+(\\S+)"));
-        const auto match = tokenLine.match(QString::fromUtf8(g.err));
+        QVERIFY(g.process->waitForStandardError("bootstrap token is"));
+        const auto match = tokenLine.match(QString::fromUtf8(g.process->standardError()));
         QVERIFY2(match.hasMatch(), g.err.constData());
         const QByteArray bootstrap = match.captured(1).toUtf8();
         // The admin API takes the token from the first request on, whether or not its hash is stored yet.
@@ -130,7 +106,7 @@ private Q_SLOTS:
         QCOMPARE(TestHttpClient::fetch(g.adminPort, HttpRequest::get("/api/v1/info").withBearer(bootstrap)).status, 200);
 
         // Issued offline against the same data dir while the gateway runs.
-        const Run issued = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
+        const AirlockdRun issued = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
                                 QStringLiteral("--subject"), QStringLiteral("vscode-alice"), QStringLiteral("--scopes"),
                                 QStringLiteral("complete_code,generate_code"), QStringLiteral("--ttl"), QStringLiteral("7d")});
         QCOMPARE(issued.exitCode, 0);
@@ -138,14 +114,14 @@ private Q_SLOTS:
         QCOMPARE(token.count('.'), 2);
         QVERIFY(issued.err.contains("shown only now"));
         QCOMPARE(chat(g.port, token).status, 200);
-        const Run issued2 = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
+        const AirlockdRun issued2 = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
                                  QStringLiteral("--subject"), QStringLiteral("vscode-bob"), QStringLiteral("--scopes"),
                                  QStringLiteral("complete_code"), QStringLiteral("--ttl"), QStringLiteral("1d")});
         QCOMPARE(issued2.exitCode, 0);
         const QByteArray token2 = issued2.out.trimmed();
         QCOMPARE(chat(g.port, token2).status, 200);
 
-        const Run listed = run({QStringLiteral("token"), QStringLiteral("list"), QStringLiteral("--data-dir"), dataDir});
+        const AirlockdRun listed = run({QStringLiteral("token"), QStringLiteral("list"), QStringLiteral("--data-dir"), dataDir});
         QCOMPARE(listed.exitCode, 0);
         QVERIFY(!listed.out.contains(token.split('.').at(2)));
         QString id, id2;
@@ -163,20 +139,21 @@ private Q_SLOTS:
             QCOMPARE(r.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(), QStringLiteral("revoked"));
             QVERIFY2(r.body.contains("revoked"), r.body.constData());
         };
-        const Run revoked = run({QStringLiteral("token"), QStringLiteral("revoke"), id, QStringLiteral("--data-dir"), dataDir});
+        const AirlockdRun revoked = run({QStringLiteral("token"), QStringLiteral("revoke"), id, QStringLiteral("--data-dir"), dataDir});
         QCOMPARE(revoked.exitCode, 0);
         expectRevoked(token);
         QCOMPARE(chat(g.port, token2).status, 200); // the other token is untouched
-        const Run revoked2 = run({QStringLiteral("token"), QStringLiteral("revoke"), id2, QStringLiteral("--data-dir"), dataDir});
+        const AirlockdRun revoked2 = run({QStringLiteral("token"), QStringLiteral("revoke"), id2, QStringLiteral("--data-dir"), dataDir});
         QCOMPARE(revoked2.exitCode, 0);
         expectRevoked(token2);
         expectRevoked(token);
-        QCOMPARE(g.process->state(), QProcess::Running);
+        QVERIFY(g.process->isRunning());
         QCOMPARE(run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir}).exitCode, 2);
         stop(g);
 
         // The second start prints no token; the bootstrap token keeps working.
         Gateway again = startGateway(dataDir, configFile(fake.baseUrl()));
+        QVERIFY(again.started);
         QVERIFY(!again.err.contains("bootstrap"));
         QCOMPARE(TestHttpClient::fetch(again.adminPort, HttpRequest::get("/api/v1/info").withBearer(bootstrap)).status, 200);
         stop(again);
@@ -190,16 +167,18 @@ private Q_SLOTS:
         FakeModelServer fake;
         const QString dataDir = m_dir.filePath(QStringLiteral("quick-stop"));
         Gateway g = startGateway(dataDir, configFile(fake.baseUrl()));
+        QVERIFY(g.started);
         QVERIFY2(g.ready.contains("listening"), g.ready.constData());
-        stop(g); // SIGTERM right after "listening": the background hash is still finished and stored
-        QCOMPARE(g.process->exitStatus(), QProcess::NormalExit);
+        // SIGTERM right after "listening": the background hash is still finished and stored.
+        QVERIFY2(g.process->stop(), g.process->standardError().constData()); // a normal exit
         const QRegularExpression tokenLine(QStringLiteral("bootstrap token is\\s+(\\S+)"));
-        const auto match = tokenLine.match(QString::fromUtf8(g.err + g.process->readAllStandardError()));
+        const auto match = tokenLine.match(QString::fromUtf8(g.process->standardError()));
         QVERIFY(match.hasMatch());
         QFile hash(dataDir + QStringLiteral("/admin-token.hash"));
         QVERIFY(hash.open(QIODevice::ReadOnly));
         QVERIFY(hash.readAll().startsWith("pbkdf2-sha256$200000$"));
         Gateway again = startGateway(dataDir, configFile(fake.baseUrl()));
+        QVERIFY(again.started);
         QVERIFY(!again.err.contains("bootstrap"));
         QCOMPARE(TestHttpClient::fetch(again.adminPort, HttpRequest::get("/api/v1/info").withBearer(match.captured(1).toUtf8())).status, 200);
         stop(again);
@@ -218,10 +197,9 @@ private Q_SLOTS:
         const QString dataDir = m_dir.filePath(QStringLiteral("lab-%1").arg(fromFile));
         const QString config = configFile(fake.baseUrl(), fromFile ? QByteArray(",\"auth\":{\"mode\":\"disabled\"}") : QByteArray());
         Gateway g = startGateway(dataDir, config, fromFile ? QStringList() : QStringList{QStringLiteral("--auth"), QStringLiteral("disabled")});
+        QVERIFY(g.started);
         QVERIFY2(g.ready.contains("auth DISABLED"), g.ready.constData());
-        waitUntil([&] { return g.process->bytesAvailable() > 0 || g.err.contains("DISABLED"); }, 1000);
-        g.err += g.process->readAllStandardError();
-        QVERIFY2(g.err.contains("AUTHENTICATION IS DISABLED"), g.err.constData());
+        QVERIFY2(g.process->waitForStandardError("AUTHENTICATION IS DISABLED"), g.process->standardError().constData());
         QCOMPARE(chat(g.port, {}).status, 200);
         stop(g);
     }
@@ -229,10 +207,9 @@ private Q_SLOTS:
     void badAuthSectionNamesTheField()
     {
         FakeModelServer fake;
-        const Run r = run({QStringLiteral("--config"), configFile(fake.baseUrl(), ",\"auth\":{\"mode\":\"sometimes\"}"),
+        const AirlockdRun r = run({QStringLiteral("--config"), configFile(fake.baseUrl(), ",\"auth\":{\"mode\":\"sometimes\"}"),
                            QStringLiteral("--data-dir"), m_dir.filePath(QStringLiteral("bad")), QStringLiteral("--listen"),
-                           QStringLiteral("127.0.0.1:%1").arg(freePort()), QStringLiteral("--admin-listen"),
-                           QStringLiteral("127.0.0.1:%1").arg(freePort())});
+                           QStringLiteral("127.0.0.1:0"), QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains("auth.mode"), r.err.constData());
     }

@@ -8,9 +8,11 @@
 // nothing secret is in anything it printed; it ran non-dumpable with RLIMIT_CORE 0 (and with
 // --allow-core-dumps it does not touch them).
 
+#include "airlockdprocess.h"
 #include "authtestutil.h"
 #include "gatewayfixture.h"
 #include "logcapture.h"
+#include "prerequisite.h"
 
 #include "auth/authmodule.h"
 #include "auth/signingkeys.h"
@@ -19,9 +21,7 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
-#include <QProcess>
 #include <QRegularExpression>
-#include <QTcpServer>
 
 #include <csignal>
 #include <sys/resource.h>
@@ -33,13 +33,6 @@ using namespace airlock::test;
 namespace {
 const QByteArray kModelKey = "sk-PLANTED-model-key-7f3a9c";
 const QByteArray kAdminToken = "PLANTED-admin-token-91c2e4";
-
-quint16 freePort()
-{
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
 
 // "Max core file size" soft limit of a process, from /proc/<pid>/limits ("unlimited" -> -1).
 qint64 coreLimitOf(qint64 pid)
@@ -56,36 +49,23 @@ qint64 coreLimitOf(qint64 pid)
     return -2;
 }
 
-struct Airlockd
+// airlockd with the planted admin token and debug logging, 2 workers, on ports it reports. Check
+// start()'s answer (the test does: QVERIFY2(a.start(...), ...)).
+AirlockdProcess::Options airlockdOptions(const QString &dataDir, const QString &config, const QStringList &extra = {})
 {
-    std::unique_ptr<QProcess> process;
-    quint16 port = 0;
-    quint16 adminPort = 0;
-    QByteArray ready;
-};
-
-Airlockd startAirlockd(const QString &dataDir, const QString &config, const QStringList &extra = {})
-{
-    Airlockd a;
-    a.port = freePort();
-    a.adminPort = freePort();
-    a.process = std::make_unique<QProcess>();
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    AirlockdProcess::Options o;
+    o.dataDir = dataDir;
+    o.config = config;
+    o.workers = 2;
+    o.args = extra;
+    QProcessEnvironment &env = o.env;
     env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QString::fromLatin1(kAdminToken));
     env.insert(QStringLiteral("QT_LOGGING_RULES"), QStringLiteral("airlock.*.debug=true"));
     // AddressSanitizer builds: ASan sets RLIMIT_CORE to 0 by itself unless told not to; the limit seen
     // must be airlockd's doing.
     const QString asan = env.value(QStringLiteral("ASAN_OPTIONS"));
     env.insert(QStringLiteral("ASAN_OPTIONS"), asan + (asan.isEmpty() ? QString() : QStringLiteral(":")) + QStringLiteral("disable_coredump=0"));
-    a.process->setProcessEnvironment(env);
-    a.process->start(QStringLiteral(AIRLOCKD_PATH),
-                     QStringList{QStringLiteral("--config"), config, QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
-                                 QStringLiteral("127.0.0.1:%1").arg(a.port), QStringLiteral("--admin-listen"),
-                                 QStringLiteral("127.0.0.1:%1").arg(a.adminPort), QStringLiteral("--workers"), QStringLiteral("2")}
-                         + extra);
-    waitUntil([&] { return a.process->canReadLine() || a.process->state() == QProcess::NotRunning; }, 30000);
-    a.ready = a.process->readLine();
-    return a;
+    return o;
 }
 } // namespace
 
@@ -249,19 +229,20 @@ private Q_SLOTS:
             f.write("{\"models\":[{\"name\":\"m\",\"family\":\"codestral\",\"base_url\":\"" + fake.baseUrl().toString().toUtf8()
                     + "\",\"identifier\":\"served\",\"api_key\":\"" + kModelKey + "\"}],\"features\":{\"code_completions\":\"m\"}}");
         }
-        Airlockd a = startAirlockd(dir.filePath(QStringLiteral("data")), config);
-        QVERIFY2(a.ready.contains("listening"), QByteArray(a.ready + a.process->readAllStandardError()).constData());
-        const qint64 pid = a.process->processId();
+        AirlockdProcess a;
+        QVERIFY2(a.start(airlockdOptions(dir.filePath(QStringLiteral("data")), config)), qPrintable(a.errorMessage()));
+        QVERIFY(a.readyLine().contains("listening"));
+        const qint64 pid = a.processId();
 
         // Drive it: the secrets pass through its memory.
         HttpRequest issue = HttpRequest::post("/api/v1/tokens", "{\"subject\":\"crash\",\"scopes\":[\"complete_code\"]}");
-        const HttpResponse issued = TestHttpClient::fetch(a.adminPort, issue.withBearer(kAdminToken));
+        const HttpResponse issued = TestHttpClient::fetch(a.adminPort(), issue.withBearer(kAdminToken));
         QCOMPARE(issued.status, 201);
         const QByteArray token = issued.json().value(QStringLiteral("token")).toString().toLatin1();
         QCOMPARE(token.count('.'), 2);
-        QCOMPARE(TestHttpClient::fetch(a.adminPort, HttpRequest::get("/api/v1/config").withBearer(kAdminToken)).status, 200);
+        QCOMPARE(TestHttpClient::fetch(a.adminPort(), HttpRequest::get("/api/v1/config").withBearer(kAdminToken)).status, 200);
         HttpRequest chat = HttpRequest::post("/v1/chat/completions", chatBody("code_completions", false));
-        QCOMPARE(TestHttpClient::fetch(a.port, chat.withBearer(token)).status, 200);
+        QCOMPARE(TestHttpClient::fetch(a.port(), chat.withBearer(token)).status, 200);
         QCOMPARE(fake.lastRequest().header("authorization"), QByteArray("Bearer " + kModelKey)); // it really held the key
 
         // No core dump can be written: RLIMIT_CORE is 0 (seen from outside) and the process is not
@@ -271,11 +252,11 @@ private Q_SLOTS:
             QCOMPARE(QFileInfo(QStringLiteral("/proc/%1/status").arg(pid)).ownerId(), 0u); // non-dumpable: root-owned
 
         ::kill(pid_t(pid), SIGSEGV);
-        QVERIFY(a.process->waitForFinished(30000));
-        const QByteArray out = a.ready + a.process->readAllStandardOutput();
-        const QByteArray err = a.process->readAllStandardError();
+        QVERIFY(a.waitForFinished(30000));
+        const QByteArray out = a.standardOutput(); // the ready line included
+        const QByteArray err = a.standardError();
         // Died of the signal (a sanitizer build's own SEGV handler exits non-zero instead).
-        QVERIFY(a.process->exitStatus() == QProcess::CrashExit || a.process->exitCode() != 0);
+        QVERIFY(a.process()->exitStatus() == QProcess::CrashExit || a.process()->exitCode() != 0);
         QVERIFY2(err.contains("airlockd: fatal signal 11 (SIGSEGV)"), err.constData());
         QVERIFY2(err.contains(QByteArray("sent by pid " + QByteArray::number(::getpid()))), err.constData());
         QVERIFY2(err.contains("no core dump (the process is not dumpable)"), err.constData());
@@ -302,8 +283,7 @@ private Q_SLOTS:
         QVERIFY(::getrlimit(RLIMIT_CORE, &core) == 0);
         core.rlim_cur = core.rlim_max;
         QVERIFY(::setrlimit(RLIMIT_CORE, &core) == 0);
-        if (core.rlim_cur == 0)
-            QSKIP("the hard core limit is 0 here: nothing to tell apart");
+        AIRLOCK_REQUIRE(core.rlim_cur != 0, "a hard core-file limit above 0 (ulimit -Hc), else nothing to tell apart");
         FakeModelServer fake;
         QTemporaryDir dir;
         const QString config = dir.filePath(QStringLiteral("airlock.json"));
@@ -312,12 +292,13 @@ private Q_SLOTS:
             QVERIFY(f.open(QIODevice::WriteOnly));
             f.write("{\"models\":[],\"features\":{}}");
         }
-        Airlockd a = startAirlockd(dir.filePath(QStringLiteral("data")), config, {QStringLiteral("--allow-core-dumps")});
-        QVERIFY2(a.ready.contains("listening"), QByteArray(a.ready + a.process->readAllStandardError()).constData());
-        QVERIFY(coreLimitOf(a.process->processId()) != 0);
-        a.process->terminate(); // not crashed: a dumpable process would really dump a core
-        QVERIFY(a.process->waitForFinished(30000));
-        QCOMPARE(a.process->exitCode(), 0);
+        AirlockdProcess a;
+        QVERIFY2(a.start(airlockdOptions(dir.filePath(QStringLiteral("data")), config, {QStringLiteral("--allow-core-dumps")})),
+                 qPrintable(a.errorMessage()));
+        QVERIFY(a.readyLine().contains("listening"));
+        QVERIFY(coreLimitOf(a.processId()) != 0);
+        // Not crashed: a dumpable process would really dump a core. A clean stop, exit code 0.
+        QVERIFY2(a.stop(), a.standardError().constData());
     }
 };
 

@@ -27,7 +27,7 @@
 // identifier as the only `model`, the prompt or messages, max_tokens, stop and stream as built.
 
 #include "http/gatewayserver.h"
-#include "http/gitlabapi.h"
+#include "dialects/gitlab/gitlabapi.h"
 #include "prompts/promptbuilder.h"
 #include "routing/configsnapshot.h"
 
@@ -49,6 +49,8 @@
 
 using namespace airlock;
 using namespace airlock::http;
+using namespace airlock::gitlab;
+using namespace airlock::routing;
 
 // ------------------------------------------------------------------------------------------------
 // GatewayServer keeps its route table private and dispatches only from QHttpServerRequest, which only

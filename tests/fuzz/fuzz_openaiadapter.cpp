@@ -5,7 +5,7 @@
 // request is routed to a registered endpoint, its upstream body is valid JSON whose only `model` is the
 // endpoint's identifier, and it is the original body with just the model token replaced.
 
-#include "http/openaiapi.h"
+#include "dialects/openai/openaiapi.h"
 
 #include "jsonscanner.h"
 
@@ -17,6 +17,7 @@
 
 using namespace airlock;
 using namespace airlock::http;
+using namespace airlock::openai;
 
 namespace {
 

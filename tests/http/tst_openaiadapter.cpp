@@ -1,4 +1,4 @@
-#include "http/openaiapi.h"
+#include "dialects/openai/openaiapi.h"
 
 #include "jsonscanner.h"
 
@@ -8,8 +8,9 @@
 
 using namespace airlock;
 using namespace airlock::http;
+using namespace airlock::openai;
 
-Q_DECLARE_METATYPE(airlock::http::OpenAiApi::Kind)
+Q_DECLARE_METATYPE(airlock::openai::OpenAiApi::Kind)
 
 // OpenAiApi::adapt(): the OpenAI dialect's validation and `model` rewrite, without a server.
 class tst_OpenAiAdapter : public QObject {

@@ -1,17 +1,17 @@
 // The airlockd binary as an admin runs it: command line, declarative import, config export, readiness,
 // signals.
 
+#include "airlockdprocess.h"
 #include "fakemodelserver.h"
 #include "gitlabrequests.h"
+#include "ports.h"
+#include "prerequisite.h"
 #include "testhttpclient.h"
 
-#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QNetworkInterface>
-#include <QProcess>
 #include <QRegularExpression>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -26,13 +26,6 @@ class tst_Airlockd : public QObject
 private:
     QTemporaryDir m_dir;
 
-    static quint16 freePort()
-    {
-        QTcpServer s;
-        s.listen(QHostAddress::LocalHost, 0);
-        return s.serverPort();
-    }
-
     QString writeFile(const QString &name, const QByteArray &content)
     {
         const QString path = m_dir.filePath(name);
@@ -42,22 +35,16 @@ private:
         return path;
     }
 
-    struct Run
+    static AirlockdRun run(const QStringList &args) { return runAirlockd(args); }
+
+    // airlockd on ports it picks itself (reported on its ready line), the admin token from the environment.
+    static AirlockdProcess::Options options(const QString &dataDir, const QString &config = {})
     {
-        int exitCode = -1;
-        QByteArray out;
-        QByteArray err;
-    };
-    static Run run(const QStringList &args, int timeoutMs = 15000)
-    {
-        QProcess p;
-        p.start(QStringLiteral(AIRLOCKD_PATH), args);
-        if (!p.waitForFinished(timeoutMs)) {
-            p.kill();
-            p.waitForFinished();
-        }
-        return Run{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, p.readAllStandardOutput(),
-                   p.readAllStandardError()};
+        AirlockdProcess::Options o;
+        o.dataDir = dataDir;
+        o.config = config;
+        o.env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QStringLiteral("cli-admin-token"));
+        return o;
     }
 
     QByteArray configFor(const QUrl &base, const QByteArray &extra = {})
@@ -72,11 +59,11 @@ private:
 private Q_SLOTS:
     void versionAndHelp()
     {
-        const Run version = run({QStringLiteral("--version")});
+        const AirlockdRun version = run({QStringLiteral("--version")});
         QCOMPARE(version.exitCode, 0);
         QVERIFY(version.out.contains("airlockd"));
         QVERIFY(QRegularExpression(QStringLiteral("\\d+\\.\\d+\\.\\d+")).match(QString::fromUtf8(version.out)).hasMatch());
-        const Run help = run({QStringLiteral("--help")});
+        const AirlockdRun help = run({QStringLiteral("--help")});
         QCOMPARE(help.exitCode, 0);
         for (const char *option : {"--config", "--data-dir", "--listen", "--admin-listen", "--workers"})
             QVERIFY2(help.out.contains(option), option);
@@ -99,9 +86,9 @@ private Q_SLOTS:
         QFETCH(QByteArray, content);
         QFETCH(QByteArray, mention);
         const QString file = writeFile(QStringLiteral("bad.json"), content);
-        const Run r = run({QStringLiteral("--config"), file, QStringLiteral("--data-dir"), m_dir.filePath(QStringLiteral("bad")),
-                           QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(freePort()),
-                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:%1").arg(freePort())});
+        const AirlockdRun r = run({QStringLiteral("--config"), file, QStringLiteral("--data-dir"), m_dir.filePath(QStringLiteral("bad")),
+                           QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY2(r.err.contains(mention), r.err.constData());
         if (QByteArray(QTest::currentDataTag()) == "unknown model for feature")
@@ -120,26 +107,18 @@ private Q_SLOTS:
         FakeModelServer fake;
         const QString config = writeFile(QStringLiteral("airlock.json"), configFor(fake.baseUrl()));
         const QString dataDir = m_dir.filePath(QStringLiteral("data"));
-        const quint16 port = freePort();
-        const quint16 adminPort = freePort();
-        QProcess gateway;
-        gateway.setProcessChannelMode(QProcess::SeparateChannels);
         // The admin token from the environment (else a bootstrap token is printed once at first start;
         // tests/auth/tst_authcli covers that). Auth is off here: tests/auth covers tokens.
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QStringLiteral("cli-admin-token"));
-        gateway.setProcessEnvironment(env);
-        QElapsedTimer started;
-        started.start();
-        gateway.start(QStringLiteral(AIRLOCKD_PATH),
-                      {QStringLiteral("--config"), config, QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
-                       QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--admin-listen"),
-                       QStringLiteral("127.0.0.1:%1").arg(adminPort), QStringLiteral("--workers"), QStringLiteral("2"),
-                       QStringLiteral("--auth"), QStringLiteral("disabled")});
-        QVERIFY(waitUntil([&] { return gateway.canReadLine() || gateway.state() == QProcess::NotRunning; }, 10000));
-        const QByteArray ready = gateway.readLine();
-        const QByteArray expected = "listening on 127.0.0.1:" + QByteArray::number(port);
-        QVERIFY2(ready.contains(expected), ready.constData());
+        AirlockdProcess gateway;
+        AirlockdProcess::Options o = options(dataDir, config);
+        o.workers = 2;
+        o.args = {QStringLiteral("--auth"), QStringLiteral("disabled")};
+        QVERIFY2(gateway.start(o), qPrintable(gateway.errorMessage()));
+        const quint16 port = gateway.port();
+        const quint16 adminPort = gateway.adminPort();
+        const QByteArray ready = gateway.readyLine();
+        QVERIFY2(ready.contains(QByteArray("listening on 127.0.0.1:" + QByteArray::number(port) + " (")), ready.constData());
+        QVERIFY(port != 0);
         QVERIFY(ready.contains("2 workers"));
 
         const HttpResponse r = TestHttpClient::fetch(
@@ -162,13 +141,10 @@ private Q_SLOTS:
         QCOMPARE(TestHttpClient::fetch(adminPort, HttpRequest::get("/api/v1/info")).status, 401);
         QCOMPARE(TestHttpClient::fetch(adminPort, HttpRequest::get("/api/v1/info").withBearer("wrong")).status, 401);
 
-        gateway.terminate(); // SIGTERM: a clean stop
-        QVERIFY(gateway.waitForFinished(10000));
-        QCOMPARE(gateway.exitStatus(), QProcess::NormalExit);
-        QCOMPARE(gateway.exitCode(), 0);
+        QVERIFY2(gateway.stop(), gateway.standardError().constData()); // SIGTERM: a clean stop, exit code 0
 
         // config export: the same configuration, secrets left out.
-        const Run exported = run({QStringLiteral("config"), QStringLiteral("export"), QStringLiteral("--data-dir"), dataDir});
+        const AirlockdRun exported = run({QStringLiteral("config"), QStringLiteral("export"), QStringLiteral("--data-dir"), dataDir});
         QCOMPARE(exported.exitCode, 0);
         QVERIFY(!exported.out.contains("sk-cli-secret"));
         const QJsonObject json = QJsonDocument::fromJson(exported.out).object();
@@ -184,34 +160,26 @@ private Q_SLOTS:
     void adminApiListensOnLoopbackByDefault()
     {
         constexpr quint16 kDefaultAdminPort = 5053;
+        // Not reachable through any other address of the machine: needs one to try.
+        const QHostAddress other = nonLoopbackIPv4Address();
+        AIRLOCK_REQUIRE(!other.isNull(), "a non-loopback IPv4 address on this machine (QNetworkInterface)");
         {
             QTcpServer probe;
-            if (!probe.listen(QHostAddress::Any, kDefaultAdminPort))
-                QSKIP("port 5053 is taken on this machine: the default admin address cannot be tried");
+            AIRLOCK_REQUIRE(probe.listen(QHostAddress::Any, kDefaultAdminPort),
+                            "a free port 5053 (airlockd's default admin port) on this machine");
         }
-        const quint16 port = freePort();
-        QProcess gateway;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QStringLiteral("cli-admin-token"));
-        gateway.setProcessEnvironment(env);
-        gateway.start(QStringLiteral(AIRLOCKD_PATH),
-                      {QStringLiteral("--data-dir"), m_dir.filePath(QStringLiteral("default-admin")), QStringLiteral("--listen"),
-                       QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--workers"), QStringLiteral("1")});
-        QVERIFY(waitUntil([&] { return gateway.canReadLine() || gateway.state() == QProcess::NotRunning; }, 10000));
-        const QByteArray ready = gateway.readLine();
-        QVERIFY2(ready.contains("admin API on 127.0.0.1:5053"), QByteArray(ready + gateway.readAllStandardError()).constData());
+        AirlockdProcess gateway;
+        AirlockdProcess::Options o = options(m_dir.filePath(QStringLiteral("default-admin")));
+        o.adminListen.clear(); // airlockd's default
+        QVERIFY2(gateway.start(o), qPrintable(gateway.errorMessage()));
+        const QByteArray ready = gateway.readyLine();
+        QVERIFY2(ready.contains("admin API on 127.0.0.1:5053"), QByteArray(ready + gateway.standardError()).constData());
+        QCOMPARE(gateway.adminPort(), kDefaultAdminPort);
         const HttpResponse info = TestHttpClient::fetch(kDefaultAdminPort, HttpRequest::get("/api/v1/info").withBearer("cli-admin-token"));
         QCOMPARE(info.status, 200);
         QCOMPARE(info.json().value(QStringLiteral("name")).toString(), QStringLiteral("airlockd"));
 
         // Not reachable through any other address of the machine (while a listener on all addresses is).
-        QHostAddress other;
-        for (const QHostAddress &a : QNetworkInterface::allAddresses()) {
-            if (!a.isLoopback() && !a.isLinkLocal() && a.protocol() == QAbstractSocket::IPv4Protocol) {
-                other = a;
-                break;
-            }
-        }
         const auto accepts = [](const QHostAddress &host, quint16 to) {
             QTcpSocket socket;
             socket.connectToHost(host, to);
@@ -219,18 +187,12 @@ private Q_SLOTS:
                       5000);
             return socket.state() == QAbstractSocket::ConnectedState;
         };
-        if (!other.isNull()) {
-            QTcpServer everywhere;
-            QVERIFY(everywhere.listen(QHostAddress::AnyIPv4, 0));
-            QVERIFY(accepts(other, everywhere.serverPort()));
-            QVERIFY2(!accepts(other, kDefaultAdminPort), qPrintable(other.toString()));
-        }
+        QTcpServer everywhere;
+        QVERIFY(everywhere.listen(QHostAddress::AnyIPv4, 0));
+        QVERIFY(accepts(other, everywhere.serverPort()));
+        QVERIFY2(!accepts(other, kDefaultAdminPort), qPrintable(other.toString()));
 
-        gateway.terminate();
-        QVERIFY(gateway.waitForFinished(10000));
-        QCOMPARE(gateway.exitCode(), 0);
-        if (other.isNull())
-            QSKIP("no non-loopback address here: only the bound address was checked");
+        QVERIFY2(gateway.stop(), gateway.standardError().constData());
     }
 
     // GitLab-shaped traffic end to end: an IDE's direct-access token issued by airlockd, GitLab's headers
@@ -245,24 +207,19 @@ private Q_SLOTS:
             configFor(fake.baseUrl()).replace("\"duo_chat\":\"disabled\"",
                                               "\"duo_chat\":\"codestral-a\",\"duo_chat_explain_code\":\"codestral-a\","
                                               "\"code_generations\":\"codestral-a\""));
-        const Run issued = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
+        const AirlockdRun issued = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
                                 QStringLiteral("--subject"), QStringLiteral("user-sha-1"), QStringLiteral("--scopes"),
                                 QStringLiteral("complete_code,generate_code,duo_chat"), QStringLiteral("--ttl"), QStringLiteral("1h")});
         QCOMPARE(issued.exitCode, 0);
         const QByteArray token = issued.out.trimmed();
         QVERIFY(token.count('.') == 2);
 
-        const quint16 port = freePort();
-        QProcess gateway;
-        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-        env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QStringLiteral("cli-admin-token"));
-        gateway.setProcessEnvironment(env);
-        gateway.start(QStringLiteral(AIRLOCKD_PATH),
-                      {QStringLiteral("--config"), config, QStringLiteral("--data-dir"), dataDir, QStringLiteral("--listen"),
-                       QStringLiteral("127.0.0.1:%1").arg(port), QStringLiteral("--admin-listen"),
-                       QStringLiteral("127.0.0.1:%1").arg(freePort())});
-        QVERIFY(waitUntil([&] { return gateway.canReadLine() || gateway.state() == QProcess::NotRunning; }, 10000));
-        QVERIFY2(gateway.readLine().contains("listening"), gateway.readAllStandardError().constData());
+        AirlockdProcess gateway;
+        AirlockdProcess::Options o = options(dataDir, config);
+        o.workers = 0; // airlockd's default
+        QVERIFY2(gateway.start(o), qPrintable(gateway.errorMessage()));
+        QVERIFY(gateway.readyLine().contains("listening"));
+        const quint16 port = gateway.port();
 
         // No token: GitLab's 401 shape.
         const HttpResponse refused = TestHttpClient::fetch(port, gl::post("/v2/code/completions", gl::completionBody()));
@@ -290,9 +247,7 @@ private Q_SLOTS:
         const HttpResponse ready = TestHttpClient::fetch(port, HttpRequest::get("/monitoring/ready"));
         QCOMPARE(ready.status, 200);
 
-        gateway.terminate();
-        QVERIFY(gateway.waitForFinished(10000));
-        QCOMPARE(gateway.exitCode(), 0);
+        QVERIFY2(gateway.stop(), gateway.standardError().constData());
     }
 };
 

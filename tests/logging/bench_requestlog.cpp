@@ -6,8 +6,9 @@
 //
 // Not run by ctest by default (label "bench"). Prints one line per query: median and max of 7 runs.
 
-#include "logging/requestlogstore.h"
 #include "storage/database.h"
+#include "storage/latencyhistogram.h"
+#include "storage/requestlogstore.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -24,7 +25,7 @@
 #include <functional>
 
 using namespace airlock;
-using namespace airlock::logging;
+using namespace airlock::storage;
 
 namespace {
 

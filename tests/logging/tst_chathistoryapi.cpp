@@ -4,17 +4,18 @@
 // in that user's history, read back through GET /v1/chat/history; nobody else sees them. Also the
 // logging settings given in GatewayOptions, the declarative file and on airlockd's command line.
 
+#include "airlockdprocess.h"
 #include "gatewayfixture.h"
 #include "gitlabrequests.h"
-#include "logging/requestrecord.h"
+#include "prerequisite.h"
+#include "redisserver.h"
+#include "requestrecord.h"
 
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
-#include <QProcess>
-#include <QTcpServer>
 #include <QTcpSocket>
 
 using namespace airlock;
@@ -24,13 +25,6 @@ namespace gl = airlock::test::gitlab;
 namespace {
 
 const QByteArray kAdmin = "test-admin-token";
-
-quint16 freePort()
-{
-    QTcpServer s;
-    s.listen(QHostAddress::LocalHost, 0);
-    return s.serverPort();
-}
 
 void requireAuth(GatewayOptions &o)
 {
@@ -71,8 +65,7 @@ class tst_ChatHistoryApi : public QObject
 
 private:
     QTemporaryDir m_dir;
-    QProcess m_redis;
-    quint16 m_redisPort = 0;
+    RedisServer m_redis;
     std::unique_ptr<FakeModelServer> m_fake;
     std::unique_ptr<GatewayFixture> m_gw;
     QByteArray m_alice;
@@ -166,7 +159,7 @@ private:
     QList<QByteArray> redisKeys(const QByteArray &pattern)
     {
         QTcpSocket socket;
-        socket.connectToHost(QHostAddress::LocalHost, m_redisPort);
+        socket.connectToHost(QHostAddress::LocalHost, m_redis.port());
         if (!socket.waitForConnected(5000))
             return {};
         socket.write("*2\r\n$4\r\nKEYS\r\n$" + QByteArray::number(pattern.size()) + "\r\n" + pattern + "\r\n");
@@ -193,34 +186,12 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY(m_dir.isValid());
-#ifdef REDIS_SERVER_PATH
-        m_redisPort = freePort();
-        const QString redisDir = m_dir.filePath(QStringLiteral("redis"));
-        QDir().mkpath(redisDir);
-        m_redis.setProgram(QStringLiteral(REDIS_SERVER_PATH));
-        m_redis.setArguments({QStringLiteral("--port"), QString::number(m_redisPort), QStringLiteral("--bind"),
-                              QStringLiteral("127.0.0.1"), QStringLiteral("--dir"), redisDir, QStringLiteral("--save"),
-                              QString(), QStringLiteral("--appendonly"), QStringLiteral("no"),
-                              QStringLiteral("--daemonize"), QStringLiteral("no")});
-        m_redis.start();
-        QVERIFY(m_redis.waitForStarted(5000));
-        QVERIFY(QTest::qWaitFor([&] {
-            QTcpSocket probe;
-            probe.connectToHost(QHostAddress::LocalHost, m_redisPort);
-            return probe.waitForConnected(200);
-        }, 10000));
-#else
-        qWarning("redis-server not found at configure time: the Redis backend is not tested");
-#endif
+        // Installed but not starting is a failure everywhere; not installed is redisBackend's prerequisite.
+        if (!RedisServer::executable().isEmpty())
+            QVERIFY2(m_redis.start(), qPrintable(m_redis.errorMessage()));
     }
 
-    void cleanupTestCase()
-    {
-        if (m_redis.state() != QProcess::NotRunning) {
-            m_redis.terminate();
-            m_redis.waitForFinished(5000);
-        }
-    }
+    void cleanupTestCase() { m_redis.stop(); }
 
     void init()
     {
@@ -403,9 +374,8 @@ private Q_SLOTS:
 
     void redisBackendThroughTheSameRoute()
     {
-        if (!m_redisPort)
-            QSKIP("redis-server not available");
-        const quint16 port = m_redisPort;
+        AIRLOCK_REQUIRE(m_redis.isRunning(), "redis-server (package redis-server): the Redis backend is not tested");
+        const quint16 port = m_redis.port();
         startGateway([port](GatewayOptions &o) {
             o.authMode = QStringLiteral("required");
             o.logging.chatRedis = QStringLiteral("127.0.0.1:%1").arg(port);
@@ -463,21 +433,15 @@ private Q_SLOTS:
         verifyError(history(m_alice), 404, QStringLiteral("chat_history_off"));
     }
 
-#ifdef AIRLOCKD_PATH
     void commandLineFlags()
     {
         const auto run = [&](const QStringList &args) {
             QTemporaryDir data;
-            QProcess p;
-            p.start(QStringLiteral(AIRLOCKD_PATH),
-                    QStringList{QStringLiteral("--data-dir"), data.path(), QStringLiteral("--listen"),
-                                QStringLiteral("127.0.0.1:0"), QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0")}
-                        + args);
-            if (!p.waitForFinished(30000)) {
-                p.kill();
-                p.waitForFinished();
-            }
-            return std::pair<int, QString>{p.exitCode(), QString::fromUtf8(p.readAllStandardError() + p.readAllStandardOutput())};
+            const AirlockdRun r = runAirlockd(QStringList{QStringLiteral("--data-dir"), data.path(), QStringLiteral("--listen"),
+                                                          QStringLiteral("127.0.0.1:0"), QStringLiteral("--admin-listen"),
+                                                          QStringLiteral("127.0.0.1:0")}
+                                              + args);
+            return std::pair<int, QString>{r.exitCode, QString::fromUtf8(r.err + r.out)};
         };
         auto [code, out] = run({QStringLiteral("--help")});
         QCOMPARE(code, 0);
@@ -498,7 +462,6 @@ private Q_SLOTS:
         QCOMPARE(code, 2);
         QVERIFY2(out.contains(QLatin1String("--metrics-token-file")), qPrintable(out));
     }
-#endif
 };
 
 QTEST_GUILESS_MAIN(tst_ChatHistoryApi)

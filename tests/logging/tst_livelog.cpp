@@ -16,6 +16,7 @@
 
 using namespace airlock;
 using namespace airlock::logging;
+using namespace airlock::storage;
 
 namespace {
 
@@ -119,7 +120,7 @@ private Q_SLOTS:
         QTRY_COMPARE(all.requestIds().size(), 5);
         QTRY_COMPARE(chat.requestIds(), (QStringList{QStringLiteral("r10"), QStringLiteral("r11")}));
         QTRY_COMPARE(errors.requestIds(), (QStringList{QStringLiteral("r10"), QStringLiteral("r11")}));
-        QVERIFY(test::reportPrompt("published to received", double(all.arrivedAtMs.last() - sentAt)));
+        QVERIFY(test::reportLatency("published to received", double(all.arrivedAtMs.last() - sentAt)));
 
         // The filter can change on the open socket.
         chat.socket.sendTextMessage(QStringLiteral("{\"filter\":{\"feature\":\"code_completions\"}}"));

@@ -2,8 +2,8 @@
 // errors naming the key; and the pieces that feed chat history: whose history a principal writes to,
 // the user's question, the answer text of relayed OpenAI answers (whole and streamed), the size cap.
 
-#include "auth/principal.h"
-#include "http/chatcapture.h"
+#include "auth/authenticator.h"
+#include "dialects/common/chatcapture.h"
 #include "logging/loggingsettings.h"
 
 #include <QFile>
@@ -255,34 +255,34 @@ private Q_SLOTS:
 
     void historyOwnerComesFromVerifiedClaims()
     {
-        auth::Principal airlockToken;
+        Principal airlockToken;
         airlockToken.issuer = QStringLiteral("gitlab-ai-gateway");
         airlockToken.subject = QStringLiteral("alice");
         airlockToken.globalUserId = QStringLiteral("someone-else"); // a header the token does not vouch for
-        QCOMPARE(http::chatHistoryOwner(airlockToken), QStringLiteral("airlock:alice"));
+        QCOMPARE(dialects::chatHistoryOwner(airlockToken), QStringLiteral("airlock:alice"));
 
-        auth::Principal instanceToken;
+        Principal instanceToken;
         instanceToken.issuer = QStringLiteral("https://gitlab.example.internal");
         instanceToken.subject = QStringLiteral("instance-uuid");
         instanceToken.realm = QStringLiteral("self-managed");
         instanceToken.globalUserId = QStringLiteral("user-sha");
-        QCOMPARE(http::chatHistoryOwner(instanceToken), QStringLiteral("gitlab:instance-uuid:user-sha"));
+        QCOMPARE(dialects::chatHistoryOwner(instanceToken), QStringLiteral("gitlab:instance-uuid:user-sha"));
         instanceToken.globalUserId.clear();
-        QVERIFY(http::chatHistoryOwner(instanceToken).isEmpty()); // the instance itself is nobody's history
+        QVERIFY(dialects::chatHistoryOwner(instanceToken).isEmpty()); // the instance itself is nobody's history
 
         // A user access token this gateway issued for that user: the same history as through the instance.
-        auth::Principal userToken;
+        Principal userToken;
         userToken.issuer = QStringLiteral("gitlab-ai-gateway");
         userToken.subject = QStringLiteral("user-sha");
         userToken.realm = QStringLiteral("self-managed");
         userToken.instanceId = QStringLiteral("instance-uuid");
         userToken.globalUserId = QStringLiteral("forged");
-        QCOMPARE(http::chatHistoryOwner(userToken), QStringLiteral("gitlab:instance-uuid:user-sha"));
+        QCOMPARE(dialects::chatHistoryOwner(userToken), QStringLiteral("gitlab:instance-uuid:user-sha"));
 
-        auth::Principal anonymous;
+        Principal anonymous;
         anonymous.anonymous = true;
         anonymous.globalUserId = QStringLiteral("user-sha");
-        QVERIFY(http::chatHistoryOwner(anonymous).isEmpty());
+        QVERIFY(dialects::chatHistoryOwner(anonymous).isEmpty());
     }
 
     void lastUserMessage()
@@ -292,21 +292,21 @@ private Q_SLOTS:
             "            {\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"second\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"x\"}}, "
             "                                      {\"type\":\"text\",\"text\":\"part\"}]}, "
             "            {\"role\":\"assistant\",\"content\":\"prefill\"}]").array();
-        QCOMPARE(http::lastUserMessage(messages), QStringLiteral("second\npart"));
-        QVERIFY(http::lastUserMessage(QJsonArray{}).isEmpty());
+        QCOMPARE(dialects::lastUserMessage(messages), QStringLiteral("second\npart"));
+        QVERIFY(dialects::lastUserMessage(QJsonArray{}).isEmpty());
     }
 
     void captureOnlyWhenATurnWasStarted()
     {
         RequestRecord r;
-        http::captureChatAnswer(r, u"ignored");
+        dialects::captureChatAnswer(r, u"ignored");
         QVERIFY(r.chatAnswer.isEmpty());
-        http::beginChatCapture(r, QString(), QStringLiteral("q"));
+        dialects::beginChatCapture(r, QString(), QStringLiteral("q"));
         QVERIFY(r.chatUserId.isEmpty());
         QVERIFY(r.chatQuestion.isEmpty());
-        http::beginChatCapture(r, QStringLiteral("airlock:alice"), QStringLiteral("q"));
-        http::captureChatAnswer(r, u"a");
-        http::captureChatAnswer(r, u"b");
+        dialects::beginChatCapture(r, QStringLiteral("airlock:alice"), QStringLiteral("q"));
+        dialects::captureChatAnswer(r, u"a");
+        dialects::captureChatAnswer(r, u"b");
         QCOMPARE(r.chatQuestion, QStringLiteral("q"));
         QCOMPARE(r.chatAnswer, QStringLiteral("ab"));
     }
@@ -314,14 +314,14 @@ private Q_SLOTS:
     void answerIsCappedWithoutSplittingACharacter()
     {
         RequestRecord r;
-        http::beginChatCapture(r, QStringLiteral("u"), QString(kMaxChatTextChars + 10, QLatin1Char('q')));
+        dialects::beginChatCapture(r, QStringLiteral("u"), QString(kMaxChatTextChars + 10, QLatin1Char('q')));
         QCOMPARE(r.chatQuestion.size(), kMaxChatTextChars);
-        http::captureChatAnswer(r, QString(kMaxChatTextChars - 1, QLatin1Char('a')));
-        http::captureChatAnswer(r, QStringLiteral("\U0001F600tail")); // a surrogate pair that does not fit
+        dialects::captureChatAnswer(r, QString(kMaxChatTextChars - 1, QLatin1Char('a')));
+        dialects::captureChatAnswer(r, QStringLiteral("\U0001F600tail")); // a surrogate pair that does not fit
         QCOMPARE(r.chatAnswer.size(), kMaxChatTextChars - 1);
-        http::captureChatAnswer(r, u"b");
+        dialects::captureChatAnswer(r, u"b");
         QCOMPARE(r.chatAnswer.size(), kMaxChatTextChars);
-        http::captureChatAnswer(r, u"more");
+        dialects::captureChatAnswer(r, u"more");
         QCOMPARE(r.chatAnswer.size(), kMaxChatTextChars);
         QVERIFY(r.chatAnswer.endsWith(QLatin1String("ab")));
     }
@@ -329,8 +329,8 @@ private Q_SLOTS:
     void openAiStreamTextWithoutFraming()
     {
         RequestRecord r;
-        http::beginChatCapture(r, QStringLiteral("u"), QStringLiteral("q"));
-        http::OpenAiAnswerCapture capture;
+        dialects::beginChatCapture(r, QStringLiteral("u"), QStringLiteral("q"));
+        dialects::OpenAiAnswerCapture capture;
         const QByteArray stream = sse(QStringLiteral("Hel")) + sse(QStringLiteral("lo, ")) + sse(QStringLiteral("wörld ✓"))
             + "data: [DONE]\n\n";
         // Split at every awkward place: inside "data:", inside JSON, inside a UTF-8 sequence.
@@ -339,13 +339,13 @@ private Q_SLOTS:
         QCOMPARE(r.chatAnswer, QStringLiteral("Hello, wörld ✓"));
 
         RequestRecord whole;
-        http::beginChatCapture(whole, QStringLiteral("u"), QStringLiteral("q"));
-        http::OpenAiAnswerCapture wholeCapture;
+        dialects::beginChatCapture(whole, QStringLiteral("u"), QStringLiteral("q"));
+        dialects::OpenAiAnswerCapture wholeCapture;
         wholeCapture.whole(whole, "{\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\",\"content\":\"Four.\"}}]}");
         QCOMPARE(whole.chatAnswer, QStringLiteral("Four."));
 
         RequestRecord none; // no turn: nothing decoded
-        http::OpenAiAnswerCapture idle;
+        dialects::OpenAiAnswerCapture idle;
         idle.streamed(none, stream);
         QVERIFY(none.chatAnswer.isEmpty());
     }

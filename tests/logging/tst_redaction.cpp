@@ -1,10 +1,10 @@
 // Captured bodies lose every secret before they are stored.
 
-#include "logging/redaction.h"
+#include "storage/redaction.h"
 
 #include <QTest>
 
-using airlock::logging::redactSecrets;
+using airlock::storage::redactSecrets;
 
 class tst_Redaction : public QObject
 {

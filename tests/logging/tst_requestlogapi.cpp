@@ -5,8 +5,8 @@
 
 #include "gatewayfixture.h"
 #include "gitlabrequests.h"
-#include "logging/requestlogstore.h"
 #include "storage/database.h"
+#include "storage/requestlogstore.h"
 
 #include <QDateTime>
 #include <QJsonArray>
@@ -302,7 +302,12 @@ private Q_SLOTS:
     void telemetryOfCompletionRequestsIsAggregated()
     {
         // GitLab sends the client's counts since its last request in `telemetry`; Airlock sums them per
-        // day, model and language, and counts each user once a day.
+        // day, model and language, and counts each user once a day. All requests on one UTC day: close to
+        // midnight the test first waits for the new day (at most 2 minutes).
+        const qint64 nowMs = QDateTime::currentMSecsSinceEpoch();
+        const qint64 msToMidnight = QDateTime::fromMSecsSinceEpoch(nowMs, Qt::UTC).date().addDays(1).startOfDay(Qt::UTC).toMSecsSinceEpoch() - nowMs;
+        if (msToMidnight < 120000)
+            QTest::qWait(int(msToMidnight) + 1000);
         const auto item = [](const char *lang, int requests, int accepts, int errors) {
             return QJsonObject{{QStringLiteral("model_engine"), QStringLiteral("litellm")},
                                {QStringLiteral("model_name"), QStringLiteral("codestral")},
@@ -325,8 +330,8 @@ private Q_SLOTS:
         const qint64 lastMs = fullRecord(QStringLiteral("no-user")).value(QStringLiteral("started_ms")).toInteger();
         QVERIFY(firstMs > 0 && lastMs > 0);
         const QString today = QDateTime::fromMSecsSinceEpoch(firstMs, Qt::UTC).date().toString(Qt::ISODate);
-        if (QDateTime::fromMSecsSinceEpoch(lastMs, Qt::UTC).date().toString(Qt::ISODate) != today)
-            QSKIP("the requests straddled midnight UTC");
+        QVERIFY2(QDateTime::fromMSecsSinceEpoch(lastMs, Qt::UTC).date().toString(Qt::ISODate) == today,
+                 "the requests took more than the 2 minutes left before midnight UTC");
 
         const HttpResponse r = admin("/api/v1/telemetry");
         QCOMPARE(r.status, 200);
@@ -476,20 +481,41 @@ private Q_SLOTS:
         const QJsonArray records = messages.at(1).value(QStringLiteral("records")).toArray();
         QCOMPARE(records.size(), 1);
         QCOMPARE(records.at(0).toObject().value(QStringLiteral("request_id")).toString(), QStringLiteral("live-1"));
-        QVERIFY(reportPrompt("answered to live record", double(lastAt - answeredAt)));
+        QVERIFY(reportLatency("answered to live record", double(lastAt - answeredAt)));
         QTest::qWait(200);
         QCOMPARE(messages.size(), 2);
         // Still a normal HTTP listener afterwards.
         QCOMPARE(admin("/api/v1/info").status, 200);
         socket.close();
 
-        // Without the admin token there is no upgrade.
+        // Without the admin token there is no upgrade: the handshake is refused with 401 (or, where QHttpServer
+        // does not consult the route for upgrades, the accepted socket is closed at once with 1008 "policy
+        // violated"), and not a byte of the live log reaches it. A refusal, not a slow upgrade: the test
+        // waits for the socket to end and asserts how it ended.
+        const HttpResponse refused = TestHttpClient::fetch(
+            m_gw->adminPort(), HttpRequest::get("/api/v1/logs/live")
+                                   .withHeader("Connection", "Upgrade")
+                                   .withHeader("Upgrade", "websocket")
+                                   .withHeader("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ==")
+                                   .withHeader("Sec-WebSocket-Version", "13"));
+        QVERIFY2(refused.status == 401 || refused.status == 101, qPrintable(QString::number(refused.status)));
+        if (refused.status == 401)
+            QCOMPARE(refused.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("code")).toString(),
+                     QStringLiteral("unauthorized"));
         QWebSocket intruder;
-        bool intruderConnected = false;
-        connect(&intruder, &QWebSocket::connected, this, [&] { intruderConnected = true; });
+        bool intruderEnded = false;
+        int intruderMessages = 0;
+        connect(&intruder, &QWebSocket::disconnected, this, [&] { intruderEnded = true; });
+        connect(&intruder, qOverload<QAbstractSocket::SocketError>(&QWebSocket::error), this, [&] { intruderEnded = true; });
+        connect(&intruder, &QWebSocket::textMessageReceived, this, [&] { ++intruderMessages; });
         intruder.open(QUrl(QStringLiteral("ws://127.0.0.1:%1/api/v1/logs/live").arg(m_gw->adminPort())));
-        QTest::qWait(500);
-        QVERIFY(!intruderConnected || intruder.state() != QAbstractSocket::ConnectedState);
+        QTRY_VERIFY_WITH_TIMEOUT(intruderEnded, 15000);
+        QTRY_COMPARE_WITH_TIMEOUT(intruder.state(), QAbstractSocket::UnconnectedState, 15000);
+        QCOMPARE(intruderMessages, 0);
+        if (refused.status == 401)
+            QVERIFY2(intruder.errorString().contains(QLatin1String("401")), qPrintable(intruder.errorString()));
+        else
+            QCOMPARE(intruder.closeCode(), QWebSocketProtocol::CloseCodePolicyViolated);
     }
 
     void liveSocketSurvivesTheRequestTimeout()
@@ -544,7 +570,7 @@ private Q_SLOTS:
         m_gw->gateway->stop(); // at once: records are still in the queue
         auto db = Database::open(dir);
         QVERIFY(db);
-        logging::RequestLogStore store(**db);
+        storage::RequestLogStore store(**db);
         QCOMPARE(*store.countRows(), qint64(50));
     }
 };

@@ -3,9 +3,9 @@
 // cost on the hot path. Run under TSan too (-DAIRLOCK_SANITIZE=thread).
 
 #include "logging/requestlogger.h"
-#include "logging/requestlogstore.h"
 #include "metrics/gatewaymetrics.h"
 #include "storage/database.h"
+#include "storage/requestlogstore.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>
@@ -20,6 +20,7 @@
 
 using namespace airlock;
 using namespace airlock::logging;
+using namespace airlock::storage;
 
 namespace {
 
@@ -143,7 +144,10 @@ private Q_SLOTS:
         QVERIFY2(text.contains("code_suggestions_requests{lang=\"go\",model=\"codestral\"} 600"), text.constData());
     }
 
-    void commitsWithinOneBatchInterval()
+    // The writer commits on its batch timer while running: each record reaches the listeners (committed)
+    // before the next is submitted and long before stop(); with an hour-long interval nothing is committed
+    // until stop(). How long a commit takes is printed, not asserted (a measurement: tests/bench).
+    void commitsOnTheBatchTimer()
     {
         QTemporaryDir dir;
         RequestLoggerOptions options;
@@ -154,23 +158,43 @@ private Q_SLOTS:
         QElapsedTimer clock;
         clock.start();
         std::atomic<qint64> submittedAt{0};
+        std::atomic<int> committed{0};
         logger.addBatchListener([&](const std::shared_ptr<const StoredBatch> &batch) {
             std::lock_guard lock(mutex);
             for (int i = 0; i < batch->size(); ++i)
                 delays.append(clock.elapsed() - submittedAt.load());
+            committed += batch->size();
         });
         QVERIFY(logger.start());
         for (int i = 0; i < 20; ++i) {
             submittedAt = clock.elapsed();
             logger.requestFinished(record(i));
-            QTest::qWait(30);
+            QVERIFY2(QTest::qWaitFor([&] { return committed.load() == i + 1; }, 10000), qPrintable(QString::number(i)));
         }
         logger.stop();
-        std::lock_guard lock(mutex);
-        QCOMPARE(delays.size(), 20);
-        std::sort(delays.begin(), delays.end());
-        // Batch interval 50 ms + the commit; generous for sanitizer builds.
-        QVERIFY2(delays.last() <= 150, qPrintable(QString::number(delays.last())));
+        {
+            std::lock_guard lock(mutex);
+            QCOMPARE(delays.size(), 20);
+            std::sort(delays.begin(), delays.end());
+            qInfo("submitted to committed: median %lld ms, max %lld ms (batch interval %d ms)", delays.at(10),
+                  delays.last(), options.batchIntervalMs);
+        }
+
+        // The cause: an interval that never comes commits nothing until stop() (one record does not fill
+        // half the queue, the other wake-up).
+        QTemporaryDir slowDir;
+        RequestLoggerOptions slowOptions;
+        slowOptions.dataDir = slowDir.path();
+        slowOptions.batchIntervalMs = 60 * 60 * 1000;
+        RequestLogger slow(slowOptions);
+        std::atomic<int> slowCommitted{0};
+        slow.addBatchListener([&](const std::shared_ptr<const StoredBatch> &batch) { slowCommitted += batch->size(); });
+        QVERIFY(slow.start());
+        slow.requestFinished(record(100));
+        QTest::qWait(300); // several default batch intervals
+        QCOMPARE(slowCommitted.load(), 0);
+        slow.stop();
+        QCOMPARE(slowCommitted.load(), 1);
     }
 
     void fullQueueAppliesBackPressureAndKeepsEveryAcceptedRecord()

@@ -1,8 +1,9 @@
 // The request log's SQL: batches, the console's filters and paging, one record, aggregates,
 // telemetry, retention.
 
-#include "logging/requestlogstore.h"
 #include "storage/database.h"
+#include "storage/latencyhistogram.h"
+#include "storage/requestlogstore.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -12,7 +13,7 @@
 #include <QTest>
 
 using namespace airlock;
-using namespace airlock::logging;
+using namespace airlock::storage;
 
 namespace {
 

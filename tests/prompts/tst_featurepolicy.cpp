@@ -1,11 +1,11 @@
-#include "routing/featurepolicy.h"
+#include "policy/featurepolicy.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QTest>
 
 using namespace airlock;
-using namespace airlock::routing;
+using namespace airlock::policy;
 
 class tst_FeaturePolicy : public QObject
 {

@@ -20,6 +20,7 @@ private Q_SLOTS:
     void everyFamilyHasItsOwnFile();
     void golden_data();
     void golden();
+    void everyGoldenFileHasARow();
     void completionBody();
     void familyDefaults_data();
     void familyDefaults();
@@ -82,21 +83,31 @@ QString stopJson(const QStringList &stop)
     return QLatin1Char('[') + quoted.join(QStringLiteral(", ")) + QLatin1Char(']');
 }
 
-// The reviewable form of a built request: parameters, then the prompt or the messages verbatim.
+QJsonObject bodyOf(const BuiltRequest &built)
+{
+    return QJsonDocument::fromJson(built.body).object();
+}
+
+// The reviewable form of what the model server receives (read back from the JSON body): parameters,
+// then the prompt or the messages verbatim. tests/prompts/golden/README.md describes the format.
 QString describe(const BuiltRequest &built)
 {
+    const QJsonObject body = bodyOf(built);
+    QStringList stop;
+    for (const QJsonValue &value : body.value(QStringLiteral("stop")).toArray())
+        stop << value.toString();
     QString out;
     out += QStringLiteral("api: ")
            + (built.api == BuiltRequest::Api::Completions ? QStringLiteral("completions") : QStringLiteral("chat/completions"))
            + QLatin1Char('\n');
-    out += QStringLiteral("temperature: ") + QString::number(built.temperature) + QLatin1Char('\n');
-    out += QStringLiteral("max_tokens: ") + QString::number(built.maxTokens) + QLatin1Char('\n');
-    out += QStringLiteral("stop: ") + stopJson(built.stop) + QLatin1Char('\n');
+    out += QStringLiteral("temperature: ") + QString::number(body.value(QStringLiteral("temperature")).toDouble(-1)) + QLatin1Char('\n');
+    out += QStringLiteral("max_tokens: ") + QString::number(body.value(QStringLiteral("max_tokens")).toInt(-1)) + QLatin1Char('\n');
+    out += QStringLiteral("stop: ") + stopJson(stop) + QLatin1Char('\n');
     out += QStringLiteral("truncated: ") + (built.truncated ? QStringLiteral("true") : QStringLiteral("false")) + QLatin1Char('\n');
     if (built.api == BuiltRequest::Api::Completions) {
-        out += QStringLiteral("=== prompt ===\n") + built.prompt + QStringLiteral("\n=== end ===\n");
+        out += QStringLiteral("=== prompt ===\n") + body.value(QStringLiteral("prompt")).toString() + QStringLiteral("\n=== end ===\n");
     } else {
-        for (const QJsonValue &value : built.messages) {
+        for (const QJsonValue &value : body.value(QStringLiteral("messages")).toArray()) {
             const QJsonObject m = value.toObject();
             out += QStringLiteral("=== ") + m.value(QStringLiteral("role")).toString() + QStringLiteral(" ===\n")
                    + m.value(QStringLiteral("content")).toString() + QLatin1Char('\n');
@@ -106,19 +117,46 @@ QString describe(const BuiltRequest &built)
     return out;
 }
 
-QString goldenPath(const QString &name)
+QString goldenDir()
 {
-    return QStringLiteral(AIRLOCK_GOLDEN_DIR "/") + name + QStringLiteral(".txt");
+    return QStringLiteral(AIRLOCK_GOLDEN_DIR);
 }
 
-bool updateGolden()
+// The golden rows: every family's code completion and generation, and chat for one family without a
+// system role (merged into the user turn) and one with. Each row has golden/<family>.<feature>.txt.
+QList<std::pair<QString, QString>> goldenRows()
 {
-    return qEnvironmentVariableIntValue("AIRLOCK_UPDATE_GOLDEN") == 1;
+    QList<std::pair<QString, QString>> rows;
+    for (const char *name : kFamilies) {
+        for (const char *feature : {"code_completions", "code_generations"})
+            rows.append({QString::fromLatin1(name), QString::fromLatin1(feature)});
+    }
+    rows.append({QStringLiteral("mistral"), QStringLiteral("duo_chat_explain_code")});
+    rows.append({QStringLiteral("gpt"), QStringLiteral("duo_chat_explain_code")});
+    return rows;
 }
 
-QJsonObject bodyOf(const BuiltRequest &built)
+// A line as JSON string literal: trailing blanks, tabs and carriage returns become visible.
+QString shown(const QStringList &lines, qsizetype i)
 {
-    return QJsonDocument::fromJson(built.body).object();
+    return i < lines.size() ? QString::fromUtf8(encodeJsonString(lines.at(i))) : QStringLiteral("<end of file>");
+}
+
+// Empty when equal, else where and how the first differing line differs.
+QString firstDifference(const QString &path, const QString &expected, const QString &actual)
+{
+    if (expected == actual)
+        return QString();
+    const QStringList want = expected.split(QLatin1Char('\n'));
+    const QStringList got = actual.split(QLatin1Char('\n'));
+    qsizetype i = 0;
+    while (i < want.size() && i < got.size() && want.at(i) == got.at(i))
+        ++i;
+    return QStringLiteral("%1:%2: the built request differs from the golden (written by hand, see golden/README.md)\n"
+                          "   expected: %3\n   actual:   %4")
+        .arg(path)
+        .arg(i + 1)
+        .arg(shown(want, i), shown(got, i));
 }
 
 QString repeated(QChar c, int count, int lineLength = 80)
@@ -162,15 +200,10 @@ void tst_PromptBuilder::golden_data()
 {
     QTest::addColumn<QString>("family");
     QTest::addColumn<QString>("feature");
-    for (const char *name : kFamilies) {
-        for (const char *feature : {"code_completions", "code_generations"}) {
-            const QByteArray row = QByteArray(name) + '.' + feature;
-            QTest::newRow(row.constData()) << QString::fromLatin1(name) << QString::fromLatin1(feature);
-        }
+    for (const auto &[family, feature] : goldenRows()) {
+        const QByteArray row = (family + QLatin1Char('.') + feature).toLatin1();
+        QTest::newRow(row.constData()) << family << feature;
     }
-    // Chat: one family without a system role (merged into the user turn), one with.
-    QTest::newRow("mistral.duo_chat_explain_code") << QStringLiteral("mistral") << QStringLiteral("duo_chat_explain_code");
-    QTest::newRow("gpt.duo_chat_explain_code") << QStringLiteral("gpt") << QStringLiteral("duo_chat_explain_code");
 }
 
 void tst_PromptBuilder::golden()
@@ -190,18 +223,32 @@ void tst_PromptBuilder::golden()
         built = m_builder->chat(endpoint, input, false);
     }
     QVERIFY2(built.ok(), qPrintable(built.ok() ? QString() : built.error().message));
+    // The body carries the prompt (completions) or the messages (chat), not both.
+    QCOMPARE(bodyOf(*built).contains(QStringLiteral("prompt")), built->api == BuiltRequest::Api::Completions);
+    QCOMPARE(bodyOf(*built).contains(QStringLiteral("messages")), built->api == BuiltRequest::Api::ChatCompletions);
     const QString actual = describe(*built);
-    const QString path = goldenPath(family + QLatin1Char('.') + feature);
-    if (updateGolden()) {
-        QFile out(path);
-        QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
-        out.write(actual.toUtf8());
-        qInfo("rewrote %s", qPrintable(path));
-        return;
-    }
+
+    // Goldens are written by hand from the model's documented prompt format, never from this output.
+    const QString path = goldenDir() + QLatin1Char('/') + family + QLatin1Char('.') + feature + QStringLiteral(".txt");
     QFile in(path);
-    QVERIFY2(in.open(QIODevice::ReadOnly), qPrintable(path + QStringLiteral(" is missing; run with AIRLOCK_UPDATE_GOLDEN=1 and review it")));
-    QCOMPARE(actual, QString::fromUtf8(in.readAll()));
+    if (!in.open(QIODevice::ReadOnly)) {
+        QFAIL(qPrintable(QStringLiteral("%1 is missing: write it by hand from the model's documented prompt format "
+                                        "(golden/README.md)\n   expected: <no file>\n   actual:   %2")
+                             .arg(path, shown(actual.split(QLatin1Char('\n')), 0))));
+    }
+    const QString diff = firstDifference(path, QString::fromUtf8(in.readAll()), actual);
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+void tst_PromptBuilder::everyGoldenFileHasARow()
+{
+    QStringList rows;
+    for (const auto &[family, feature] : goldenRows())
+        rows << family + QLatin1Char('.') + feature + QStringLiteral(".txt");
+    const QStringList files = QDir(goldenDir()).entryList({QStringLiteral("*.txt")}, QDir::Files, QDir::Name);
+    QVERIFY2(!files.isEmpty(), qPrintable(goldenDir()));
+    for (const QString &file : files)
+        QVERIFY2(rows.contains(file), qPrintable(file + QStringLiteral(" is checked by no row of golden_data()")));
 }
 
 void tst_PromptBuilder::completionBody()

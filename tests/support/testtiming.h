@@ -40,14 +40,14 @@ void spinFor(int ms);
 // The p-th percentile (0..1, nearest rank) of `values`; 0 for none. For benchmarks' reports.
 double percentile(QList<double> values, double p);
 
-// Latency checks. A test proves that something is driven by its cause (the client leaving, a record
-// being published) and not by a fallback (a timeout of at least 10 s, a poll, the process ending); how
-// fast it is belongs to the benchmarks, and these machines are shared and noisy. So a measured latency
-// is printed for the record and asserted only against kPromptMs: far above scheduling noise under the
-// sanitizers, far below any fallback the tests configure.
-inline constexpr double kPromptMs = 2000;
-
-// Prints "latency: <what>: <ms> ms" and returns whether ms is within [0, kPromptMs].
-bool reportPrompt(const char *what, double ms);
+// Latencies. A test proves that something is driven by its cause (the client leaving, a record being
+// published): it waits for the effect (waitUntil / QTRY_* with a generous timeout, below any fallback the
+// test configures: a timeout of at least 10 s, a poll, the process ending) and asserts what identifies
+// the cause and the order of events. How fast it is belongs to the benchmarks (tests/bench): these
+// machines are shared and noisy, so tests assert no upper bound on elapsed time.
+//
+// Prints "latency: <what>: <ms> ms" for the record and returns whether the effect came after its cause
+// (ms >= 0): an order, not a bound.
+bool reportLatency(const char *what, double ms);
 
 } // namespace airlock::test

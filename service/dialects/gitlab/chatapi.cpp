@@ -1,0 +1,364 @@
+#include "gitlabapiprivate.h"
+
+#include "dialects/common/chatcapture.h"
+#include "featurecatalog.h"
+#include "gitlabrelay.h"
+#include "gitlabresponses.h"
+#include "gitlabvalidator.h"
+#include "reactparser.h"
+
+#include <QDateTime>
+#include <QJsonArray>
+#include <QUrl>
+
+namespace airlock::gitlab {
+
+using dialects::beginChatCapture;
+using dialects::captureChatAnswer;
+using dialects::chatHistoryOwner;
+using dialects::lastUserMessage;
+using http::ApiError;
+using http::HttpExchange;
+using upstream::OpenAiAnswer;
+
+namespace {
+
+// /v1/chat/{invokable}: {"response": ..., "metadata": {...}} or raw text chunks.
+class ChatRelay final : public TextRelay {
+public:
+    ChatRelay(bool stream, QString provider, QString model)
+        : TextRelay(stream), m_provider(std::move(provider)), m_model(std::move(model))
+    {
+    }
+
+protected:
+    void respondWhole(HttpExchange &exchange, const QString &text) override
+    {
+        respondJson(exchange, 200,
+            QJsonObject { { QStringLiteral("response"), text },
+                { QStringLiteral("metadata"),
+                    QJsonObject { { QStringLiteral("provider"), m_provider },
+                        { QStringLiteral("model"), m_model },
+                        { QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch() } } } });
+    }
+
+private:
+    QString m_provider;
+    QString m_model;
+};
+
+// /v2/chat/agent: always 200, one JSON object per line, as the model produces them.
+class AgentRelay final : public GitLabRelay {
+public:
+    void error(HttpExchange &exchange, const ApiError &error) override
+    {
+        ensureStarted(exchange);
+        writeEvent(exchange, QStringLiteral("error"),
+            QJsonObject { { QStringLiteral("message"),
+                              error.status == 503 && error.code == QLatin1String("endpoint_busy")
+                                  ? error.message
+                                  : QStringLiteral("Inference failed") },
+                { QStringLiteral("retryable"), error.status >= 500 } });
+        exchange.endStream();
+    }
+
+protected:
+    void ensureStarted(HttpExchange &exchange)
+    {
+        if (!exchange.responseStarted())
+            exchange.beginStream(
+                200, "application/x-ndjson; charset=utf-8", { { "Cache-Control", "no-cache" } });
+    }
+    void writeEvent(HttpExchange &exchange, const QString &type, const QJsonObject &data)
+    {
+        exchange.writeChunk(QByteArray(
+            compact(QJsonObject { { QStringLiteral("type"), type }, { QStringLiteral("data"), data } })
+            + '\n'));
+    }
+    void emitEvents(HttpExchange &exchange, const QList<ReActParser::Event> &events)
+    {
+        for (const ReActParser::Event &e : events) {
+            switch (e.type) {
+            case ReActParser::Event::Type::Action:
+                writeEvent(exchange, QStringLiteral("action"),
+                    QJsonObject { { QStringLiteral("tool"), e.tool },
+                        { QStringLiteral("tool_input"), e.toolInput },
+                        { QStringLiteral("thought"), e.thought } });
+                break;
+            case ReActParser::Event::Type::FinalAnswerDelta:
+                captureChatAnswer(exchange.record(), e.text);
+                writeEvent(exchange, QStringLiteral("final_answer_delta"),
+                    QJsonObject { { QStringLiteral("text"), e.text } });
+                break;
+            case ReActParser::Event::Type::Unknown:
+                captureChatAnswer(exchange.record(), e.text);
+                writeEvent(
+                    exchange, QStringLiteral("unknown"), QJsonObject { { QStringLiteral("text"), e.text } });
+                break;
+            }
+        }
+    }
+    void streamStarted(HttpExchange &exchange) override { ensureStarted(exchange); }
+    void delta(HttpExchange &exchange, const QString &text) override
+    {
+        emitEvents(exchange, m_parser.feed(text));
+    }
+    void streamFinished(HttpExchange &exchange, const QString &) override
+    {
+        emitEvents(exchange, m_parser.finish());
+        exchange.endStream();
+    }
+    void whole(HttpExchange &exchange, const OpenAiAnswer &answer) override
+    {
+        ensureStarted(exchange);
+        emitEvents(exchange, m_parser.feed(answer.texts.value(0)));
+        emitEvents(exchange, m_parser.finish());
+        exchange.endStream();
+    }
+    void upstreamHttpError(HttpExchange &exchange, int status, const QByteArray &) override
+    {
+        exchange.record().errorCode = QStringLiteral("upstream_status_%1").arg(status);
+        error(exchange, ApiError::make(502, exchange.record().errorCode, QStringLiteral("Inference failed")));
+    }
+
+private:
+    ReActParser m_parser;
+};
+
+} // namespace
+
+void GitLabApi::Private::chat(std::unique_ptr<HttpExchange> exchange)
+{
+    const QByteArray prefix = "/v1/chat/";
+    const QString invokable = QUrl::fromPercentEncoding(exchange->request().path.mid(prefix.size()));
+    const Feature *feature = FeatureCatalog::instance().findByRoute(u"/v1/chat/{invokable}", invokable);
+    auto prelude = begin(*exchange, true);
+    if (!prelude)
+        return;
+    if (!feature) {
+        respondDetail(*exchange, 404, QStringLiteral("Not found"), QStringLiteral("unknown_invokable"));
+        return;
+    }
+    const QJsonObject &body = prelude->body;
+    GitLabValidator v;
+    const auto components = v.array(body, QStringLiteral("prompt_components"), {}, true, 1, 1);
+    const bool stream = v.boolean(body, QStringLiteral("stream"), {}, false).value_or(false);
+    prompts::ChatInput input;
+    input.feature = feature->id;
+    ModelDetails details;
+    QString provider = QStringLiteral("litellm");
+    QString modelName;
+    if (components && !components->isEmpty()) {
+        const QStringList loc { QStringLiteral("prompt_components"), QStringLiteral("0") };
+        const QJsonObject component = components->at(0).toObject();
+        v.string(component, QStringLiteral("type"), loc, true, 100);
+        if (const auto metadata = v.object(component, QStringLiteral("metadata"), loc, false)) {
+            v.string(*metadata, QStringLiteral("source"), loc + QStringList { QStringLiteral("metadata") },
+                false, 100);
+            v.string(*metadata, QStringLiteral("version"), loc + QStringList { QStringLiteral("metadata") },
+                false, 100);
+        }
+        const auto payload = v.object(component, QStringLiteral("payload"), loc, true);
+        if (payload) {
+            const QStringList ploc = loc + QStringList { QStringLiteral("payload") };
+            const QJsonValue content = payload->value(QStringLiteral("content"));
+            if (content.isString()) {
+                if (content.toString().size() > 400000) {
+                    v.add(ploc + QStringList { QStringLiteral("content") }, QStringLiteral("string_too_long"),
+                        QStringLiteral("String should have at most 400000 characters"));
+                }
+                input.messages.append(QJsonObject { { QStringLiteral("role"), QStringLiteral("user") },
+                    { QStringLiteral("content"), content.toString() } });
+            } else if (content.isArray()) {
+                const QJsonArray list = content.toArray();
+                if (list.isEmpty() || list.size() > 100) {
+                    v.add(ploc + QStringList { QStringLiteral("content") }, QStringLiteral("too_long"),
+                        QStringLiteral("List should have between 1 and 100 items"));
+                }
+                for (qsizetype i = 0; i < list.size(); ++i) {
+                    const QStringList mloc
+                        = ploc + QStringList { QStringLiteral("content"), QString::number(i) };
+                    const QJsonObject m = list.at(i).toObject();
+                    const auto role = v.oneOf(m, QStringLiteral("role"), mloc,
+                        { QStringLiteral("system"), QStringLiteral("user"), QStringLiteral("assistant") },
+                        true);
+                    const auto text = v.string(m, QStringLiteral("content"), mloc, true);
+                    if (role && text)
+                        input.messages.append(QJsonObject {
+                            { QStringLiteral("role"), *role }, { QStringLiteral("content"), *text } });
+                }
+            } else {
+                v.add(ploc + QStringList { QStringLiteral("content") },
+                    content.isUndefined() ? QStringLiteral("missing") : QStringLiteral("string_type"),
+                    content.isUndefined() ? QStringLiteral("Field required")
+                                          : QStringLiteral("Input should be a valid string"));
+            }
+            if (payload->contains(QStringLiteral("provider")))
+                provider = v.oneOf(*payload, QStringLiteral("provider"), ploc,
+                                { QStringLiteral("anthropic"), QStringLiteral("litellm") }, false)
+                               .value_or(provider);
+            modelName
+                = v.string(*payload, QStringLiteral("model"), ploc, false, -1, true).value_or(QString());
+            details.endpoint = v.string(*payload, QStringLiteral("model_endpoint"), ploc, false, -1, true)
+                                   .value_or(QString());
+            details.identifier = v.string(*payload, QStringLiteral("model_identifier"), ploc, false, -1, true)
+                                     .value_or(QString());
+            if (const auto params = v.object(*payload, QStringLiteral("params"), ploc, false)) {
+                const QStringList aloc = ploc + QStringList { QStringLiteral("params") };
+                if (const auto stops
+                    = v.array(*params, QStringLiteral("stop_sequences"), aloc, false, 1, 10)) {
+                    for (const QJsonValue &s : *stops)
+                        input.stop << s.toString().left(225);
+                }
+                input.temperature = v.number(*params, QStringLiteral("temperature"), aloc, 0, 1).value_or(-1);
+                if (const auto maxTokens
+                    = v.integer(*params, QStringLiteral("max_tokens_to_sample"), aloc, false)) {
+                    if (*maxTokens < 1 || *maxTokens > 8192)
+                        v.add(aloc + QStringList { QStringLiteral("max_tokens_to_sample") },
+                            QStringLiteral("less_than_equal"),
+                            QStringLiteral("Input should be between 1 and 8192"));
+                    else
+                        input.maxTokens = int(*maxTokens);
+                }
+            }
+        }
+    }
+    if (!v.ok()) {
+        respondValidation(*exchange, v);
+        return;
+    }
+    if (!allowed(
+            *exchange, *prelude, feature->id, QStringLiteral("Unauthorized to access %1").arg(invokable)))
+        return;
+    const routing::EndpointRuntime *endpoint = route(*exchange, *prelude, feature->id, details);
+    if (!endpoint)
+        return;
+    const QString *overrideText = prelude->snapshot->promptOverride(endpoint->endpoint.name, feature->id);
+    const prompts::TemplateOverride override { overrideText ? *overrideText : QString() };
+    auto built = shared.prompts->chat(endpoint->endpoint, input, stream, overrideText ? &override : nullptr);
+    if (!built) {
+        respondDetail(*exchange, 422, built.error().message, built.error().code);
+        return;
+    }
+    if (feature->chat && services.observer)
+        beginChatCapture(
+            exchange->record(), chatHistoryOwner(prelude->principal), lastUserMessage(input.messages));
+    start(std::move(exchange), *prelude, endpoint, *built, stream,
+        std::make_unique<ChatRelay>(
+            stream, provider, modelName.isEmpty() ? endpoint->endpoint.identifier : modelName));
+}
+
+void GitLabApi::Private::agent(std::unique_ptr<HttpExchange> exchange)
+{
+    auto prelude = begin(*exchange, true);
+    if (!prelude)
+        return;
+    const QJsonObject &body = prelude->body;
+    GitLabValidator v;
+    const auto messages = v.array(body, QStringLiteral("messages"), {}, true, 1);
+    prompts::ChatInput input;
+    input.feature = QStringLiteral("duo_chat");
+    QString question; // the last user message, for the chat history
+    // clang-format off
+    QString system = QStringLiteral(
+        "You are GitLab Duo Chat, a helpful assistant for software development. Answer the user's last question. "
+        "You can reason step by step. When you know the answer, reply in this format:\n"
+        "Thought: <your reasoning>\nFinal Answer: <the answer for the user, in Markdown>\n"
+        "If you need information from a tool, reply with:\nThought: <why>\nAction: <tool name>\nAction Input: <input>\n"
+        "and nothing else.");
+    // clang-format on
+    if (const auto unavailable = v.array(body, QStringLiteral("unavailable_resources"), {}, false);
+        unavailable && !unavailable->isEmpty()) {
+        QStringList names;
+        for (const QJsonValue &r : *unavailable)
+            names << r.toString();
+        system += QStringLiteral("\nThese resources are not available: %1.")
+                      .arg(names.join(QStringLiteral(", ")));
+    }
+    input.messages.append(QJsonObject {
+        { QStringLiteral("role"), QStringLiteral("system") }, { QStringLiteral("content"), system } });
+    if (messages) {
+        for (qsizetype i = 0; i < messages->size(); ++i) {
+            const QStringList loc { QStringLiteral("messages"), QString::number(i) };
+            const QJsonObject m = messages->at(i).toObject();
+            const auto role = v.oneOf(m, QStringLiteral("role"), loc,
+                { QStringLiteral("user"), QStringLiteral("assistant"), QStringLiteral("system") }, true);
+            QString content = v.string(m, QStringLiteral("content"), loc, true).value_or(QString());
+            if (role == QLatin1String("user"))
+                question = content; // what the user wrote, without the context added below
+            if (const auto ctx = v.object(m, QStringLiteral("context"), loc, false)) {
+                content += QStringLiteral("\n\nContext (%1):\n%2")
+                               .arg(ctx->value(QStringLiteral("type")).toString(),
+                                   ctx->value(QStringLiteral("content")).toString());
+            }
+            if (const auto file = v.object(m, QStringLiteral("current_file"), loc, false)) {
+                content += QStringLiteral("\n\nCurrent file %1:\n%2")
+                               .arg(file->value(QStringLiteral("file_path")).toString(),
+                                   file->value(QStringLiteral("selected_code")).toBool()
+                                       ? file->value(QStringLiteral("data")).toString()
+                                       : file->value(QStringLiteral("data")).toString());
+            }
+            if (const auto extra = v.array(m, QStringLiteral("additional_context"), loc, false)) {
+                for (const QJsonValue &item : *extra) {
+                    const QJsonObject o = item.toObject();
+                    content += QStringLiteral("\n\nAdditional context (%1 %2):\n%3")
+                                   .arg(o.value(QStringLiteral("category")).toString(),
+                                       o.value(QStringLiteral("id")).toString(),
+                                       o.value(QStringLiteral("content")).toString());
+                }
+            }
+            if (role)
+                input.messages.append(QJsonObject {
+                    { QStringLiteral("role"), *role }, { QStringLiteral("content"), content } });
+        }
+    }
+    // Steps already taken (tool observations) continue the scratchpad.
+    const QJsonObject options = body.value(QStringLiteral("options")).toObject();
+    const QJsonArray steps = options.value(QStringLiteral("agent_scratchpad"))
+                                 .toObject()
+                                 .value(QStringLiteral("steps"))
+                                 .toArray();
+    if (!steps.isEmpty()) {
+        QString scratch;
+        for (const QJsonValue &s : steps) {
+            const QJsonObject step = s.toObject();
+            scratch += QStringLiteral("Thought: %1\nAction: %2\nAction Input: %3\nObservation: %4\n")
+                           .arg(step.value(QStringLiteral("thought")).toString(),
+                               step.value(QStringLiteral("tool")).toString(),
+                               step.value(QStringLiteral("tool_input")).toString(),
+                               step.value(QStringLiteral("observation")).toString());
+        }
+        input.messages.append(QJsonObject { { QStringLiteral("role"), QStringLiteral("assistant") },
+            { QStringLiteral("content"), scratch } });
+    }
+    ModelDetails details;
+    if (const auto metadata = v.object(body, QStringLiteral("model_metadata"), {}, false)) {
+        details.endpoint = metadata->value(QStringLiteral("endpoint")).toString();
+        details.identifier = metadata->value(QStringLiteral("identifier")).toString();
+    }
+    if (!v.ok()) {
+        respondValidation(*exchange, v);
+        return;
+    }
+    if (!allowed(*exchange, *prelude, QStringLiteral("duo_chat"),
+            QStringLiteral("Unauthorized to access duo chat")))
+        return;
+    const routing::EndpointRuntime *endpoint
+        = route(*exchange, *prelude, QStringLiteral("duo_chat"), details);
+    if (!endpoint)
+        return;
+    input.stop = { QStringLiteral("Observation:") };
+    auto built = shared.prompts->chat(endpoint->endpoint, input, true);
+    if (!built) {
+        respondDetail(*exchange, 422, built.error().message, built.error().code);
+        return;
+    }
+    // A ReAct exchange takes several steps for one question: the question goes to the history with
+    // the first step; a later step (tool observations in the scratchpad) adds only its final answer.
+    if (services.observer)
+        beginChatCapture(
+            exchange->record(), chatHistoryOwner(prelude->principal), steps.isEmpty() ? question : QString());
+    start(std::move(exchange), *prelude, endpoint, *built, true, std::make_unique<AgentRelay>());
+}
+
+} // namespace airlock::gitlab

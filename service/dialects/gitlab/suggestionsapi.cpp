@@ -1,0 +1,184 @@
+#include "gitlabapiprivate.h"
+
+#include "gitlabresponses.h"
+#include "gitlabvalidator.h"
+#include "routing/completioncache.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+
+namespace airlock::gitlab {
+
+using http::HttpExchange;
+
+namespace {
+
+const QStringList kModelProviders { QStringLiteral("anthropic"), QStringLiteral("vertex-ai"),
+    QStringLiteral("litellm"), QStringLiteral("codestral"), QStringLiteral("fireworks_ai") };
+
+} // namespace
+
+void GitLabApi::Private::suggestions(
+    std::unique_ptr<HttpExchange> exchange, bool generation, SuggestionContext::Format streamFormat)
+{
+    auto prelude = begin(*exchange, true);
+    if (!prelude)
+        return;
+    const QJsonObject &body = prelude->body;
+    GitLabValidator v;
+    const auto promptVersion = v.integer(body, QStringLiteral("prompt_version"), {}, false);
+    const int version = int(promptVersion.value_or(1));
+    const auto currentFile = v.object(body, QStringLiteral("current_file"), {}, true);
+    prompts::CodeContext input;
+    if (currentFile) {
+        const QStringList loc { QStringLiteral("current_file") };
+        input.fileName
+            = v.string(*currentFile, QStringLiteral("file_name"), loc, true, 255).value_or(QString());
+        input.language = v.string(*currentFile, QStringLiteral("language_identifier"), loc, false, 255)
+                             .value_or(QString());
+        input.prefix = v.string(*currentFile, QStringLiteral("content_above_cursor"), loc, true, 100000)
+                           .value_or(QString());
+        input.suffix = v.string(*currentFile, QStringLiteral("content_below_cursor"), loc, true, 100000)
+                           .value_or(QString());
+    }
+    v.string(body, QStringLiteral("project_path"), {}, false, 255, true);
+    v.integer(body, QStringLiteral("project_id"), {}, false);
+    if (body.contains(QStringLiteral("model_provider"))
+        && !body.value(QStringLiteral("model_provider")).isNull())
+        v.oneOf(body, QStringLiteral("model_provider"), {}, kModelProviders, false);
+    ModelDetails details;
+    details.name = v.string(body, QStringLiteral("model_name"), {}, false, 50, true).value_or(QString());
+    details.endpoint
+        = v.string(body, QStringLiteral("model_endpoint"), {}, false, -1, true).value_or(QString());
+    details.identifier
+        = v.string(body, QStringLiteral("model_identifier"), {}, false, -1, true).value_or(QString());
+    v.string(body, QStringLiteral("model_api_key"), {}, false, -1, true);
+    const auto telemetry = v.array(body, QStringLiteral("telemetry"), {}, false, -1, 10);
+    if (telemetry) {
+        for (qsizetype i = 0; i < telemetry->size(); ++i) {
+            const QStringList loc { QStringLiteral("telemetry"), QString::number(i) };
+            if (!telemetry->at(i).isObject()) {
+                v.add(
+                    loc, QStringLiteral("model_type"), QStringLiteral("Input should be a valid dictionary"));
+                continue;
+            }
+            const QJsonObject t = telemetry->at(i).toObject();
+            v.string(t, QStringLiteral("model_engine"), loc, false, 50, true);
+            v.string(t, QStringLiteral("model_name"), loc, false, 50, true);
+            v.string(t, QStringLiteral("lang"), loc, false, 50, true);
+            v.integer(t, QStringLiteral("requests"), loc, false);
+            v.integer(t, QStringLiteral("accepts"), loc, false);
+            v.integer(t, QStringLiteral("errors"), loc, false);
+        }
+        exchange->record().telemetryJson = QJsonDocument(*telemetry).toJson(QJsonDocument::Compact);
+    }
+    const bool stream = v.boolean(body, QStringLiteral("stream"), {}, false).value_or(false);
+    v.integer(body, QStringLiteral("choices_count"), {}, false);
+    const auto context = v.array(body, QStringLiteral("context"), {}, false, -1, 100);
+    if (context) {
+        for (qsizetype i = 0; i < context->size(); ++i) {
+            const QStringList loc { QStringLiteral("context"), QString::number(i) };
+            const QJsonObject item = context->at(i).toObject();
+            prompts::CodeContext::Item ci;
+            ci.type = v.string(item, QStringLiteral("type"), loc, true, 1024).value_or(QString());
+            ci.name = v.string(item, QStringLiteral("name"), loc, true, 1024).value_or(QString());
+            ci.content = v.string(item, QStringLiteral("content"), loc, true, 500000).value_or(QString());
+            input.context.append(ci);
+        }
+    }
+    const QString promptId
+        = v.string(body, QStringLiteral("prompt_id"), {}, false, -1, true).value_or(QString());
+    const QJsonValue prompt = body.value(QStringLiteral("prompt"));
+    if (version >= 3) {
+        if (!prompt.isUndefined() && !prompt.isNull()) {
+            const auto messages = v.array(body, QStringLiteral("prompt"), {}, false);
+            if (messages) {
+                for (qsizetype i = 0; i < messages->size(); ++i) {
+                    const QStringList loc { QStringLiteral("prompt"), QString::number(i) };
+                    const QJsonObject m = messages->at(i).toObject();
+                    const auto role = v.oneOf(m, QStringLiteral("role"), loc,
+                        { QStringLiteral("system"), QStringLiteral("user"), QStringLiteral("assistant") },
+                        true);
+                    const auto content = v.string(m, QStringLiteral("content"), loc, true);
+                    if (role == QLatin1String("user") && content)
+                        input.instruction = *content;
+                }
+            }
+        } else if (generation) {
+            v.add({ QStringLiteral("prompt") }, QStringLiteral("missing"), QStringLiteral("Field required"));
+        }
+    } else if (version == 2 && generation) {
+        input.instruction = v.string(body, QStringLiteral("prompt"), {}, true).value_or(QString());
+    } else {
+        input.instruction = v.string(body, QStringLiteral("prompt"), {}, false, -1, true).value_or(QString());
+    }
+    if (!v.ok()) {
+        respondValidation(*exchange, v);
+        return;
+    }
+    Q_UNUSED(promptId);
+    exchange->record().lang = input.language;
+    exchange->record().editorLang = input.language;
+    const QString feature
+        = generation ? QStringLiteral("code_generations") : QStringLiteral("code_completions");
+    if (!allowed(*exchange, *prelude, feature,
+            generation ? QStringLiteral("Unauthorized to access code generations")
+                       : QStringLiteral("Unauthorized to access code completions")))
+        return;
+    const routing::EndpointRuntime *endpoint = route(*exchange, *prelude, feature, details);
+    if (!endpoint)
+        return;
+    const ModelEndpoint &model = endpoint->endpoint;
+    SuggestionContext ctx;
+    ctx.prompts = shared.prompts;
+    ctx.family = model.family;
+    ctx.identifier = model.identifier;
+    ctx.language = input.language;
+    ctx.generation = generation;
+    ctx.prefix = input.prefix;
+    ctx.format = streamFormat == SuggestionContext::Format::Sse ? SuggestionContext::Format::Sse
+        : stream                                                ? SuggestionContext::Format::RawText
+                                                                : SuggestionContext::Format::Json;
+    const bool upstreamStream = ctx.format != SuggestionContext::Format::Json;
+
+    const QString *overrideText = prelude->snapshot->promptOverride(model.name, feature);
+    const prompts::TemplateOverride override { overrideText ? *overrideText : QString() };
+    auto built = generation
+        ? shared.prompts->codeGeneration(model, input, upstreamStream, overrideText ? &override : nullptr)
+        : shared.prompts->codeCompletion(model, input, upstreamStream, overrideText ? &override : nullptr);
+    if (!built) {
+        respondDetail(*exchange, 422, built.error().message, built.error().code);
+        return;
+    }
+    ctx.stop = built->stop;
+    exchange->record().promptTokens = built->promptTokensEstimate;
+
+    // Exact-match cache (non-streamed completions): the same inputs give the same suggestion.
+    if (!generation && ctx.format == SuggestionContext::Format::Json && shared.cache) {
+        ctx.cache = shared.cache;
+        ctx.cacheKey = routing::CompletionCache::key({ model.name, model.identifier, built->prompt,
+            QString::number(built->temperature), input.fileName });
+        if (auto hit = shared.cache->find(ctx.cacheKey)) {
+            exchange->record().cached = true;
+            exchange->record().modelEndpoint = model.name;
+            exchange->record().modelIdentifier = model.identifier;
+            respondJson(*exchange, 200,
+                suggestionBody(
+                    ctx, hit->choices, QStringLiteral("length"), hit->promptTokens, hit->completionTokens));
+            return;
+        }
+    }
+
+    QByteArray supersedeKey;
+    if (!generation) {
+        const QString user = !prelude->principal.anonymous && !prelude->principal.subject.isEmpty()
+            ? prelude->principal.subject
+            : exchange->record().userId;
+        if (!user.isEmpty() && !input.fileName.isEmpty())
+            supersedeKey = (user + QChar(0) + input.fileName).toUtf8();
+    }
+    auto relay = makeSuggestionRelay(ctx);
+    start(std::move(exchange), *prelude, endpoint, *built, upstreamStream, std::move(relay), supersedeKey);
+}
+
+} // namespace airlock::gitlab

@@ -1,0 +1,35 @@
+#pragma once
+
+// The OpenAI dialect: POST /v1/chat/completions, POST /v1/completions, GET /v1/models.
+// A request's `model` names a feature (routed to the model the admin assigned) or a registered model
+// endpoint; the request goes upstream with the endpoint's served identifier in `model`, everything else
+// untouched. Errors use OpenAI's JSON shape.
+
+#include "http/gatewayserver.h"
+#include "routing/proxyoperation.h"
+#include "routing/configsnapshot.h"
+#include "upstream/upstreamclient.h"
+#include "dialects/common/workerservices.h"
+
+namespace airlock::openai {
+
+class OpenAiApi
+{
+public:
+    explicit OpenAiApi(const dialects::WorkerServices &services);
+    void registerRoutes(http::GatewayServer &server);
+
+    enum class Kind { ChatCompletions, Completions };
+    // The adapter's validation and rewrite, exposed for tests and fuzzing: on success the job's body has
+    // the served identifier in `model`.
+    static Result<routing::ProxyJob> adapt(const http::HttpRequest &request, Kind kind,
+                                  std::shared_ptr<const routing::ConfigSnapshot> snapshot, http::ApiError *error);
+
+private:
+    void proxy(std::unique_ptr<http::HttpExchange> exchange, Kind kind);
+    void listModels(std::unique_ptr<http::HttpExchange> exchange);
+
+    dialects::WorkerServices m_services;
+};
+
+} // namespace airlock::openai
