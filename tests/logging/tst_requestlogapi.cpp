@@ -541,8 +541,11 @@ private Q_SLOTS:
     void metricsEndpoint()
     {
         QCOMPARE(chat("m-1").status, 200);
-        waitForLogs(1);
-        const HttpResponse r = admin("/metrics", {}); // loopback: no token needed
+        // The writer thread observes a record after it commits it, so the log query can see the row a moment
+        // before /metrics counts it: wait for the count, then check the whole page.
+        HttpResponse r;
+        QTRY_VERIFY_WITH_TIMEOUT((r = admin("/metrics", {})).body.contains("airlock_model_endpoint_up{endpoint=\"fake\"}"),
+                                 10000); // loopback: no token needed
         QCOMPARE(r.status, 200);
         QVERIFY(r.header("content-type").startsWith("text/plain; version=0.0.4"));
         for (const char *name : {"model_inferences_in_flight", "model_inferences_total", "inference_request_duration_seconds",
@@ -552,7 +555,9 @@ private Q_SLOTS:
                                  "airlock_live_log_dropped_subscribers_total"}) {
             QVERIFY2(r.body.contains(QByteArray(QByteArray("# TYPE ") + name + " ")), name);
         }
-        QVERIFY(r.body.contains("airlock_model_endpoint_up{endpoint=\"fake\"} 1\n"));
+        QVERIFY2(r.body.contains("airlock_model_endpoint_up{endpoint=\"fake\"} 1\n"), r.body.constData());
+        QVERIFY2(r.body.contains("http_request_duration_seconds_count{handler=\"/v1/chat/completions\",method=\"POST\",status=\"200\"} 1\n"),
+                 r.body.constData());
         QVERIFY(!r.body.contains("sk-upstream-secret"));
     }
 
