@@ -1,5 +1,6 @@
 #include "chathistory.h"
 
+#include "storage/chathistorystore.h"
 #include "storage/database.h"
 
 #include <QDateTime>
@@ -58,6 +59,7 @@ public:
         if (!db)
             return db.error();
         m_db = std::move(db).value();
+        m_store = std::make_unique<storage::ChatHistoryStore>(*m_db);
         // Expired histories disappear even for users who never come back. (Created here, on the
         // history's thread, so the timer belongs to it.)
         m_purge = new QTimer(this);
@@ -71,46 +73,20 @@ public:
     {
         delete m_purge;
         m_purge = nullptr;
+        m_store.reset();
         m_db.reset();
     }
 
     void append(const QString &userId, const QList<ChatMessage> &messages) override
     {
-        Status st = m_db->transaction([&]() -> Status {
-            for (const ChatMessage &m : messages) {
-                if (auto s = m_db->exec(QStringLiteral("INSERT INTO chat_messages (user_id, role, content, created_ms) "
-                                                       "VALUES (?, ?, ?, ?)"),
-                                        {userId, m.role, m.content, m.createdMs ? m.createdMs : nowMs()});
-                    !s)
-                    return s;
-            }
-            return m_db->exec(QStringLiteral("DELETE FROM chat_messages WHERE user_id = ? AND id NOT IN (SELECT id FROM "
-                                             "chat_messages WHERE user_id = ? ORDER BY id DESC LIMIT ?)"),
-                              {userId, userId, m_options.maxMessages});
-        });
-        if (!st)
+        if (const Status st = m_store->append(userId, messages, m_options.maxMessages); !st)
             qCWarning(lcLogging).noquote() << "cannot store a chat message:" << st.error().message;
     }
 
     void read(const QString &userId, ChatReadCallback reply) override
     {
-        auto q = m_db->run(QStringLiteral("SELECT role, content, created_ms FROM chat_messages WHERE user_id = ? "
-                                          "ORDER BY id"),
-                           {userId});
-        if (!q) {
-            reply(q.error());
-            return;
-        }
-        QList<ChatMessage> messages;
-        while (q->next())
-            messages.append({q->value(0).toString(), q->value(1).toString(), q->value(2).toLongLong()});
-        q->finish();
         // Expired: 3 days after the last message the whole history goes.
-        if (!messages.isEmpty() && messages.constLast().createdMs < nowMs() - m_options.ttlMs) {
-            (void)m_db->exec(QStringLiteral("DELETE FROM chat_messages WHERE user_id = ?"), {userId});
-            messages.clear();
-        }
-        reply(messages);
+        reply(m_store->read(userId, nowMs() - m_options.ttlMs));
     }
 
     void sync(std::function<void()> done) override { done(); }
@@ -118,14 +94,12 @@ public:
 private:
     void purgeExpired()
     {
-        const Status st = m_db->exec(QStringLiteral("DELETE FROM chat_messages WHERE user_id IN (SELECT user_id FROM "
-                                                    "chat_messages GROUP BY user_id HAVING MAX(created_ms) < ?)"),
-                                     {nowMs() - m_options.ttlMs});
-        if (!st)
+        if (const Status st = m_store->purgeExpired(nowMs() - m_options.ttlMs); !st)
             qCWarning(lcLogging).noquote() << "cannot purge expired chat histories:" << st.error().message;
     }
 
     std::unique_ptr<Database> m_db;
+    std::unique_ptr<storage::ChatHistoryStore> m_store; // on m_db
     QTimer *m_purge = nullptr;
 };
 

@@ -4,7 +4,7 @@
 // user's last message, readable only by that user (callers pass the authenticated subject; there is
 // no "read another user's history" call).
 //
-// Backends: the store (SQLite table chat_messages, the default) or Redis (a capped stream per user,
+// Backends: the store (SQLite table chat_messages through storage::ChatHistoryStore, the default) or Redis (a capped stream per user,
 // `airlock:chat:<user>`, XADD MAXLEN 50 + EXPIRE 3 days on every append, the shape GitLab itself
 // uses Redis for). Either runs on its own thread with an event loop; append() and read() are
 // thread-safe and never block the caller: read() answers on the caller's `context` thread.
@@ -12,6 +12,7 @@
 // Lifecycle: ChatHistory::create(...) -> start() -> use -> destroy (pending appends are finished).
 
 #include "result.h"
+#include "storage/chathistorystore.h"
 
 #include <QList>
 #include <QObject>
@@ -22,13 +23,7 @@
 
 namespace airlock::logging {
 
-struct ChatMessage
-{
-    QString role;      // "user" or "assistant"
-    QString content;
-    qint64 createdMs = 0;
-    bool operator==(const ChatMessage &) const = default;
-};
+using storage::ChatMessage; // role, content, createdMs (storage/chathistorystore.h)
 
 struct ChatHistoryOptions
 {
