@@ -51,6 +51,7 @@ using namespace airlock;
 using namespace airlock::http;
 using namespace airlock::gitlab;
 using namespace airlock::routing;
+using namespace airlock::dialects;
 
 // ------------------------------------------------------------------------------------------------
 // GatewayServer keeps its route table private and dispatches only from QHttpServerRequest, which only
