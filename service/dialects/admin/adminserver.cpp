@@ -1,5 +1,6 @@
 #include "adminserver.h"
 
+#include "adminjson.h"
 #include "consoleapi.h"
 #include "http/connectionguard.h"
 #include "http/gatewayserver.h"
@@ -32,11 +33,6 @@ bool constantTimeEquals(QByteArrayView a, QByteArrayView b)
 
 namespace {
 
-void writeJson(HttpExchange &exchange, const QJsonObject &object)
-{
-    exchange.respond(200, "application/json", QJsonDocument(object).toJson(QJsonDocument::Compact));
-}
-
 // A renamed model carries "renamed_from": its stored name, so that its stored key follows the rename (a
 // client cannot resend a key it never sees). The key is not part of the configuration: it is taken out of
 // `body` (a string value only; anything else stays and fails parsing as an unknown key). Returns the
@@ -55,7 +51,7 @@ QHash<qsizetype, QString> takeRenames(QByteArray &body)
     }
     if (!renamedFrom.isEmpty()) {
         root.insert(QLatin1String("models"), models);
-        body = QJsonDocument(root).toJson(QJsonDocument::Compact);
+        body = compactJson(root);
     }
     return renamedFrom;
 }
@@ -78,16 +74,6 @@ void keepStoredApiKeys(const QByteArray &body, const QHash<qsizetype, QString> &
 }
 
 } // namespace
-
-void AdminServer::writeError(HttpExchange &exchange, int status, const QString &code, const QString &message,
-                             const QString &field)
-{
-    QJsonObject error{{QStringLiteral("code"), code}, {QStringLiteral("message"), message}};
-    if (!field.isEmpty())
-        error.insert(QStringLiteral("field"), field);
-    exchange.respond(status, "application/json",
-                     QJsonDocument(QJsonObject{{QStringLiteral("error"), error}}).toJson(QJsonDocument::Compact));
-}
 
 struct AdminServer::Private
 {
@@ -148,7 +134,7 @@ struct AdminServer::Private
                                       << "carried over from its previous name by" << caller.actor;
             if (audit) {
                 audit->record(caller, QStringLiteral("prompt.rename"), revision.endpoint + u'/' + revision.feature,
-                              QByteArray(), QJsonDocument(revisionToJson(revision)).toJson(QJsonDocument::Compact));
+                              QByteArray(), compactJson(revisionToJson(revision)));
             }
         }
         return true;
@@ -156,10 +142,9 @@ struct AdminServer::Private
 
     void putConfig(HttpExchange &exchange, const AdminCaller &caller)
     {
-        const QByteArray contentType = exchange.request().header("content-type");
-        if (!contentType.toLower().startsWith("application/json")) {
-            writeError(exchange, 415, QStringLiteral("unsupported_media_type"),
-                       QStringLiteral("send the configuration as application/json"));
+        if (auto st = requireJsonContentType(exchange.request(), QStringLiteral("send the configuration as application/json"));
+            !st) {
+            writeResultError(exchange, st.error());
             return;
         }
         QByteArray body = exchange.request().body;

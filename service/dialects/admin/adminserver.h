@@ -83,10 +83,6 @@ public:
     // `tls` (may be null: plain HTTP) is read for every accepted connection.
     Result<quint16> listen(const ListenAddress &address, std::shared_ptr<http::TlsContext> tls = {});
 
-    // The admin API's JSON error shape, for handlers registered from elsewhere.
-    static void writeError(http::HttpExchange &exchange, int status, const QString &code, const QString &message,
-                           const QString &field = {});
-
 private:
     struct Private;
     std::unique_ptr<Private> d;

@@ -1,5 +1,6 @@
 #include "consoleapi.h"
 
+#include "adminjson.h"
 #include "adminserver.h"
 #include "featurecatalog.h"
 #include "gatewayconfig.h"
@@ -29,26 +30,9 @@ namespace {
 
 constexpr int kMaxDetail = 200;
 
-void writeJson(HttpExchange &exchange, const QJsonObject &object)
-{
-    exchange.respond(200, "application/json", QJsonDocument(object).toJson(QJsonDocument::Compact));
-}
-
 Result<QJsonObject> jsonObjectBody(const HttpExchange &exchange)
 {
-    if (!exchange.request().header("content-type").toLower().startsWith("application/json"))
-        return Error::make(u"unsupported_media_type"_s, u"send the body as application/json"_s);
-    QJsonParseError error;
-    const QJsonDocument doc = QJsonDocument::fromJson(exchange.request().body, &error);
-    if (error.error != QJsonParseError::NoError || !doc.isObject())
-        return Error::make(u"invalid_json"_s, u"the body must be a JSON object"_s);
-    return doc.object();
-}
-
-void writeResultError(HttpExchange &exchange, const Error &error)
-{
-    const int status = error.code == "unsupported_media_type"_L1 ? 415 : error.code == "not_found"_L1 ? 404 : 400;
-    AdminServer::writeError(exchange, status, error.code, error.message, error.field);
+    return admin::jsonObjectBody(exchange, u"send the body as application/json"_s);
 }
 
 QString clip(QString text)
@@ -340,19 +324,19 @@ struct ConsoleApi::Private
         const auto target = overridePath(e.request().path);
         const QByteArray method = e.request().method;
         if (!target || (std::get<2>(*target) != (method == "POST"))) {
-            return AdminServer::writeError(e, 404, u"not_found"_s,
-                                           u"expected /api/v1/prompts/overrides/{endpoint}/{feature}[/revert]"_s);
+            return writeError(e, 404, u"not_found"_s,
+                              u"expected /api/v1/prompts/overrides/{endpoint}/{feature}[/revert]"_s);
         }
         const auto &[endpoint, feature, revert] = *target;
         const Feature *f = FeatureCatalog::instance().find(feature);
         if (!f || !f->servedByGateway)
-            return AdminServer::writeError(e, 404, u"unknown_feature"_s, u"no feature \"%1\" served by the gateway"_s.arg(feature), u"feature"_s);
+            return writeError(e, 404, u"unknown_feature"_s, u"no feature \"%1\" served by the gateway"_s.arg(feature), u"feature"_s);
 
         if (method == "GET") {
             auto current = templates.current(endpoint, feature);
             auto history = templates.history(endpoint, feature);
             if (!current || !history)
-                return AdminServer::writeError(e, 500, u"storage_error"_s, (!current ? current.error() : history.error()).message);
+                return writeError(e, 500, u"storage_error"_s, (!current ? current.error() : history.error()).message);
             QJsonArray revisions;
             for (const prompts::TemplateRevision &r : *history)
                 revisions.append(revisionToJson(r));
@@ -370,28 +354,27 @@ struct ConsoleApi::Private
         // The audit log's "before": the override in force (null: the built-in template).
         auto previous = templates.current(endpoint, feature);
         if (!previous)
-            return AdminServer::writeError(e, 500, u"storage_error"_s, previous.error().message);
+            return writeError(e, 500, u"storage_error"_s, previous.error().message);
         Result<prompts::TemplateRevision> revision = Error::make(u"invalid_request"_s, QString());
         if (revert) {
             const QJsonValue id = body->value("revision"_L1);
             if (!id.isDouble())
-                return AdminServer::writeError(e, 400, u"invalid_type"_s, u"revision must be a number (0: the built-in template)"_s, u"revision"_s);
+                return writeError(e, 400, u"invalid_type"_s, u"revision must be a number (0: the built-in template)"_s, u"revision"_s);
             revision = templates.revert(endpoint, feature, qint64(id.toDouble()), caller.actor);
         } else {
             const QJsonValue text = body->value("template"_L1);
             if (!text.isString())
-                return AdminServer::writeError(e, 400, u"invalid_type"_s, u"template must be a string"_s, u"template"_s);
+                return writeError(e, 400, u"invalid_type"_s, u"template must be a string"_s, u"template"_s);
             revision = templates.set(endpoint, feature, text.toString(), caller.actor);
         }
         if (!revision)
             return writeResultError(e, revision.error());
         if (auto st = backend.reloadPromptOverrides(); !st)
-            return AdminServer::writeError(e, 500, st.error().code, st.error().message);
+            return writeError(e, 500, st.error().code, st.error().message);
         qCInfo(lcConsoleApi).noquote() << "prompt template of" << endpoint << feature
                                        << (revision->isBuiltIn() ? "back to the built-in" : "overridden") << "by" << caller.actor;
-        const auto compact = [](const QJsonObject &o) { return QJsonDocument(o).toJson(QJsonDocument::Compact); };
         server.audit(caller, revert ? u"prompt.revert"_s : u"prompt.override"_s, endpoint + u'/' + feature,
-                     *previous ? compact(revisionToJson(**previous)) : QByteArray(), compact(revisionToJson(*revision)));
+                     *previous ? compactJson(revisionToJson(**previous)) : QByteArray(), compactJson(revisionToJson(*revision)));
         writeJson(e, revisionToJson(*revision));
     }
 
@@ -448,19 +431,19 @@ struct ConsoleApi::Private
                                        u"prefix"_s,  u"suffix"_s, u"instruction"_s, u"template"_s};
         for (auto it = o.begin(); it != o.end(); ++it) {
             if (!known.contains(it.key()))
-                return AdminServer::writeError(e, 400, u"unknown_key"_s, u"unknown key \"%1\""_s.arg(it.key()), it.key());
+                return writeError(e, 400, u"unknown_key"_s, u"unknown key \"%1\""_s.arg(it.key()), it.key());
             if (!it.value().isString())
-                return AdminServer::writeError(e, 400, u"invalid_type"_s, u"%1 must be a string"_s.arg(it.key()), it.key());
+                return writeError(e, 400, u"invalid_type"_s, u"%1 must be a string"_s.arg(it.key()), it.key());
         }
         const QString featureId = o.value("feature"_L1).toString();
         const Feature *feature = FeatureCatalog::instance().find(featureId);
         if (!feature || !feature->servedByGateway)
-            return AdminServer::writeError(e, 400, u"unknown_feature"_s, u"no feature \"%1\" served by the gateway"_s.arg(featureId), u"feature"_s);
+            return writeError(e, 400, u"unknown_feature"_s, u"no feature \"%1\" served by the gateway"_s.arg(featureId), u"feature"_s);
         const auto snapshot = config.current();
         const QString modelName = o.value("model"_L1).toString();
         const ModelEndpoint *model = snapshot->config().findModel(modelName);
         if (!model)
-            return AdminServer::writeError(e, 400, u"unknown_model"_s, u"no model endpoint \"%1\""_s.arg(modelName), u"model"_s);
+            return writeError(e, 400, u"unknown_model"_s, u"no model endpoint \"%1\""_s.arg(modelName), u"model"_s);
 
         QString source = u"built_in"_s;
         std::optional<prompts::TemplateOverride> override;
@@ -468,7 +451,7 @@ struct ConsoleApi::Private
             const QString text = o.value("template"_L1).toString();
             if (!text.isEmpty()) {
                 if (auto st = prompts::PromptBuilder::validateOverride(featureId, text); !st)
-                    return AdminServer::writeError(e, 400, st.error().code, st.error().message, u"template"_s);
+                    return writeError(e, 400, st.error().code, st.error().message, u"template"_s);
                 override = prompts::TemplateOverride{text};
                 source = u"preview"_s;
             }
@@ -502,7 +485,7 @@ struct ConsoleApi::Private
             built = builder.chat(*model, chat, true, ov);
         }
         if (!built)
-            return AdminServer::writeError(e, 400, built.error().code, built.error().message, built.error().field);
+            return writeError(e, 400, built.error().code, built.error().message, built.error().field);
         const bool chatApi = built->api == prompts::BuiltRequest::Api::ChatCompletions;
         writeJson(e, QJsonObject{
                          {u"feature"_s, featureId},

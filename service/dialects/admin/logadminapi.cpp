@@ -1,5 +1,6 @@
 #include "logadminapi.h"
 
+#include "adminjson.h"
 #include "adminserver.h"
 #include "logging/livelog.h"
 #include "metrics/gatewaymetrics.h"
@@ -30,20 +31,15 @@ namespace {
 const QString kSettingsKey = QStringLiteral("request_log");
 constexpr qint64 kDayMs = 24LL * 3600 * 1000;
 
-void writeJson(HttpExchange &e, const QJsonObject &o)
-{
-    e.respond(200, "application/json", QJsonDocument(o).toJson(QJsonDocument::Compact));
-}
-
 void badRequest(HttpExchange &e, const QString &field, const QString &message)
 {
-    admin::AdminServer::writeError(e, 400, QStringLiteral("invalid_parameter"), message, field);
+    writeError(e, 400, QStringLiteral("invalid_parameter"), message, field);
 }
 
 void storeError(HttpExchange &e, const Error &error)
 {
     qCWarning(lcLogging).noquote() << "request log query failed:" << error.message;
-    admin::AdminServer::writeError(e, 500, error.code, QStringLiteral("the request log could not be read"));
+    writeError(e, 500, error.code, QStringLiteral("the request log could not be read"));
 }
 
 // Epoch milliseconds or ISO-8601; -1 if absent; nullopt if malformed.
@@ -186,14 +182,14 @@ struct LogAdminApi::Private
         bool ok = false;
         const qint64 id = tail.toLongLong(&ok);
         if (!ok || id <= 0) {
-            admin::AdminServer::writeError(e, 404, QStringLiteral("not_found"),
-                                           QStringLiteral("no admin endpoint at \"%1\"").arg(QString::fromLatin1(e.request().path)));
+            writeError(e, 404, QStringLiteral("not_found"),
+                       QStringLiteral("no admin endpoint at \"%1\"").arg(QString::fromLatin1(e.request().path)));
             return;
         }
         auto record = store.record(id);
         if (!record) {
             if (record.error().code == QLatin1String("not_found"))
-                return admin::AdminServer::writeError(e, 404, record.error().code, record.error().message);
+                return writeError(e, 404, record.error().code, record.error().message);
             return storeError(e, record.error());
         }
         writeJson(e, *record);
@@ -261,19 +257,21 @@ struct LogAdminApi::Private
 
     void putSettings(HttpExchange &e, const admin::AdminCaller &caller, admin::AdminServer &server)
     {
-        const QJsonDocument doc = QJsonDocument::fromJson(e.request().body);
-        if (!doc.isObject())
+        if (auto st = requireJsonContentType(e.request(), QStringLiteral("send the settings as application/json")); !st)
+            return writeResultError(e, st.error());
+        const auto object = parseJsonObject(e.request().body);
+        if (!object)
             return badRequest(e, {}, QStringLiteral("send a JSON object"));
         LogSettings updated = settings;
-        if (auto st = updated.update(doc.object()); !st)
-            return admin::AdminServer::writeError(e, 400, st.error().code, st.error().message, st.error().field);
-        const QByteArray json = QJsonDocument(updated.toJson()).toJson(QJsonDocument::Compact);
+        if (auto st = updated.update(*object); !st)
+            return writeError(e, 400, st.error().code, st.error().message, st.error().field);
+        const QByteArray json = compactJson(updated.toJson());
         if (auto st = db.exec(QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
                                              "UPDATE SET value = excluded.value"),
                               {kSettingsKey, QString::fromUtf8(json)});
             !st)
             return storeError(e, st.error());
-        const QByteArray before = QJsonDocument(settings.toJson()).toJson(QJsonDocument::Compact);
+        const QByteArray before = compactJson(settings.toJson());
         settings = updated;
         apply();
         qCInfo(lcLogging).noquote() << "request log settings changed:" << QString::fromUtf8(json);
@@ -296,9 +294,9 @@ struct LogAdminApi::Private
             || (gate && !presented.isEmpty() && gate->admit(e.request()));
         if (!allowed) {
             e.addResponseHeader("WWW-Authenticate", "Bearer");
-            admin::AdminServer::writeError(e, 401, QStringLiteral("unauthorized"),
-                                           QStringLiteral("/metrics needs a loopback peer or Authorization: Bearer "
-                                                          "<metrics token> (--metrics-token-file)"));
+            writeError(e, 401, QStringLiteral("unauthorized"),
+                       QStringLiteral("/metrics needs a loopback peer or Authorization: Bearer "
+                       "<metrics token> (--metrics-token-file)"));
             return;
         }
         e.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.render());

@@ -9,7 +9,7 @@
 //                                  error rate, p50/p95/p99, tokens, Airlock's own time; group=feature|model;
 //                                  filters feature, model; plus totals by feature and by model
 //   GET  /api/v1/logs/settings     capture_bodies, retention_days, max_rows, max_bytes
-//   PUT  /api/v1/logs/settings     change them (stored; applied at once)
+//   PUT  /api/v1/logs/settings     change them (application/json; stored; applied at once)
 //   GET  /api/v1/telemetry         code suggestion acceptance per day x model x language, per language,
 //                                  per model; daily unique users (from, to: yyyy-MM-dd)
 //   WS   /api/v1/logs/live         live records (see livelog.h)
