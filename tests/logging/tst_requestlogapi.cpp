@@ -5,6 +5,7 @@
 
 #include "gatewayfixture.h"
 #include "gitlabrequests.h"
+#include "storage/configstore.h"
 #include "storage/database.h"
 #include "storage/requestlogstore.h"
 
@@ -559,6 +560,57 @@ private Q_SLOTS:
         QVERIFY2(r.body.contains("http_request_duration_seconds_count{handler=\"/v1/chat/completions\",method=\"POST\",status=\"200\"} 1\n"),
                  r.body.constData());
         QVERIFY(!r.body.contains("sk-upstream-secret"));
+    }
+
+    void settingsAreTheConfigStoresRequestLogSetting()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        const auto inData = [&](GatewayOptions &o) { o.dataDir = dir; };
+        m_gw = std::make_unique<GatewayFixture>(ServerLimits{}, 1, inData);
+        // A PUT is stored as the "request_log" setting of the store ...
+        HttpRequest put = HttpRequest::post("/api/v1/logs/settings", "{\"retention_days\":5,\"max_rows\":900}");
+        put.method = "PUT";
+        put.withBearer(kToken);
+        QCOMPARE(TestHttpClient::fetch(m_gw->adminPort(), put).status, 200);
+        m_gw.reset();
+        {
+            auto db = Database::open(dir);
+            QVERIFY(db);
+            auto stored = ConfigStore(**db).setting(QStringLiteral("request_log"));
+            QVERIFY(stored);
+            const QJsonObject json = QJsonDocument::fromJson(stored->toUtf8()).object();
+            QCOMPARE(json.value(QStringLiteral("retention_days")).toDouble(), 5.0);
+            QCOMPARE(json.value(QStringLiteral("max_rows")).toInteger(), 900);
+            QCOMPARE(json.value(QStringLiteral("capture_bodies")).toBool(), false);
+            // ... and what the store holds is in force at the next start.
+            QVERIFY(ConfigStore(**db).setSetting(QStringLiteral("request_log"),
+                                                 QStringLiteral("{\"capture_bodies\":true,\"retention_days\":2}")));
+        }
+        m_gw = std::make_unique<GatewayFixture>(ServerLimits{}, 1, inData);
+        const QJsonObject loaded = admin("/api/v1/logs/settings").json();
+        QCOMPARE(loaded.value(QStringLiteral("capture_bodies")).toBool(), true);
+        QCOMPARE(loaded.value(QStringLiteral("retention_days")).toDouble(), 2.0);
+        m_gw.reset(); // before its data dir goes
+    }
+
+    void storedSettingsThatDoNotParseAreIgnored()
+    {
+        QTemporaryDir data;
+        const QString dir = data.path();
+        const auto inData = [&](GatewayOptions &o) { o.dataDir = dir; };
+        m_gw = std::make_unique<GatewayFixture>(ServerLimits{}, 1, inData);
+        const QJsonObject defaults = admin("/api/v1/logs/settings").json();
+        m_gw.reset();
+        {
+            auto db = Database::open(dir);
+            QVERIFY(db);
+            QVERIFY(ConfigStore(**db).setSetting(QStringLiteral("request_log"),
+                                                 QStringLiteral("{\"capture_bodies\":\"yes\",\"max_rows\":7}")));
+        }
+        m_gw = std::make_unique<GatewayFixture>(ServerLimits{}, 1, inData);
+        QCOMPARE(admin("/api/v1/logs/settings").json(), defaults);
+        m_gw.reset(); // before its data dir goes
     }
 
     void gracefulStopLosesNothing()

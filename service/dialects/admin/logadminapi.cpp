@@ -3,8 +3,9 @@
 #include "adminjson.h"
 #include "adminserver.h"
 #include "logging/livelog.h"
-#include "metrics/gatewaymetrics.h"
 #include "logging/requestlogger.h"
+#include "metrics/gatewaymetrics.h"
+#include "storage/configstore.h"
 #include "storage/database.h"
 
 #include <QDateTime>
@@ -266,10 +267,7 @@ struct LogAdminApi::Private
         if (auto st = updated.update(*object); !st)
             return writeError(e, 400, st.error().code, st.error().message, st.error().field);
         const QByteArray json = compactJson(updated.toJson());
-        if (auto st = db.exec(QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO "
-                                             "UPDATE SET value = excluded.value"),
-                              {kSettingsKey, QString::fromUtf8(json)});
-            !st)
+        if (auto st = ConfigStore(db).setSetting(kSettingsKey, QString::fromUtf8(json)); !st)
             return storeError(e, st.error());
         const QByteArray before = compactJson(settings.toJson());
         settings = updated;
@@ -315,12 +313,12 @@ LogAdminApi::~LogAdminApi() = default;
 
 Status LogAdminApi::loadSettings()
 {
-    auto q = d->db.run(QStringLiteral("SELECT value FROM settings WHERE key = ?"), {kSettingsKey});
-    if (!q)
-        return q.error();
-    if (q->next()) {
+    auto value = ConfigStore(d->db).setting(kSettingsKey);
+    if (!value && value.error().code != QLatin1String("not_found"))
+        return value.error();
+    if (value) {
         LogSettings stored = d->settings;
-        const QJsonObject json = QJsonDocument::fromJson(q->value(0).toString().toUtf8()).object();
+        const QJsonObject json = QJsonDocument::fromJson(value->toUtf8()).object();
         if (auto st = stored.update(json); !st)
             qCWarning(lcLogging).noquote() << "ignoring stored request log settings:" << st.error().message;
         else

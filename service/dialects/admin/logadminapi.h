@@ -64,7 +64,8 @@ public:
                 auth::AdminGate *gate, QByteArray metricsToken);
     ~LogAdminApi();
 
-    // Reads the stored settings (settings table, key "request_log") and applies them to the logger.
+    // Reads the stored settings (ConfigStore setting "request_log"; absent: the logger's own) and applies
+    // them to the logger. A stored value that does not parse is ignored with a warning.
     Status loadSettings();
     void registerRoutes(AdminServer &server);
 
