@@ -6,6 +6,7 @@
 #include "http/connectionguard.h"
 #include "http/gatewayserver.h"
 #include "dialects/gitlab/gitlabapi.h"
+#include "dialects/gitlab/jwksapi.h"
 #include "dialects/gitlab/useraccesstokenapi.h"
 #include "prompts/promptbuilder.h"
 #include "prompts/templatestore.h"
@@ -426,7 +427,7 @@ Status Gateway::start()
     for (int i = 0; i < workerCount; ++i) {
         auto worker = std::make_unique<Worker>(i, d->workerServices(), d->gitlabShared(), o.limits);
         worker->setExtras([authModule = d->auth.get()](http::GatewayServer &server, http::GuardedTcpServer &tcp) {
-            authModule->registerGatewayRoutes(server);
+            gitlab::registerJwksRoute(server, *authModule);
             gitlab::registerUserAccessTokenRoute(server, *authModule);
             tcp.setTls(authModule->gatewayTls());
         });

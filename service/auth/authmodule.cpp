@@ -1,7 +1,6 @@
 #include "authmodule.h"
 
 #include "authlog.h"
-#include "http/gatewayserver.h"
 #include "http/tlscontext.h"
 #include "jwt.h"
 #include "signingkeys.h"
@@ -14,8 +13,6 @@
 #include <QRegularExpression>
 
 namespace airlock::auth {
-
-using http::HttpExchange;
 
 namespace {
 
@@ -504,19 +501,16 @@ Status AuthModule::updateSettings(const AuthSettings &settings, const QString &a
     return {};
 }
 
-// ---------------------------------------------------------------- gateway routes (worker threads)
+// ---------------------------------------------------------------- read by worker threads
 
-void AuthModule::registerGatewayRoutes(http::GatewayServer &server)
+QByteArray AuthModule::jwksJson() const
 {
-    server.addRoute("GET", "/.well-known/jwks.json", [this](std::unique_ptr<HttpExchange> e) {
-        std::shared_ptr<const QByteArray> body;
-        {
-            std::lock_guard lock(m_jwksMutex);
-            body = m_jwksBody;
-        }
-        e->respond(200, "application/json", body ? *body : QByteArray("{\"keys\":[]}"),
-                   {{"Cache-Control", "public, max-age=300"}});
-    });
+    std::shared_ptr<const QByteArray> body;
+    {
+        std::lock_guard lock(m_jwksMutex);
+        body = m_jwksBody;
+    }
+    return body ? *body : QByteArrayLiteral("{\"keys\":[]}");
 }
 
 Result<UserAccessToken> AuthModule::mintUserAccessToken(const QString &globalUserId, const QString &realm,

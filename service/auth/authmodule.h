@@ -6,8 +6,9 @@
 //   - Airlock's signing keys (keys/ in the data dir), client tokens and their revocation, the audit log,
 //   - trust in a GitLab instance (JWKS fetched on this thread, published to workers as a snapshot),
 //   - TLS configurations of both listeners (reloadable),
-//   - the JWKS route (GET /.well-known/jwks.json) and the signing of GitLab user access tokens
-//     (dialects/gitlab/useraccesstokenapi.h); its admin routes are dialects/admin/authadminapi.h.
+//   - the published key set (jwksJson(), served by dialects/gitlab/jwksapi.h) and the signing of GitLab
+//     user access tokens (dialects/gitlab/useraccesstokenapi.h); its admin routes are
+//     dialects/admin/authadminapi.h. Auth registers no routes itself.
 //
 // Settings ("auth" in the declarative file, stored in the settings table, changed with PUT /api/v1/trust):
 //   {"mode":"required"|"disabled", "leeway_s":30, "gitlab_url":"https://gitlab.example.com",
@@ -40,7 +41,6 @@ namespace airlock {
 class Database;
 }
 namespace airlock::http {
-class GatewayServer;
 class TlsContext;
 }
 
@@ -126,9 +126,9 @@ public:
     // SIGHUP: signing keys from disk, revocations, TLS. Errors are logged; the previous state stays.
     void reload();
 
-    // GET /.well-known/jwks.json (the signing keys' public halves); handlers run on the server's (worker)
-    // thread. The admin routes are dialects/admin/authadminapi.h.
-    void registerGatewayRoutes(http::GatewayServer &server);
+    // The signing keys' public halves as a JWK set, compact JSON ({"keys":[]} before any key is published);
+    // updated with each publication (keysPublished). Thread-safe: worker threads read it.
+    QByteArray jwksJson() const;
     // A user access token for a GitLab user (dialects/gitlab/useraccesstokenapi.h): iss = aud =
     // gitlab-ai-gateway, sub = the global user id, scopes [complete_code], valid 1 h. Thread-safe.
     Result<UserAccessToken> mintUserAccessToken(const QString &globalUserId, const QString &realm,

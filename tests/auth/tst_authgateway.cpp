@@ -19,6 +19,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
+#include <QJsonDocument>
 #include <QSslSocket>
 #include <QTcpServer>
 #include <QTemporaryDir>
@@ -426,6 +427,32 @@ private Q_SLOTS:
         // A token the gateway issued cannot mint more.
         const HttpResponse refused = request(userToken);
         QCOMPARE(refused.status, 403);
+    }
+
+    void jwksIsServedOnTheGatewayPort()
+    {
+        // The data path serves the module's published key set as is, to anyone, cacheable for five minutes;
+        // the admin API's GET /api/v1/keys shows the same set.
+        const auto fetchJwks = [this] { return TestHttpClient::fetch(m_gw->port(), HttpRequest::get("/.well-known/jwks.json")); };
+        const HttpResponse jwks = fetchJwks();
+        QCOMPARE(jwks.status, 200);
+        QCOMPARE(jwks.header("content-type"), QByteArray("application/json"));
+        QCOMPARE(jwks.header("cache-control"), QByteArray("public, max-age=300"));
+        QCOMPARE(jwks.body, m_gw->gateway->auth()->jwksJson());
+        const QJsonObject published = admin("GET", "/api/v1/keys").json().value(QStringLiteral("jwks")).toObject();
+        QCOMPARE(jwks.body, QJsonDocument(published).toJson(QJsonDocument::Compact));
+        const QJsonArray keys = jwks.json().value(QStringLiteral("keys")).toArray();
+        QCOMPARE(keys.size(), 1);
+        QCOMPARE(keys.at(0).toObject().value(QStringLiteral("kid")).toString(),
+                 admin("GET", "/api/v1/keys").json().value(QStringLiteral("active")).toString());
+
+        // A rotation is published to the workers at once.
+        QCOMPARE(admin("POST", "/api/v1/keys/rotate", QJsonObject{{QStringLiteral("alg"), QStringLiteral("ES256")}}).status, 200);
+        const HttpResponse rotated = fetchJwks();
+        QCOMPARE(rotated.status, 200);
+        QCOMPARE(rotated.body, m_gw->gateway->auth()->jwksJson());
+        QCOMPARE(rotated.json().value(QStringLiteral("keys")).toArray().size(), 2);
+        QVERIFY(rotated.body != jwks.body);
     }
 
     void keyRotationKeepsOldTokensValid()
