@@ -1,7 +1,7 @@
 #include "chatcapture.h"
 
-#include "auth/jwt.h"
 #include "auth/authenticator.h"
+#include "auth/jwt.h"
 
 #include <QJsonObject>
 

@@ -15,9 +15,9 @@
 // Every response carries X-Process-Time. Errors: 422 {"detail":[...]} for schema problems, 401
 // {"error": ...}, 403/404/421 {"detail": ...}, 503 {"detail":"Inference failed"} for model failures.
 
+#include "dialects/common/workerservices.h"
 #include "http/gatewayserver.h"
 #include "routing/proxyoperation.h"
-#include "dialects/common/workerservices.h"
 
 #include <memory>
 

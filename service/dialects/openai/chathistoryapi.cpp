@@ -1,10 +1,10 @@
 #include "chathistoryapi.h"
 
 #include "auth/authenticator.h"
-#include "logging/chathistory.h"
-#include "featurecatalog.h"
 #include "dialects/common/chatcapture.h"
+#include "featurecatalog.h"
 #include "http/gatewayserver.h"
+#include "logging/chathistory.h"
 
 #include <QDateTime>
 #include <QElapsedTimer>

@@ -5,11 +5,11 @@
 // endpoint; the request goes upstream with the endpoint's served identifier in `model`, everything else
 // untouched. Errors use OpenAI's JSON shape.
 
-#include "http/gatewayserver.h"
-#include "routing/proxyoperation.h"
-#include "routing/configsnapshot.h"
-#include "upstream/upstreamclient.h"
 #include "dialects/common/workerservices.h"
+#include "http/gatewayserver.h"
+#include "routing/configsnapshot.h"
+#include "routing/proxyoperation.h"
+#include "upstream/upstreamclient.h"
 
 namespace airlock::openai {
 
