@@ -102,6 +102,82 @@ private Q_SLOTS:
         QCOMPARE(run({QStringLiteral("frobnicate")}).exitCode, 2);
     }
 
+    void commandLineErrorsNameTheOption_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QByteArray>("message"); // stderr's last line
+        QTest::addColumn<int>("exitCode");       // QCommandLineParser's own refusals exit 1, airlockd's 2
+        QTest::newRow("unknown option") << QStringList{QStringLiteral("--frobnicate")}
+                                        << QByteArray("airlockd: Unknown option 'frobnicate'.") << 1;
+        QTest::newRow("unknown option of a subcommand")
+            << QStringList{QStringLiteral("token"), QStringLiteral("list"), QStringLiteral("--owner"), QStringLiteral("x")}
+            << QByteArray("airlockd: Unknown option 'owner'.") << 1;
+        QTest::newRow("option without its value") << QStringList{QStringLiteral("--listen")}
+                                                  << QByteArray("airlockd: Missing value after '--listen'.") << 1;
+        QTest::newRow("listen") << QStringList{QStringLiteral("--listen"), QStringLiteral("nowhere")}
+                                << QByteArray("airlockd: --listen must be HOST:PORT (e.g. 0.0.0.0:5052, [::1]:5052), got \"nowhere\"") << 2;
+        QTest::newRow("admin-listen") << QStringList{QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:70000")}
+                                      << QByteArray("airlockd: --admin-listen must be HOST:PORT (e.g. 0.0.0.0:5052, [::1]:5052), got \"127.0.0.1:70000\"") << 2;
+        QTest::newRow("workers") << QStringList{QStringLiteral("--workers"), QStringLiteral("-3")}
+                                 << QByteArray("airlockd: --workers must be a number from 0 (one per core) to 1024") << 2;
+        QTest::newRow("max-request-bytes") << QStringList{QStringLiteral("--max-request-bytes"), QStringLiteral("100")}
+                                           << QByteArray("airlockd: --max-request-bytes must be a number of at least 1024") << 2;
+        QTest::newRow("completion-cache") << QStringList{QStringLiteral("--completion-cache"), QStringLiteral("many")}
+                                          << QByteArray("airlockd: --completion-cache must be a number of entries (0 turns the cache off)") << 2;
+        QTest::newRow("auth") << QStringList{QStringLiteral("--auth"), QStringLiteral("maybe")}
+                              << QByteArray("airlockd: --auth must be \"required\" or \"disabled\"") << 2;
+        QTest::newRow("request-log") << QStringList{QStringLiteral("--request-log"), QStringLiteral("yes")}
+                                     << QByteArray("airlockd: --request-log must be \"on\" or \"off\", not \"yes\"") << 2;
+        QTest::newRow("unknown command") << QStringList{QStringLiteral("frobnicate"), QStringLiteral("now")}
+                                         << QByteArray("airlockd: unknown command \"frobnicate now\"; see --help") << 2;
+        QTest::newRow("token issue --ttl")
+            << QStringList{QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--subject"), QStringLiteral("ide"),
+                           QStringLiteral("--scopes"), QStringLiteral("complete_code"), QStringLiteral("--ttl"), QStringLiteral("soon")}
+            << QByteArray("airlockd: --ttl: ttl must be seconds or a number with s, m, h or d (\"30d\")") << 2;
+    }
+    void commandLineErrorsNameTheOption()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QByteArray, message);
+        QFETCH(int, exitCode);
+        // Gateway options are checked before anything listens; a subcommand works on this data dir.
+        const AirlockdRun r = run(QStringList{QStringLiteral("--data-dir"), m_dir.filePath(QStringLiteral("args"))} + args);
+        QCOMPARE(r.exitCode, exitCode);
+        QCOMPARE(r.err.trimmed().split('\n').last(), message);
+    }
+
+    void subcommandsTakeTheirOptions()
+    {
+        const QString dataDir = m_dir.filePath(QStringLiteral("subcommands"));
+        const AirlockdRun issued = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
+                                        QStringLiteral("--subject"), QStringLiteral("ide-42"), QStringLiteral("--scopes"),
+                                        QStringLiteral("complete_code, duo_chat"), QStringLiteral("--ttl"), QStringLiteral("2h"),
+                                        QStringLiteral("--description"), QStringLiteral("for the build farm")});
+        QCOMPARE(issued.exitCode, 0);
+        QVERIFY2(issued.err.contains("for ide-42 (scopes complete_code,duo_chat)"), issued.err.constData());
+        const AirlockdRun listed = run({QStringLiteral("token"), QStringLiteral("list"), QStringLiteral("--data-dir"), dataDir});
+        QCOMPARE(listed.exitCode, 0);
+        const QJsonArray tokens = QJsonDocument::fromJson(listed.out).array();
+        QCOMPARE(tokens.size(), 1);
+        const QJsonObject token = tokens.at(0).toObject();
+        QCOMPARE(token.value(QStringLiteral("subject")).toString(), QStringLiteral("ide-42"));
+        QCOMPARE(token.value(QStringLiteral("description")).toString(), QStringLiteral("for the build farm"));
+        QCOMPARE(token.value(QStringLiteral("expires_at")).toInteger() - token.value(QStringLiteral("issued_at")).toInteger(), 7200);
+
+        const AirlockdRun missing = run({QStringLiteral("token"), QStringLiteral("issue"), QStringLiteral("--data-dir"), dataDir,
+                                         QStringLiteral("--scopes"), QStringLiteral("complete_code")});
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY2(missing.err.trimmed().endsWith("(use --subject, --scopes a,b and --ttl)"), missing.err.constData());
+
+        const QString exported = m_dir.filePath(QStringLiteral("exported.json"));
+        const AirlockdRun exportRun = run({QStringLiteral("config"), QStringLiteral("export"), QStringLiteral("--data-dir"), dataDir,
+                                           QStringLiteral("--output"), exported});
+        QCOMPARE(exportRun.exitCode, 0);
+        QFile file(exported);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(QJsonDocument::fromJson(file.readAll()).object().contains(QStringLiteral("models")));
+    }
+
     void servesImportsExportsAndStopsOnSigterm()
     {
         FakeModelServer fake;
