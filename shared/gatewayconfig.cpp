@@ -1,5 +1,6 @@
 #include "gatewayconfig.h"
 
+#include "configjson.h"
 #include "featureids.h"
 
 #include <QJsonArray>
@@ -9,60 +10,7 @@
 
 namespace airlock {
 
-namespace {
-
-Error unknownKey(const QString &where, const QString &key)
-{
-    const QString path = where.isEmpty() ? key : where + QLatin1Char('.') + key;
-    return Error::make(QStringLiteral("unknown_key"), QStringLiteral("unknown key \"%1\"").arg(path), path);
-}
-
-Error wrongType(const QString &path, const char *expected)
-{
-    return Error::make(QStringLiteral("invalid_type"),
-                       QStringLiteral("%1 must be %2").arg(path, QLatin1String(expected)), path);
-}
-
-Status checkKeys(const QJsonObject &object, const QString &where, std::initializer_list<const char *> allowed)
-{
-    for (auto it = object.begin(); it != object.end(); ++it) {
-        bool known = false;
-        for (const char *key : allowed)
-            known = known || it.key() == QLatin1String(key);
-        if (!known)
-            return unknownKey(where, it.key());
-    }
-    return {};
-}
-
-Result<int> readInt(const QJsonObject &object, const char *key, const QString &where, int fallback)
-{
-    const QJsonValue value = object.value(QLatin1String(key));
-    if (value.isUndefined())
-        return fallback;
-    const double d = value.toDouble(-1.5);
-    // Range first: converting an out-of-range double (1e300) to an integer is undefined behaviour.
-    if (!value.isDouble() || d < -2147483648.0 || d > 2147483647.0 || d != double(qint64(d)))
-        return wrongType(where + QLatin1Char('.') + QLatin1String(key), "an integer");
-    return int(d);
-}
-
-Result<QString> readString(const QJsonObject &object, const char *key, const QString &where, bool required)
-{
-    const QJsonValue value = object.value(QLatin1String(key));
-    const QString path = where + QLatin1Char('.') + QLatin1String(key);
-    if (value.isUndefined()) {
-        if (required) {
-            return Error::make(QStringLiteral("missing_field"), QStringLiteral("%1 is required").arg(path), path);
-        }
-        return QString();
-    }
-    if (!value.isString())
-        return wrongType(path, "a string");
-    return value.toString();
-}
-
-} // namespace
+using namespace configjson;
 
 const ModelEndpoint *GatewayConfig::findModel(QStringView name) const
 {
@@ -75,8 +23,8 @@ const ModelEndpoint *GatewayConfig::findModel(QStringView name) const
 
 Result<ModelEndpoint> parseModelEndpoint(const QJsonObject &o, const QString &where)
 {
-    if (auto st = checkKeys(o, where, {"name", "family", "base_url", "identifier", "api_key", "max_concurrency",
-                                       "timeouts_ms"});
+    if (auto st = checkKeys(o, where, {"name", "family", "base_url", "replicas", "identifier", "api_key",
+                                       "max_concurrency", "timeouts_ms"});
         !st) {
         return st.error();
     }
@@ -99,10 +47,36 @@ Result<ModelEndpoint> parseModelEndpoint(const QJsonObject &o, const QString &wh
     }
     e.family = *f;
 
-    auto baseUrl = readString(o, "base_url", where, true);
-    if (!baseUrl)
-        return baseUrl.error();
-    e.baseUrl = QUrl(*baseUrl, QUrl::StrictMode);
+    const QJsonValue replicas = o.value(QLatin1String("replicas"));
+    if (replicas.isUndefined()) {
+        auto baseUrl = readString(o, "base_url", where, true);
+        if (!baseUrl)
+            return baseUrl.error();
+        e.baseUrl = QUrl(*baseUrl, QUrl::StrictMode);
+    } else {
+        const QString rp = join(where, "replicas");
+        if (o.contains(QLatin1String("base_url")))
+            return invalidValue(join(where, "base_url"), QStringLiteral("and replicas exclude each other: give one of them"));
+        if (!replicas.isArray() || replicas.toArray().isEmpty())
+            return wrongType(rp, "a non-empty array of {\"base_url\": ..., \"weight\": ...}");
+        const QJsonArray list = replicas.toArray();
+        for (qsizetype i = 0; i < list.size(); ++i) {
+            const QString at = rp + QStringLiteral("[%1]").arg(i);
+            if (!list.at(i).isObject())
+                return wrongType(at, "an object {\"base_url\": ..., \"weight\": ...}");
+            const QJsonObject r = list.at(i).toObject();
+            if (auto st = checkKeys(r, at, {"base_url", "weight"}); !st)
+                return st.error();
+            auto url = readString(r, "base_url", at, true);
+            if (!url)
+                return url.error();
+            auto weight = readInt(r, "weight", at, 1);
+            if (!weight)
+                return weight.error();
+            e.replicas.append(ModelReplica{QUrl(*url, QUrl::StrictMode), *weight});
+        }
+        e.baseUrl = e.replicas.constFirst().baseUrl;
+    }
 
     auto identifier = readString(o, "identifier", where, true);
     if (!identifier)
@@ -156,7 +130,7 @@ Result<GatewayConfig> parseGatewayConfig(const QByteArray &json)
     if (!doc.isObject())
         return Error::make(QStringLiteral("invalid_type"), QStringLiteral("the configuration must be a JSON object"));
     const QJsonObject root = doc.object();
-    if (auto st = checkKeys(root, QString(), {"models", "features", "flags"}); !st)
+    if (auto st = checkKeys(root, QString(), {"models", "features", "flags", "resilience"}); !st)
         return st.error();
 
     GatewayConfig config;
@@ -182,9 +156,15 @@ Result<GatewayConfig> parseGatewayConfig(const QByteArray &json)
         const QJsonObject map = features.toObject();
         for (auto it = map.begin(); it != map.end(); ++it) {
             const QString path = QStringLiteral("features.") + it.key();
-            if (!it.value().isString())
-                return wrongType(path, "a model name or \"disabled\"");
-            config.features.insert(it.key(), it.value().toString());
+            if (it.value().isString()) {
+                config.features.insert(it.key(), it.value().toString());
+                continue;
+            }
+            auto route = parseModelRoute(it.value(), path);
+            if (!route)
+                return route.error();
+            config.features.insert(it.key(), route->primaryModel());
+            config.routes.insert(it.key(), std::move(route).value());
         }
     }
     const QJsonValue flags = root.value(QLatin1String("flags"));
@@ -192,6 +172,13 @@ Result<GatewayConfig> parseGatewayConfig(const QByteArray &json)
         if (!flags.isObject())
             return wrongType(QStringLiteral("flags"), "an object");
         config.flags = flags.toObject();
+    }
+    const QJsonValue resilience = root.value(QLatin1String("resilience"));
+    if (!resilience.isUndefined()) {
+        auto parsed = parseResilienceConfig(resilience);
+        if (!parsed)
+            return parsed.error();
+        config.resilience = std::move(parsed).value();
     }
     if (auto st = validateGatewayConfig(config); !st)
         return st.error();
@@ -219,6 +206,24 @@ Status validateGatewayConfig(const GatewayConfig &config)
             return Error::make(QStringLiteral("unknown_feature"),
                                QStringLiteral("%1: unknown feature \"%2\"").arg(path, it.key()), path);
         }
+        const auto route = config.routes.constFind(it.key());
+        if (route != config.routes.cend()) {
+            if (route->primaryModel() != it.value()) {
+                return Error::make(QStringLiteral("invalid_value"),
+                                   QStringLiteral("%1: the route's first model is \"%2\", the assignment says \"%3\"")
+                                       .arg(path, route->primaryModel(), it.value()),
+                                   path);
+            }
+            for (const QString &model : route->models()) {
+                if (!names.contains(model)) {
+                    return Error::make(QStringLiteral("unknown_model"),
+                                       QStringLiteral("%1: feature \"%2\" routes to unknown model \"%3\"")
+                                           .arg(path, it.key(), model),
+                                       path);
+                }
+            }
+            continue;
+        }
         if (it.value() != kDisabled && !names.contains(it.value())) {
             return Error::make(QStringLiteral("unknown_model"),
                                QStringLiteral("%1: feature \"%2\" is assigned to unknown model \"%3\"")
@@ -243,6 +248,13 @@ QJsonObject modelEndpointToJson(const ModelEndpoint &e, Secrets secrets)
                      {QStringLiteral("idle"), e.timeouts.idleMs},
                      {QStringLiteral("total"), e.timeouts.totalMs}}},
     };
+    if (!e.replicas.isEmpty()) {
+        o.remove(QStringLiteral("base_url"));
+        QJsonArray replicas;
+        for (const ModelReplica &r : e.replicas)
+            replicas.append(QJsonObject{{QStringLiteral("base_url"), r.baseUrl.toString()}, {QStringLiteral("weight"), r.weight}});
+        o.insert(QStringLiteral("replicas"), replicas);
+    }
     if (secrets == Secrets::Include && !e.apiKey.isEmpty())
         o.insert(QStringLiteral("api_key"), e.apiKey);
     return o;
@@ -254,11 +266,18 @@ QByteArray serializeGatewayConfig(const GatewayConfig &config, Secrets secrets)
     for (const ModelEndpoint &m : config.models)
         models.append(modelEndpointToJson(m, secrets));
     QJsonObject features;
-    for (auto it = config.features.begin(); it != config.features.end(); ++it)
-        features.insert(it.key(), it.value());
+    for (auto it = config.features.begin(); it != config.features.end(); ++it) {
+        const auto route = config.routes.constFind(it.key());
+        if (route != config.routes.cend())
+            features.insert(it.key(), modelRouteToJson(*route));
+        else
+            features.insert(it.key(), it.value());
+    }
     QJsonObject root{{QStringLiteral("models"), models}, {QStringLiteral("features"), features}};
     if (!config.flags.isEmpty())
         root.insert(QStringLiteral("flags"), config.flags);
+    if (const QJsonObject resilience = resilienceConfigToJson(config.resilience); !resilience.isEmpty())
+        root.insert(QStringLiteral("resilience"), resilience);
     return QJsonDocument(root).toJson(QJsonDocument::Indented);
 }
 

@@ -8,10 +8,15 @@
 //               "timeouts_ms":{"connect":2000,"first_byte":30000,"idle":30000,"total":120000}}],
 //    "features":{"code_completions":"codestral-a","duo_chat":"disabled"}}
 //
+// A model may list "replicas": [{"base_url": "...", "weight": 1}, ...] instead of "base_url"; a feature
+// may map to a route {"tiers": [[{"model": "m1", "weight": 90}, ...], [...]]} (routeconfig.h), and the
+// optional "resilience" section sets deadlines, retries, hedging, ejection and probes.
+//
 // Unknown keys are errors naming the key; a feature mapped to an unknown model names both.
 
 #include "modelendpoint.h"
 #include "result.h"
+#include "routeconfig.h"
 
 #include <QByteArray>
 #include <QList>
@@ -24,7 +29,11 @@ inline constexpr QLatin1StringView kDisabled{"disabled"};
 struct GatewayConfig
 {
     QList<ModelEndpoint> models;
-    QMap<QString, QString> features; // feature id -> model name, or kDisabled
+    QMap<QString, QString> features; // feature id -> model name (a route's primary model), or kDisabled
+    // Features whose value in the file is a route object (tiers, weights, fallbacks). For each,
+    // features[id] is routes[id].primaryModel(); a feature absent here is routed to features[id] alone.
+    QMap<QString, ModelRoute> routes;
+    ResilienceConfig resilience;
     // Feature flags and stages ("flags" in the file), kept as JSON here: the gateway validates and
     // interprets them (service/routing/featurepolicy.h), the console edits them.
     QJsonObject flags;

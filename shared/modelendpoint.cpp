@@ -1,6 +1,7 @@
 #include "modelendpoint.h"
 
 #include <QRegularExpression>
+#include <QSet>
 
 #include <array>
 #include <utility>
@@ -52,7 +53,19 @@ QStringList allFamilyNames()
     return names;
 }
 
+QList<ModelReplica> ModelEndpoint::servers() const
+{
+    if (!replicas.isEmpty())
+        return replicas;
+    return {ModelReplica{baseUrl, 1}};
+}
+
 QUrl ModelEndpoint::apiRoot() const
+{
+    return openAiApiRoot(baseUrl);
+}
+
+QUrl openAiApiRoot(const QUrl &baseUrl)
 {
     QUrl root = baseUrl;
     QString path = root.path();
@@ -71,6 +84,22 @@ QUrl ModelEndpoint::apiUrl(QStringView path) const
     QUrl url = apiRoot();
     url.setPath(url.path() + QLatin1Char('/') + path.toString());
     return url;
+}
+
+static Status validateServerUrl(const QUrl &url, const QString &path)
+{
+    const QString scheme = url.scheme();
+    if (!url.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https")) || url.host().isEmpty()) {
+        return Error::make(QStringLiteral("invalid_value"),
+                           QStringLiteral("%1 must be an http:// or https:// URL with a host").arg(path), path);
+    }
+    if (!url.userInfo().isEmpty() || url.hasQuery() || url.hasFragment()) {
+        return Error::make(QStringLiteral("invalid_value"),
+                           QStringLiteral("%1 may not carry credentials, a query or a fragment; put the key in api_key")
+                               .arg(path),
+                           path);
+    }
+    return {};
 }
 
 Status validateEndpoint(const ModelEndpoint &e, const QString &where)
@@ -92,18 +121,36 @@ Status validateEndpoint(const ModelEndpoint &e, const QString &where)
                                .arg(field("name")),
                            field("name"));
     }
-    const QString scheme = e.baseUrl.scheme();
-    if (!e.baseUrl.isValid() || (scheme != QLatin1String("http") && scheme != QLatin1String("https"))
-        || e.baseUrl.host().isEmpty()) {
-        return Error::make(QStringLiteral("invalid_value"),
-                           QStringLiteral("%1 must be an http:// or https:// URL with a host").arg(field("base_url")),
-                           field("base_url"));
-    }
-    if (!e.baseUrl.userInfo().isEmpty() || e.baseUrl.hasQuery() || e.baseUrl.hasFragment()) {
-        return Error::make(QStringLiteral("invalid_value"),
-                           QStringLiteral("%1 may not carry credentials, a query or a fragment; put the key in api_key")
-                               .arg(field("base_url")),
-                           field("base_url"));
+    if (e.replicas.isEmpty()) {
+        if (auto st = validateServerUrl(e.baseUrl, field("base_url")); !st)
+            return st;
+    } else {
+        if (e.replicas.size() > 64) {
+            return Error::make(QStringLiteral("invalid_value"),
+                               QStringLiteral("%1 may list at most 64 replicas").arg(field("replicas")), field("replicas"));
+        }
+        QSet<QString> seen;
+        for (qsizetype i = 0; i < e.replicas.size(); ++i) {
+            const QString at = field("replicas") + QStringLiteral("[%1]").arg(i);
+            const ModelReplica &r = e.replicas.at(i);
+            if (auto st = validateServerUrl(r.baseUrl, at + QStringLiteral(".base_url")); !st)
+                return st;
+            if (r.weight < 1 || r.weight > 1000) {
+                return Error::make(QStringLiteral("invalid_value"),
+                                   QStringLiteral("%1.weight must be between 1 and 1000").arg(at), at + QStringLiteral(".weight"));
+            }
+            const QString root = openAiApiRoot(r.baseUrl).toString();
+            if (seen.contains(root)) {
+                return Error::make(QStringLiteral("duplicate_replica"),
+                                   QStringLiteral("%1.base_url: %2 is listed twice").arg(at, root), at + QStringLiteral(".base_url"));
+            }
+            seen.insert(root);
+        }
+        if (e.baseUrl != e.replicas.constFirst().baseUrl) {
+            return Error::make(QStringLiteral("invalid_value"),
+                               QStringLiteral("%1: give either base_url or replicas, not both").arg(field("base_url")),
+                               field("base_url"));
+        }
     }
     if (e.identifier.isEmpty() || e.identifier.size() > 255) {
         return Error::make(QStringLiteral("invalid_value"),

@@ -47,6 +47,10 @@ struct RequestRecord
     qint64 answerBytes = 0;
     int promptTokens = -1;
     int answerTokens = -1;
+    // Every try at a model server, oldest first, as a JSON array (routing/attemptlog.h): replica, status,
+    // time to first byte, bytes, how it ended. Empty when no model server was tried.
+    QByteArray attemptsJson;
+    int attempts = 0;           // tries at a model server (retries and hedges included)
     bool captureBodies = false; // set when body capture applies to this request
     QByteArray promptBody;      // captured request body (redacted by the logger, off the hot path)
     QByteArray answerBody;      // captured answer, only when captureBodies

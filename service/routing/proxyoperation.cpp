@@ -1,7 +1,14 @@
 #include "proxyoperation.h"
 
+#include "attemptlog.h"
+#include "balancer.h"
+#include "proxyattempt.h"
+
 #include <QLoggingCategory>
 #include <QTimer>
+
+#include <algorithm>
+#include <utility>
 
 Q_LOGGING_CATEGORY(lcProxy, "airlock.upstream.proxy", QtWarningMsg)
 
@@ -19,6 +26,101 @@ ApiError upstreamFailure(const QString &name, const upstream::UpstreamError &err
                          QStringLiteral("model endpoint \"%1\" failed: %2").arg(name, error.message));
 }
 
+namespace {
+
+bool retryableStatus(int status)
+{
+    return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+// Retry-After in whole seconds (the form model servers send), as milliseconds; -1 when absent or an HTTP
+// date (not worth parsing for a wait that must fit a deadline of seconds).
+int retryAfterMs(const upstream::UpstreamResponseHead &head)
+{
+    bool ok = false;
+    const int seconds = head.header("retry-after").trimmed().toInt(&ok);
+    return ok && seconds >= 0 && seconds <= 3600 ? seconds * 1000 : -1;
+}
+
+QByteArray endOf(const upstream::UpstreamError &error)
+{
+    if (error.isTimeout())
+        return "timeout";
+    if (error.kind == upstream::UpstreamError::Kind::ConnectFailed)
+        return "connect_failed";
+    return "closed";
+}
+
+} // namespace
+
+// ------------------------------------------------------------------------------------------ ProxyAttempt
+
+ProxyAttempt::ProxyAttempt(ProxyOperation *op, const EndpointRuntime *e, const ReplicaRuntime *r, bool isHedge,
+                           bool retry)
+    : operation(op)
+    , endpoint(e)
+    , replica(r)
+    , hedge(isHedge)
+{
+    timer.start();
+    replica->state->outstanding.fetch_add(1, std::memory_order_relaxed);
+    replica->state->attempts.fetch_add(1, std::memory_order_relaxed);
+    if (hedge)
+        replica->state->hedgesSent.fetch_add(1, std::memory_order_relaxed);
+    else if (retry)
+        replica->state->retriesTo.fetch_add(1, std::memory_order_relaxed);
+}
+
+ProxyAttempt::~ProxyAttempt()
+{
+    stop("cancelled");
+}
+
+void ProxyAttempt::stop(QByteArrayView why)
+{
+    if (call) {
+        call->abort();
+        call.clear();
+    }
+    if (!running)
+        return;
+    running = false;
+    if (end.isEmpty())
+        end = why.toByteArray();
+    replica->state->outstanding.fetch_sub(1, std::memory_order_relaxed);
+    if (holdsRetryBudget) {
+        holdsRetryBudget = false;
+        operation->m_job.snapshot->retryBudget().retryFinished();
+    }
+}
+
+void ProxyAttempt::onHead(const upstream::UpstreamResponseHead &head)
+{
+    firstByteMs = timer.nsecsElapsed() / 1e6;
+    status = head.status;
+    operation->attemptHead(this, head);
+}
+
+void ProxyAttempt::onBody(QByteArrayView data)
+{
+    bytes += data.size();
+    operation->attemptBody(this, data);
+}
+
+void ProxyAttempt::onComplete()
+{
+    call.clear();
+    operation->attemptComplete(this);
+}
+
+void ProxyAttempt::onError(const upstream::UpstreamError &error)
+{
+    call.clear();
+    operation->attemptError(this, error);
+}
+
+// ---------------------------------------------------------------------------------------- ProxyOperation
+
 QPointer<ProxyOperation> ProxyOperation::start(std::unique_ptr<HttpExchange> exchange, ProxyJob job,
                                                upstream::UpstreamClient *client, std::unique_ptr<ResponseRelay> relay,
                                                RequestObserver *observer)
@@ -33,28 +135,48 @@ ProxyOperation::ProxyOperation(std::unique_ptr<HttpExchange> exchange, ProxyJob 
                                std::unique_ptr<ResponseRelay> relay, RequestObserver *observer)
     : m_exchange(std::move(exchange))
     , m_job(std::move(job))
+    , m_endpoint(m_job.endpoint)
     , m_client(client)
     , m_relay(std::move(relay))
     , m_observer(observer)
 {
     RequestRecord &record = m_exchange->record();
-    const ModelEndpoint &endpoint = m_job.endpoint->endpoint;
+    const ModelEndpoint &endpoint = m_endpoint->endpoint;
     record.modelEndpoint = endpoint.name;
     record.modelIdentifier = endpoint.identifier;
     record.modelFamily = familyName(endpoint.family);
     record.stream = m_job.stream;
 }
 
+void ProxyOperation::releasePendingRetryBudget()
+{
+    if (std::exchange(m_pendingRetryBudget, false))
+        m_job.snapshot->retryBudget().retryFinished();
+}
+
 ProxyOperation::~ProxyOperation()
 {
-    stopUpstream();
+    stopAttempts("cancelled");
+    releasePendingRetryBudget();
+    upstreamEnded();
     if (m_ticket)
-        m_job.endpoint->limiter->cancel(m_ticket);
+        m_endpoint->limiter->cancel(m_ticket);
+    if (m_counted)
+        m_job.snapshot->retryBudget().requestFinished();
 }
 
 void ProxyOperation::run()
 {
     m_exchange->onClientGone([this] { clientGone(); });
+    m_job.snapshot->retryBudget().requestStarted();
+    m_counted = true;
+    m_deadlineMs = m_job.snapshot->resilience().deadlineMsFor(m_job.feature);
+    m_deadlineAt = routingNowMs() + m_deadlineMs;
+    m_deadlineTimer = new QTimer(this);
+    m_deadlineTimer->setSingleShot(true);
+    m_deadlineTimer->setTimerType(Qt::CoarseTimer);
+    connect(m_deadlineTimer, &QTimer::timeout, this, &ProxyOperation::deadlinePassed);
+    m_deadlineTimer->start(m_deadlineMs);
     if (m_job.startDelayMs > 0) {
         QTimer::singleShot(m_job.startDelayMs, this, [this] {
             if (!m_done)
@@ -68,7 +190,7 @@ void ProxyOperation::run()
 void ProxyOperation::acquireSlot()
 {
     QPointer<ProxyOperation> self(this);
-    const auto ticket = m_job.endpoint->limiter->acquire(this, [self](upstream::EndpointLimiter::Slot slot, bool granted) {
+    const auto ticket = m_endpoint->limiter->acquire(this, [self](upstream::EndpointLimiter::Slot slot, bool granted) {
         if (!self)
             return; // the slot releases itself
         self->m_ticket = 0;
@@ -78,28 +200,56 @@ void ProxyOperation::acquireSlot()
             self->m_exchange->addResponseHeader("Retry-After", "1");
             self->fail(ApiError::make(503, QStringLiteral("endpoint_busy"),
                                       QStringLiteral("model endpoint \"%1\" is at its concurrency limit; retry later")
-                                          .arg(self->m_job.endpoint->endpoint.name)));
+                                          .arg(self->m_endpoint->endpoint.name)));
             return;
         }
         self->m_slot = std::move(slot);
-        self->sendUpstream();
+        self->startAttempt(false);
     });
     if (self && !m_done && !m_slot.isValid())
         m_ticket = ticket;
 }
 
-void ProxyOperation::sendUpstream()
+void ProxyOperation::startAttempt(bool hedge, const ReplicaRuntime *replica)
 {
-    const routing::EndpointRuntime &endpoint = *m_job.endpoint;
-    m_exchange->record().queueMs = m_exchange->elapsedMs();
-    m_upstreamTimer.start();
-    m_upstreamRunning = true;
-    if (m_observer)
-        m_observer->upstreamStarted(m_exchange->record());
+    const qint64 now = routingNowMs();
+    if (!replica)
+        replica = pickReplica(*m_endpoint, m_tried, now);
+    if (!replica) { // every replica of this endpoint was tried (only reached through a retry)
+        releasePendingRetryBudget();
+        m_exhausted.append(m_endpoint);
+        fail(ApiError::make(502, QStringLiteral("upstream_unavailable"),
+                            QStringLiteral("model endpoint \"%1\" has no replica left to try").arg(m_endpoint->endpoint.name)));
+        return;
+    }
+    const bool retry = !m_attempts.empty() && !hedge;
+    if (!m_tried.contains(replica->state.get()))
+        m_tried.append(replica->state.get());
+    if (m_attempts.empty()) {
+        m_exchange->record().queueMs = m_exchange->elapsedMs();
+        m_upstreamTimer.start();
+    }
+    if (!m_upstreamRunning) {
+        m_upstreamRunning = true;
+        if (m_observer)
+            m_observer->upstreamStarted(m_exchange->record());
+    }
+    auto attempt = std::make_unique<ProxyAttempt>(this, m_endpoint, replica, hedge, retry);
+    ProxyAttempt *raw = attempt.get();
+    raw->holdsRetryBudget = std::exchange(m_pendingRetryBudget, false);
+    m_attempts.push_back(std::move(attempt));
+    ++m_exchange->record().attempts;
+
+    const EndpointRuntime &endpoint = *m_endpoint;
     upstream::UpstreamRequest request;
-    request.url = m_job.url;
-    request.body = std::move(m_job.body);
+    request.url = m_job.api == UpstreamApi::Completions ? replica->completionsUrl : replica->chatCompletionsUrl;
+    request.body = m_job.body; // shared, not copied
     request.timeouts = endpoint.endpoint.timeouts;
+    // Each try's own timeouts, cut to what is left of the request's deadline.
+    const int left = int(qMax<qint64>(1, m_deadlineAt - now));
+    request.timeouts.firstByteMs = qMin(request.timeouts.firstByteMs, left);
+    request.timeouts.totalMs = qMin(request.timeouts.totalMs, left);
+    request.timeouts.connectMs = qMin(request.timeouts.connectMs, left);
     request.headers.reserve(4);
     request.headers.emplaceBack("Content-Type", "application/json");
     request.headers.emplaceBack("Accept", m_job.stream ? "text/event-stream" : "application/json");
@@ -108,46 +258,270 @@ void ProxyOperation::sendUpstream()
     const QByteArray requestId = m_exchange->request().header("x-request-id");
     if (!requestId.isEmpty())
         request.headers.emplaceBack("X-Request-ID", requestId);
-    m_call = m_client->start(std::move(request), this);
+    raw->call = m_client->start(std::move(request), raw);
+    if (!hedge && !m_hedged && m_attempts.size() == 1)
+        armHedge(*replica);
 }
 
-void ProxyOperation::onHead(const upstream::UpstreamResponseHead &head)
+void ProxyOperation::armHedge(const ReplicaRuntime &first)
 {
-    m_exchange->record().upstreamFirstByteMs = m_upstreamTimer.nsecsElapsed() / 1e6;
-    if (head.status >= 400)
-        m_exchange->record().errorCode = QStringLiteral("upstream_status_%1").arg(head.status);
-    m_relay->head(*m_exchange, head.status, head.header("content-type"));
+    const ResilienceConfig &r = m_job.snapshot->resilience();
+    if (m_endpoint->replicas.size() < 2 || m_job.feature.isEmpty() || !r.hedgedFeatures.contains(m_job.feature))
+        return;
+    const double p95 = first.state->ttfbP95();
+    const int delay = p95 < 0 ? r.hedgeMaxDelayMs : std::clamp(int(p95), r.hedgeMinDelayMs, r.hedgeMaxDelayMs);
+    if (!m_hedgeTimer) {
+        m_hedgeTimer = new QTimer(this);
+        m_hedgeTimer->setSingleShot(true);
+        connect(m_hedgeTimer, &QTimer::timeout, this, [this] {
+            if (m_done || m_winner || m_hedged || attemptsRunning() != 1 || m_exchange->responseStarted())
+                return;
+            const ReplicaRuntime *other = pickReplica(*m_endpoint, m_tried, routingNowMs());
+            if (!other || !other->state->available(routingNowMs()))
+                return;
+            if (!takeRetryBudget())
+                return;
+            m_hedged = true;
+            startAttempt(true, other);
+            qCInfo(lcProxy).noquote() << "hedged" << m_endpoint->endpoint.name << "to" << other->state->key();
+        });
+    }
+    m_hedgeTimer->start(delay);
 }
 
-void ProxyOperation::onBody(QByteArrayView bytes)
+int ProxyOperation::attemptsRunning() const
 {
+    return int(std::count_if(m_attempts.cbegin(), m_attempts.cend(), [](const auto &a) { return a->running; }));
+}
+
+void ProxyOperation::recordHealth(ProxyAttempt &attempt, bool failed)
+{
+    ReplicaState &state = *attempt.replica->state;
+    if (!failed) {
+        state.recordSuccess(attempt.firstByteMs);
+        return;
+    }
+    const qint64 now = routingNowMs();
+    state.recordFailure(now, attempt.endpoint->ejection, attempt.endpoint->mayEjectAnother(now));
+}
+
+void ProxyOperation::endAttempt(ProxyAttempt *attempt, QByteArrayView end)
+{
+    attempt->stop(end);
+}
+
+void ProxyOperation::stopAttempts(QByteArrayView end)
+{
+    for (auto &a : m_attempts)
+        a->stop(end);
+}
+
+void ProxyOperation::attemptHead(ProxyAttempt *attempt, const upstream::UpstreamResponseHead &head)
+{
+    if (m_done || m_winner) {
+        endAttempt(attempt, "cancelled");
+        return;
+    }
+    const int status = head.status;
+    if (retryableStatus(status)) {
+        // 429 says "busy", not "broken": no mark against the replica's health.
+        if (status != 429)
+            recordHealth(*attempt, true);
+        const QByteArray end = "status_" + QByteArray::number(status);
+        if (attemptsRunning() > 1) { // a hedge is still out: let it answer
+            endAttempt(attempt, end);
+            return;
+        }
+        // Retried only when another try is possible; otherwise the client gets this answer as it is.
+        if (auto target = findRetry(retryAfterMs(head), attempt)) {
+            if (takeRetryBudget()) {
+                endAttempt(attempt, end);
+                beginRetry(*target);
+                return;
+            }
+        }
+    } else if (status >= 500) {
+        recordHealth(*attempt, true);
+    } else {
+        recordHealth(*attempt, false);
+    }
+    // This try's answer is the client's.
+    m_winner = attempt;
+    if (attempt->hedge)
+        attempt->replica->state->hedgesWon.fetch_add(1, std::memory_order_relaxed);
+    for (auto &a : m_attempts) {
+        if (a.get() != attempt)
+            a->stop("hedge_lost");
+    }
+    if (m_hedgeTimer)
+        m_hedgeTimer->stop();
+    RequestRecord &record = m_exchange->record();
+    record.upstreamFirstByteMs = m_upstreamTimer.nsecsElapsed() / 1e6;
+    if (status >= 400)
+        record.errorCode = QStringLiteral("upstream_status_%1").arg(status);
+    m_relay->head(*m_exchange, status, head.header("content-type"));
+}
+
+void ProxyOperation::attemptBody(ProxyAttempt *attempt, QByteArrayView bytes)
+{
+    if (attempt != m_winner || m_done)
+        return;
     if (auto refusal = m_relay->body(*m_exchange, bytes)) {
-        stopUpstream();
+        endAttempt(attempt, "cancelled");
+        upstreamEnded();
         fail(*refusal);
     }
 }
 
-void ProxyOperation::onComplete()
+void ProxyOperation::attemptComplete(ProxyAttempt *attempt)
 {
-    m_call.clear();
+    if (attempt != m_winner || m_done) {
+        endAttempt(attempt, "cancelled");
+        return;
+    }
+    endAttempt(attempt, "ok");
     upstreamEnded();
     m_relay->complete(*m_exchange);
     done();
 }
 
-void ProxyOperation::onError(const upstream::UpstreamError &error)
+void ProxyOperation::attemptError(ProxyAttempt *attempt, const upstream::UpstreamError &error)
 {
-    m_call.clear();
+    if (m_done) {
+        endAttempt(attempt, "cancelled");
+        return;
+    }
+    recordHealth(*attempt, true);
+    qCInfo(lcProxy).noquote() << "upstream" << attempt->replica->state->key() << "failed:" << error.message;
+    if (attempt == m_winner) {
+        // The answer broke after it had started: never a silent truncation (the relay ends the response
+        // the way the client's dialect marks an error).
+        endAttempt(attempt, "failed_after_head");
+        upstreamEnded();
+        fail(upstreamFailure(attempt->endpoint->endpoint.name, error));
+        return;
+    }
+    endAttempt(attempt, endOf(error));
+    if (attemptsRunning() > 0) // a hedge is still out
+        return;
+    retryOrFail(upstreamFailure(attempt->endpoint->endpoint.name, error), attempt);
+}
+
+std::optional<ProxyOperation::RetryTarget> ProxyOperation::findRetry(int retryAfter, const ProxyAttempt *failed) const
+{
+    const ResilienceConfig &r = m_job.snapshot->resilience();
+    const qint64 now = routingNowMs();
+    if (m_done || m_exchange->responseStarted() || m_attempts.size() >= std::size_t(r.maxAttempts) || now >= m_deadlineAt)
+        return std::nullopt;
+    // Another replica of this endpoint, at once.
+    if (const ReplicaRuntime *replica = pickReplica(*m_endpoint, m_tried, now))
+        return RetryTarget{replica, nullptr, 0};
+    // The route's next endpoint (the dialect builds its request).
+    if (m_job.plan && m_job.prepare) {
+        ExhaustedEndpoints exhausted = m_exhausted;
+        if (!exhausted.contains(m_endpoint))
+            exhausted.append(m_endpoint);
+        if (const EndpointRuntime *next = pickEndpoint(*m_job.plan, exhausted, now))
+            return RetryTarget{nullptr, next, 0};
+    }
+    // The same replica once it said when to come back, if that is before the deadline.
+    if (failed && retryAfter >= 0 && now + retryAfter < m_deadlineAt)
+        return RetryTarget{failed->replica, nullptr, retryAfter};
+    return std::nullopt;
+}
+
+bool ProxyOperation::takeRetryBudget()
+{
+    const ResilienceConfig &r = m_job.snapshot->resilience();
+    if (!m_job.snapshot->retryBudget().tryStartRetry(r.retryBudgetPercent, r.retryBudgetMinConcurrent))
+        return false;
+    m_pendingRetryBudget = true; // handed to the retry's attempt when it starts
+    return true;
+}
+
+void ProxyOperation::beginRetry(const RetryTarget &target)
+{
+    if (target.endpoint) {
+        if (!switchEndpoint(target.endpoint)) {
+            // Its request could not be built: try the next one, or give up.
+            if (auto again = findRetry(-1, nullptr)) {
+                beginRetry(*again);
+                return;
+            }
+            upstreamEnded();
+            fail(ApiError::make(502, QStringLiteral("upstream_unavailable"),
+                                QStringLiteral("no model endpoint of the route could take the request")));
+            return;
+        }
+        // The new endpoint has its own concurrency slot: give this one back, wait for that one.
+        m_slot.release();
+        acquireSlot();
+        return;
+    }
+    if (target.waitMs <= 0) {
+        startAttempt(false, target.replica);
+        return;
+    }
     upstreamEnded();
-    qCInfo(lcProxy) << "upstream" << m_job.endpoint->endpoint.name << "failed:" << error.message;
-    fail(upstreamFailure(m_job.endpoint->endpoint.name, error));
+    QTimer::singleShot(target.waitMs, this, [this, replica = target.replica] {
+        if (!m_done)
+            startAttempt(false, replica);
+    });
+}
+
+void ProxyOperation::retryOrFail(const ApiError &error, const ProxyAttempt *failed)
+{
+    if (auto target = findRetry(-1, failed)) {
+        if (takeRetryBudget()) {
+            beginRetry(*target);
+            return;
+        }
+    }
+    upstreamEnded();
+    fail(error);
+}
+
+bool ProxyOperation::switchEndpoint(const EndpointRuntime *next)
+{
+    if (!m_exhausted.contains(m_endpoint))
+        m_exhausted.append(m_endpoint);
+    auto prepared = m_job.prepare(*next);
+    if (!prepared) {
+        m_exhausted.append(next);
+        return false;
+    }
+    upstreamEnded(); // the metrics' in-flight count is per endpoint
+    m_endpoint = next;
+    m_tried.clear(); // its replicas are all new to this request
+    m_job.api = prepared->api;
+    m_job.body = std::move(prepared->body);
+    m_relay = std::move(prepared->relay);
+    RequestRecord &record = m_exchange->record();
+    record.modelEndpoint = next->endpoint.name;
+    record.modelIdentifier = next->endpoint.identifier;
+    record.modelFamily = familyName(next->endpoint.family);
+    qCInfo(lcProxy).noquote() << "falling back to model endpoint" << next->endpoint.name;
+    return true;
+}
+
+void ProxyOperation::deadlinePassed()
+{
+    if (m_done)
+        return;
+    stopAttempts("cancelled");
+    upstreamEnded();
+    fail(ApiError::make(504, QStringLiteral("deadline_exceeded"),
+                        QStringLiteral("no complete answer from model endpoint \"%1\" within the request deadline of %2 ms")
+                            .arg(m_endpoint->endpoint.name)
+                            .arg(m_deadlineMs)));
 }
 
 void ProxyOperation::cancel(const ApiError &error)
 {
     if (m_done)
         return;
-    stopUpstream();
+    stopAttempts("cancelled");
+    upstreamEnded();
     fail(error);
 }
 
@@ -172,25 +546,28 @@ void ProxyOperation::upstreamEnded()
         m_observer->upstreamFinished(m_exchange->record());
 }
 
-void ProxyOperation::stopUpstream()
-{
-    if (m_call) {
-        m_call->abort();
-        m_call.clear();
-    }
-    upstreamEnded();
-}
-
 void ProxyOperation::done()
 {
     if (m_done)
         return;
     m_done = true;
     if (m_ticket) { // still queued for a slot: leave the queue
-        m_job.endpoint->limiter->cancel(m_ticket);
+        m_endpoint->limiter->cancel(m_ticket);
         m_ticket = 0;
     }
+    stopAttempts("cancelled");
+    upstreamEnded();
+    releasePendingRetryBudget();
+    QByteArray &json = m_exchange->record().attemptsJson;
+    for (const auto &a : m_attempts) {
+        appendAttempt(json, AttemptEntry{a->endpoint->endpoint.name, a->replica->state->apiRoot().toEncoded(), a->status,
+                                         a->firstByteMs, a->timer.nsecsElapsed() / 1e6, a->bytes, a->end, a->hedge});
+    }
     m_slot.release();
+    if (m_deadlineTimer)
+        m_deadlineTimer->stop();
+    if (m_hedgeTimer)
+        m_hedgeTimer->stop();
     deleteLater();
 }
 
@@ -199,7 +576,8 @@ void ProxyOperation::clientGone()
     if (m_done)
         return;
     // Stop the model server now: nobody will read what it generates.
-    stopUpstream();
+    stopAttempts("cancelled");
+    upstreamEnded();
     done();
 }
 

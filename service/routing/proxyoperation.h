@@ -1,30 +1,66 @@
 #pragma once
 
 // One request relayed to a model server: waits for a concurrency slot on the endpoint, sends the
-// request, hands the answer to the dialect's ResponseRelay (which writes the client's response: passed
-// through, reshaped, streamed), and aborts the upstream request the moment the client goes away.
-// Dialect-free: the adapter that starts it decides the upstream body and supplies the relay.
+// request to a replica (balancer.h), hands the answer to the dialect's ResponseRelay (which writes the
+// client's response: passed through, reshaped, streamed), and aborts the upstream request the moment the
+// client goes away. Dialect-free: the adapter that starts it decides the upstream body and supplies the
+// relay.
+//
+// Resilience, while nothing has been sent to the client:
+// - retries on connect failure, a connection closed before the response head, a timeout before it, and
+//   502/503/504/429 heads (never on other statuses): to another replica of the endpoint, else to the
+//   route's next endpoint (the dialect's Preparer builds that endpoint's body and relay); the same
+//   replica again only after a 429/503 with Retry-After that fits the deadline. At most
+//   resilience.max_attempts tries, within the retry budget (retrybudget.h).
+// - one deadline per request (resilience.deadlines_ms by feature); each try's timeouts are cut to it.
+// - hedging for the features resilience.hedging lists: no response head after the hedge delay (the
+//   replica's p95 time to first byte, clamped) sends the same request to another replica; the first head
+//   wins and the other try is aborted at once.
+// Each try's result feeds the replica's passive health (replicastate.h) and the request log's attempts.
 //
 // Lifetime: created with new, deletes itself when the response is finished or the client left.
 
 #include "http/httpexchange.h"
+#include "balancer.h"
 #include "configsnapshot.h"
 #include "upstream/upstreamclient.h"
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QVarLengthArray>
 
 #include <functional>
 #include <memory>
 #include <optional>
+#include <vector>
+
+class QTimer;
 
 namespace airlock::routing {
+
+class ResponseRelay;
+
+// Which OpenAI API of the model server a request goes to.
+enum class UpstreamApi { ChatCompletions, Completions };
+
+// A dialect's request for one endpoint of a route: the body (with that endpoint's identifier, its
+// family's prompt) and the relay that turns that endpoint's answer into the client's response.
+struct PreparedRequest
+{
+    UpstreamApi api = UpstreamApi::ChatCompletions;
+    QByteArray body;
+    std::unique_ptr<ResponseRelay> relay;
+};
+// Builds the request for another endpoint of the route (a fallback); nullopt skips that endpoint.
+using Preparer = std::function<std::optional<PreparedRequest>(const EndpointRuntime &endpoint)>;
 
 struct ProxyJob
 {
     std::shared_ptr<const routing::ConfigSnapshot> snapshot; // keeps the endpoint alive
-    const routing::EndpointRuntime *endpoint = nullptr;
-    QUrl url;
+    const routing::EndpointRuntime *endpoint = nullptr;      // where the first try goes
+    const RoutePlan *plan = nullptr; // the route's tiers (nullptr: `endpoint`'s replicas only)
+    Preparer prepare;                // empty: no fallback to other endpoints of the plan
+    UpstreamApi api = UpstreamApi::ChatCompletions;
     QByteArray body;
     bool stream = false;
     int startDelayMs = 0; // wait this long before asking for a slot (typing-burst debounce)
@@ -50,7 +86,9 @@ public:
     virtual void error(http::HttpExchange &exchange, const http::ApiError &error) = 0;
 };
 
-class ProxyOperation : public QObject, private upstream::UpstreamCallHandler
+class ProxyAttempt;
+
+class ProxyOperation : public QObject
 {
     Q_OBJECT
 public:
@@ -64,32 +102,63 @@ public:
     void cancel(const http::ApiError &error);
 
 private:
+    friend class ProxyAttempt;
     ProxyOperation(std::unique_ptr<http::HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
                    std::unique_ptr<ResponseRelay> relay, RequestObserver *observer);
     void run();
     void acquireSlot();
-    void sendUpstream();
+    void startAttempt(bool hedge, const ReplicaRuntime *replica = nullptr);
+    void armHedge(const ReplicaRuntime &first);
+    struct RetryTarget
+    {
+        const ReplicaRuntime *replica = nullptr;  // a replica of the current endpoint ...
+        const EndpointRuntime *endpoint = nullptr; // ... or the route's next endpoint
+        int waitMs = 0;                            // Retry-After of the same replica
+    };
+    // Where another try could go now (nullopt: nowhere, or the rules allow no more tries).
+    std::optional<RetryTarget> findRetry(int retryAfterMs, const ProxyAttempt *failed) const;
+    bool takeRetryBudget();
+    void releasePendingRetryBudget();
+    void beginRetry(const RetryTarget &target);
+    // After a try failed before its head: another try if the rules allow one, else the client's error.
+    void retryOrFail(const http::ApiError &error, const ProxyAttempt *failed);
+    bool switchEndpoint(const EndpointRuntime *next);
     void fail(const http::ApiError &error);
     void done();
     void clientGone();
+    void deadlinePassed();
+    void endAttempt(ProxyAttempt *attempt, QByteArrayView end);
+    void stopAttempts(QByteArrayView end);
+    int attemptsRunning() const;
     void upstreamEnded();
-    void stopUpstream();
+    void recordHealth(ProxyAttempt &attempt, bool failed);
 
-    void onHead(const upstream::UpstreamResponseHead &head) override;
-    void onBody(QByteArrayView bytes) override;
-    void onComplete() override;
-    void onError(const upstream::UpstreamError &error) override;
+    void attemptHead(ProxyAttempt *attempt, const upstream::UpstreamResponseHead &head);
+    void attemptBody(ProxyAttempt *attempt, QByteArrayView bytes);
+    void attemptComplete(ProxyAttempt *attempt);
+    void attemptError(ProxyAttempt *attempt, const upstream::UpstreamError &error);
 
     std::unique_ptr<http::HttpExchange> m_exchange;
     ProxyJob m_job;
+    const EndpointRuntime *m_endpoint; // the endpoint tries go to now
     upstream::UpstreamClient *m_client;
     std::unique_ptr<ResponseRelay> m_relay;
     RequestObserver *m_observer;
     upstream::EndpointLimiter::Slot m_slot;
     upstream::EndpointLimiter::Ticket m_ticket = 0;
-    QPointer<upstream::UpstreamCall> m_call;
+    std::vector<std::unique_ptr<ProxyAttempt>> m_attempts;
+    ProxyAttempt *m_winner = nullptr; // the try whose answer the client gets
+    TriedReplicas m_tried;
+    ExhaustedEndpoints m_exhausted;
     QElapsedTimer m_upstreamTimer;
+    QTimer *m_deadlineTimer = nullptr;
+    QTimer *m_hedgeTimer = nullptr;
+    qint64 m_deadlineAt = 0; // routingNowMs() when the deadline passes
+    int m_deadlineMs = 0;
+    bool m_hedged = false;
+    bool m_pendingRetryBudget = false; // a retry's budget place, held until its attempt starts
     bool m_upstreamRunning = false;
+    bool m_counted = false; // counted in the retry budget's requests in flight
     bool m_done = false;
 };
 

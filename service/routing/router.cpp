@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include "balancer.h"
 #include "featureids.h"
 
 namespace airlock::routing {
@@ -17,7 +18,8 @@ Result<Route> resolveFeature(const ConfigSnapshot &snapshot, const QString &feat
                            QStringLiteral("feature \"%1\" is disabled by the administrator").arg(feature),
                            QStringLiteral("model"));
     }
-    const EndpointRuntime *endpoint = snapshot.endpoint(it.value());
+    const RoutePlan *plan = snapshot.featurePlan(feature);
+    const EndpointRuntime *endpoint = plan ? pickEndpoint(*plan, {}, routingNowMs()) : nullptr;
     if (!endpoint) {
         // validateGatewayConfig forbids this; kept as a guard against a half-applied configuration.
         return Error::make(QStringLiteral("feature_unassigned"),
@@ -25,7 +27,7 @@ Result<Route> resolveFeature(const ConfigSnapshot &snapshot, const QString &feat
                                .arg(feature, it.value()),
                            QStringLiteral("model"));
     }
-    return Route{endpoint, feature};
+    return Route{endpoint, plan, feature};
 }
 
 Result<Route> resolveModel(const ConfigSnapshot &snapshot, const QString &name)
@@ -33,7 +35,7 @@ Result<Route> resolveModel(const ConfigSnapshot &snapshot, const QString &name)
     if (isKnownFeature(name))
         return resolveFeature(snapshot, name);
     if (const EndpointRuntime *endpoint = snapshot.endpoint(name))
-        return Route{endpoint, QString()};
+        return Route{endpoint, snapshot.endpointPlan(name), QString()};
     return Error::make(QStringLiteral("model_not_found"),
                        QStringLiteral("model \"%1\" is neither a feature nor a registered model endpoint").arg(name),
                        QStringLiteral("model"));

@@ -11,7 +11,10 @@ namespace airlock::routing {
 
 struct Route
 {
+    // The endpoint the first try goes to (picked by the route's split and health, balancer.h); a
+    // dialect builds its upstream request for it. Retries and fallbacks follow `plan`.
     const EndpointRuntime *endpoint = nullptr;
+    const RoutePlan *plan = nullptr;
     QString feature; // the feature id the request was routed by; empty when it named a model endpoint
 };
 

@@ -1,6 +1,8 @@
 #include "configstore.h"
 
+#include <QJsonArray>
 #include <QJsonDocument>
+#include <QJsonObject>
 
 #include "featureids.h"
 
@@ -13,6 +15,8 @@ namespace airlock {
 namespace {
 // The settings row that holds the declarative feature flags.
 constexpr QLatin1StringView kFlagsSetting{"feature_flags"};
+// The settings row that holds the declarative resilience section (routeconfig.h).
+constexpr QLatin1StringView kResilienceSetting{"resilience"};
 } // namespace
 
 
@@ -31,6 +35,16 @@ QString text(const QString &value)
     return value.isNull() ? QStringLiteral("") : value;
 }
 
+QVariant replicasColumn(const ModelEndpoint &m)
+{
+    if (m.replicas.isEmpty())
+        return QVariant(QMetaType::fromType<QString>()); // NULL
+    QJsonArray list;
+    for (const ModelReplica &r : m.replicas)
+        list.append(QJsonObject{{QStringLiteral("base_url"), r.baseUrl.toString()}, {QStringLiteral("weight"), r.weight}});
+    return QString::fromUtf8(QJsonDocument(list).toJson(QJsonDocument::Compact));
+}
+
 Error corrupt(const QString &what)
 {
     return Error::make(QStringLiteral("corrupt_store"), what);
@@ -43,7 +57,7 @@ Result<GatewayConfig> ConfigStore::load()
     GatewayConfig config;
     auto models = m_db.run(QStringLiteral("SELECT name, family, base_url, identifier, api_key, "
                                           "max_concurrency, connect_ms, first_byte_ms, idle_ms, "
-                                          "total_ms FROM model_endpoints"));
+                                          "total_ms, replicas FROM model_endpoints"));
     if (!models)
         return models.error();
     while (models->next()) {
@@ -64,6 +78,16 @@ Result<GatewayConfig> ConfigStore::load()
         m.timeouts.firstByteMs = q.value(7).toInt();
         m.timeouts.idleMs = q.value(8).toInt();
         m.timeouts.totalMs = q.value(9).toInt();
+        if (!q.value(10).isNull()) {
+            const QJsonArray replicas = QJsonDocument::fromJson(q.value(10).toString().toUtf8()).array();
+            for (const QJsonValue &r : replicas) {
+                m.replicas.append(ModelReplica{QUrl(r[QLatin1String("base_url")].toString(), QUrl::StrictMode),
+                                               r[QLatin1String("weight")].toInt(1)});
+            }
+            if (m.replicas.isEmpty())
+                return corrupt(QStringLiteral("stored model \"%1\" has an unreadable replica list").arg(m.name));
+            m.baseUrl = m.replicas.constFirst().baseUrl;
+        }
         config.models.append(std::move(m));
     }
     models->finish();
@@ -71,13 +95,20 @@ Result<GatewayConfig> ConfigStore::load()
     std::sort(config.models.begin(), config.models.end(),
         [](const ModelEndpoint &a, const ModelEndpoint &b) { return a.name < b.name; });
 
-    auto features = m_db.run(QStringLiteral("SELECT feature, model_name FROM feature_assignments"));
+    auto features = m_db.run(QStringLiteral("SELECT feature, model_name, route FROM feature_assignments"));
     if (!features)
         return features.error();
     while (features->next()) {
+        const QString feature = features->value(0).toString();
         const QVariant model = features->value(1);
-        config.features.insert(
-            features->value(0).toString(), model.isNull() ? QString(kDisabled) : model.toString());
+        config.features.insert(feature, model.isNull() ? QString(kDisabled) : model.toString());
+        if (!features->value(2).isNull()) {
+            auto route = parseModelRoute(QJsonDocument::fromJson(features->value(2).toString().toUtf8()).object(),
+                                           QStringLiteral("features.") + feature);
+            if (!route)
+                return corrupt(QStringLiteral("stored route of \"%1\" is unreadable: %2").arg(feature, route.error().message));
+            config.routes.insert(feature, std::move(route).value());
+        }
     }
     features->finish();
     auto flags = m_db.run(QStringLiteral("SELECT value FROM settings WHERE key = ?"), { QString(kFlagsSetting) });
@@ -85,6 +116,16 @@ Result<GatewayConfig> ConfigStore::load()
         return flags.error();
     if (flags->next())
         config.flags = QJsonDocument::fromJson(flags->value(0).toString().toUtf8()).object();
+    flags->finish();
+    auto resilience = m_db.run(QStringLiteral("SELECT value FROM settings WHERE key = ?"), { QString(kResilienceSetting) });
+    if (!resilience)
+        return resilience.error();
+    if (resilience->next()) {
+        auto parsed = parseResilienceConfig(QJsonDocument::fromJson(resilience->value(0).toString().toUtf8()).object());
+        if (!parsed)
+            return corrupt(QStringLiteral("stored resilience settings are unreadable: %1").arg(parsed.error().message));
+        config.resilience = std::move(parsed).value();
+    }
     return config;
 }
 
@@ -94,23 +135,28 @@ Status ConfigStore::writeModel(const ModelEndpoint &m, const QString &now)
     return m_db.exec(
         QStringLiteral(
             "INSERT INTO model_endpoints (name, family, base_url, identifier, api_key, max_concurrency, "
-            "connect_ms, first_byte_ms, idle_ms, total_ms, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "connect_ms, first_byte_ms, idle_ms, total_ms, replicas, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (name) DO UPDATE SET family = excluded.family, base_url = excluded.base_url, "
             "identifier = excluded.identifier, api_key = excluded.api_key, "
             "max_concurrency = excluded.max_concurrency, connect_ms = excluded.connect_ms, "
             "first_byte_ms = excluded.first_byte_ms, idle_ms = excluded.idle_ms, "
-            "total_ms = excluded.total_ms, updated_at = excluded.updated_at"),
+            "total_ms = excluded.total_ms, replicas = excluded.replicas, updated_at = excluded.updated_at"),
         { m.name, familyName(m.family), m.baseUrl.toString(), text(m.identifier), text(m.apiKey),
             m.maxConcurrency, m.timeouts.connectMs, m.timeouts.firstByteMs, m.timeouts.idleMs,
-            m.timeouts.totalMs, now, now });
+            m.timeouts.totalMs, replicasColumn(m), now, now });
 }
 
-Status ConfigStore::writeAssignment(const QString &feature, const QString &modelNameOrDisabled)
+Status ConfigStore::writeAssignment(const QString &feature, const QString &modelNameOrDisabled, const ModelRoute *route)
 {
-    return m_db.exec(QStringLiteral("INSERT INTO feature_assignments (feature, model_name) VALUES (?, ?) "
-                                    "ON CONFLICT (feature) DO UPDATE SET model_name = excluded.model_name"),
-        { feature, modelColumn(modelNameOrDisabled) });
+    // A plain assignment clears a route the feature had: the admin chose one model.
+    const QVariant routeJson = route
+        ? QVariant(QString::fromUtf8(QJsonDocument(modelRouteToJson(*route)).toJson(QJsonDocument::Compact)))
+        : QVariant(QMetaType::fromType<QString>());
+    return m_db.exec(QStringLiteral("INSERT INTO feature_assignments (feature, model_name, route) VALUES (?, ?, ?) "
+                                    "ON CONFLICT (feature) DO UPDATE SET model_name = excluded.model_name, "
+                                    "route = excluded.route"),
+        { feature, modelColumn(modelNameOrDisabled), routeJson });
 }
 
 Result<bool> ConfigStore::modelExists(const QString &name)
@@ -148,9 +194,17 @@ Status ConfigStore::replace(const GatewayConfig &config)
                 return s;
         }
         for (auto it = config.features.begin(); it != config.features.end(); ++it) {
-            if (auto s = writeAssignment(it.key(), it.value()); !s)
+            const auto route = config.routes.constFind(it.key());
+            if (auto s = writeAssignment(it.key(), it.value(), route == config.routes.cend() ? nullptr : &*route); !s)
                 return s;
         }
+        const QString resilience = QString::fromUtf8(
+            QJsonDocument(resilienceConfigToJson(config.resilience)).toJson(QJsonDocument::Compact));
+        if (auto s = m_db.exec(QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
+                                              "ON CONFLICT (key) DO UPDATE SET value = excluded.value"),
+                               { QString(kResilienceSetting), resilience });
+            !s)
+            return s;
         // Feature flags are part of the declarative configuration: replaced with it.
         const QString flags = QString::fromUtf8(QJsonDocument(config.flags).toJson(QJsonDocument::Compact));
         return m_db.exec(QStringLiteral("INSERT INTO settings (key, value) VALUES (?, ?) "
@@ -184,14 +238,20 @@ Status ConfigStore::removeModel(const QString &name)
             return Error::make(QStringLiteral("not_found"), QStringLiteral("no model named \"%1\"").arg(name),
                 QStringLiteral("name"));
         }
-        auto users = m_db.run(QStringLiteral("SELECT feature FROM feature_assignments WHERE model_name = ? "
-                                             "ORDER BY feature"),
-            { name });
+        auto users = m_db.run(QStringLiteral("SELECT feature, model_name, route FROM feature_assignments ORDER BY feature"));
         if (!users)
             return users.error();
         QStringList features;
-        while (users->next())
-            features << users->value(0).toString();
+        while (users->next()) {
+            bool named = users->value(1).toString() == name;
+            if (!named && !users->value(2).isNull()) {
+                const auto route = parseModelRoute(
+                    QJsonDocument::fromJson(users->value(2).toString().toUtf8()).object(), QStringLiteral("route"));
+                named = route && route->models().contains(name);
+            }
+            if (named)
+                features << users->value(0).toString();
+        }
         users->finish();
         if (!features.isEmpty()) {
             return Error::make(QStringLiteral("model_in_use"),

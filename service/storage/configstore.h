@@ -47,7 +47,8 @@ public:
 
 private:
     Status writeModel(const ModelEndpoint &model, const QString &now);
-    Status writeAssignment(const QString &feature, const QString &modelNameOrDisabled);
+    // `route`: the feature's tiers when it has more than one model (stored as JSON), else nullptr.
+    Status writeAssignment(const QString &feature, const QString &modelNameOrDisabled, const ModelRoute *route = nullptr);
     Result<bool> modelExists(const QString &name);
 
     Database &m_db;

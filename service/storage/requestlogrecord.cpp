@@ -1,6 +1,8 @@
 #include "requestlogrecord.h"
 
 #include <QDateTime>
+#include <QJsonArray>
+#include <QJsonDocument>
 
 #include <cmath>
 
@@ -90,6 +92,8 @@ QJsonObject recordToJson(const StoredRecord &stored, bool withBodies)
         o.insert(QStringLiteral("prompt_tokens"), r.promptTokens);
     if (r.answerTokens >= 0)
         o.insert(QStringLiteral("answer_tokens"), r.answerTokens);
+    if (!r.attemptsJson.isEmpty())
+        o.insert(QStringLiteral("attempts"), QJsonDocument::fromJson(r.attemptsJson).array());
     o.insert(QStringLiteral("has_bodies"), r.captureBodies);
     if (withBodies && r.captureBodies) {
         o.insert(QStringLiteral("prompt_body"), QString::fromUtf8(r.promptBody));

@@ -25,10 +25,10 @@ inline constexpr const char *kRequestLogColumns[] = { "started_ms", "request_id"
     "host_name", "gitlab_version", "token_issuer", "token_id", "user_agent", "client_version", "client_ip",
     "lang", "editor_lang", "status", "error_code", "error_message", "flags", "auth_ms", "queue_ms",
     "first_byte_ms", "upstream_ms", "total_ms", "prompt_bytes", "answer_bytes", "prompt_tokens",
-    "answer_tokens" };
+    "answer_tokens", "attempts" };
 inline constexpr int kRequestLogColumnCount = int(std::size(kRequestLogColumns));
 
-// "id, started_ms, ..., answer_tokens".
+// "id, started_ms, ..., attempts".
 QString requestLogSelectColumns();
 // "h0, h1, ..., h23" (the rollups' latency histogram), each name after `prefix`.
 QString histogramColumns(const QString &prefix = {});

@@ -70,6 +70,7 @@ RequestRecord recordFromRow(const QSqlQuery &q, int first, int *flagsOut)
     r.promptTokens = pt.isNull() ? -1 : pt.toInt();
     const QVariant at = q.value(i++);
     r.answerTokens = at.isNull() ? -1 : at.toInt();
+    r.attemptsJson = q.value(i++).toString().toLatin1();
     r.stream = flags & FlagStream;
     r.cached = flags & FlagCached;
     r.superseded = flags & FlagSuperseded;

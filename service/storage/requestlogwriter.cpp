@@ -13,7 +13,7 @@ namespace {
 
 // Parameters per row of the writer's INSERT: id, then kRequestLogColumns.
 constexpr int kRowParams = kRequestLogColumnCount + 1;
-static_assert(kRowParams == 35, "kTextColumns and insertChunk() number the parameters of a row");
+static_assert(kRowParams == 36, "kTextColumns and insertChunk() number the parameters of a row");
 
 // The record's QString columns: their parameter number within a row (1 = id) and the field.
 struct TextColumn {
@@ -231,6 +231,7 @@ Status RequestLogWriter::insertChunk(std::size_t which, StoredBatch &batch, qsiz
         bindInt(p + 33, r.answerBytes);
         bindCount(p + 34, r.promptTokens);
         bindCount(p + 35, r.answerTokens);
+        bindLatin1(p + 36, r.attemptsJson); // ASCII JSON (routing/attemptlog.h); empty: NULL
     }
     return m_row->step("writing request records");
 }

@@ -93,10 +93,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
 
     check(job->endpoint && job->snapshot == snapshot, "routed with the snapshot");
-    check(job->url
-            == (kind == OpenAiApi::Kind::ChatCompletions ? job->endpoint->chatCompletionsUrl
-                                                         : job->endpoint->completionsUrl),
-        "URL per kind");
+    check(job->api
+            == (kind == OpenAiApi::Kind::ChatCompletions ? routing::UpstreamApi::ChatCompletions
+                                                         : routing::UpstreamApi::Completions),
+        "upstream API per kind");
+    check(job->plan != nullptr, "routed with a plan");
     const auto original = scanJson(request.body);
     check(original.ok() && original->rootType == JsonType::Object, "accepted only a JSON object");
     const JsonMember *model = original->find("model");

@@ -9,6 +9,8 @@
 using namespace airlock;
 using namespace airlock::http;
 using namespace airlock::openai;
+using airlock::routing::ReplicaRuntime;
+using airlock::routing::UpstreamApi;
 
 Q_DECLARE_METATYPE(airlock::openai::OpenAiApi::Kind)
 
@@ -277,7 +279,8 @@ void tst_OpenAiAdapter::routes()
     QVERIFY2(job.ok(), qPrintable(error.code + QStringLiteral(": ") + error.message));
     QVERIFY(job->endpoint);
     QCOMPARE(job->endpoint->endpoint.name, endpoint);
-    QCOMPARE(job->url, url);
+    const ReplicaRuntime &replica = job->endpoint->replicas.front();
+    QCOMPARE(job->api == UpstreamApi::Completions ? replica.completionsUrl : replica.chatCompletionsUrl, url);
     QCOMPARE(job->stream, stream);
 
     // byte-exact: only the model token changed

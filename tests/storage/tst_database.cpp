@@ -137,9 +137,11 @@ void tst_Database::tablesExist_data()
                                             QStringLiteral("api_key"), QStringLiteral("max_concurrency"),
                                             QStringLiteral("connect_ms"), QStringLiteral("first_byte_ms"),
                                             QStringLiteral("idle_ms"), QStringLiteral("total_ms"),
-                                            QStringLiteral("created_at"), QStringLiteral("updated_at") };
+                                            QStringLiteral("created_at"), QStringLiteral("updated_at"),
+                                            QStringLiteral("replicas") };
     QTest::newRow("feature_assignments") << QStringLiteral(
-        "feature_assignments") << QStringList { QStringLiteral("feature"), QStringLiteral("model_name") };
+        "feature_assignments") << QStringList { QStringLiteral("feature"), QStringLiteral("model_name"),
+                                                    QStringLiteral("route") };
     QTest::newRow("settings") << QStringLiteral("settings")
                               << QStringList { QStringLiteral("key"), QStringLiteral("value") };
     QTest::newRow("schema_migrations") << QStringLiteral(

@@ -78,7 +78,7 @@ private Q_SLOTS:
             }
         }
         QCOMPARE(Database::latestSchemaVersion(), int(migrations.size()));
-        QCOMPARE(Database::latestSchemaVersion(), 5);
+        QCOMPARE(Database::latestSchemaVersion(), 6);
     }
 
     void tablesAndColumns_data()
@@ -91,8 +91,8 @@ private Q_SLOTS:
         auto list = [](const char *names) { return QString::fromLatin1(names).split(QLatin1Char(' ')); };
         row("model_endpoints",
             list("name family base_url identifier api_key max_concurrency connect_ms "
-                 "first_byte_ms idle_ms total_ms created_at updated_at"));
-        row("feature_assignments", list("feature model_name"));
+                 "first_byte_ms idle_ms total_ms created_at updated_at replicas"));
+        row("feature_assignments", list("feature model_name route"));
         row("settings", list("key value"));
         row("prompt_overrides", list("id endpoint feature template created_at author"));
         row("auth_tokens",
@@ -103,7 +103,7 @@ private Q_SLOTS:
                  "model_identifier model_family user_id instance_id realm host_name gitlab_version "
                  "token_issuer token_id user_agent client_version client_ip lang editor_lang status "
                  "error_code error_message flags auth_ms queue_ms first_byte_ms upstream_ms total_ms "
-                 "prompt_bytes answer_bytes prompt_tokens answer_tokens"));
+                 "prompt_bytes answer_bytes prompt_tokens answer_tokens attempts"));
         row("request_log_bodies", list("id prompt answer"));
         row("request_log_minutes", rollupColumns(QStringLiteral("minute_ms")));
         row("request_log_hours", rollupColumns(QStringLiteral("hour_ms")));
@@ -194,7 +194,7 @@ private Q_SLOTS:
             = (*db)->run(QStringLiteral("SELECT group_concat(version, ',') FROM (SELECT version FROM "
                                         "schema_migrations ORDER BY version)"));
         QVERIFY(versions && versions->next());
-        QCOMPARE(versions->value(0).toString(), QStringLiteral("1,2,3,4,5"));
+        QCOMPARE(versions->value(0).toString(), QStringLiteral("1,2,3,4,5,6"));
     }
 
     void loaderSplitsAndExpands()

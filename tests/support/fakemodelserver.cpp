@@ -223,6 +223,11 @@ QJsonObject RecordedRequest::json() const
     return QJsonDocument::fromJson(body).object();
 }
 
+FakeBehavior FakeBehavior::reply(int status, const QByteArray &body, int latencyMs)
+{
+    return error(status, body, latencyMs);
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Exchange: one request being answered. Owns the responder for as long as the answer takes, so the
 // connection stays open; writes through a QPointer because QHttpServer deletes the socket when the client
@@ -369,6 +374,12 @@ private:
             writeWhole(200, "application/json", QJsonDocument(list).toJson(QJsonDocument::Compact));
             return;
         }
+        case Route::Health:
+            writeWhole(200, "application/json", "{}");
+            return;
+        case Route::Version:
+            writeWhole(200, "application/json", R"({"version":"0.1.0"})");
+            return;
         case Route::Unknown:
             writeWhole(404, "application/json",
                 openAiError(404,
@@ -643,6 +654,14 @@ FakeModelServer::FakeModelServer(QObject *parent)
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             handle(Route::Models, request, std::move(responder));
         });
+    m_http->route(QStringLiteral("/health"), QHttpServerRequest::Method::Get,
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            handle(Route::Health, request, std::move(responder));
+        });
+    m_http->route(QStringLiteral("/api/version"), QHttpServerRequest::Method::Get,
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            handle(Route::Version, request, std::move(responder));
+        });
     m_http->setMissingHandler([this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
         handle(Route::Unknown, request, std::move(responder));
     });
@@ -728,6 +747,22 @@ void FakeModelServer::setModelsBehavior(const FakeBehavior &behavior)
 {
     m_modelsBehavior = behavior;
 }
+void FakeModelServer::setHealthBehavior(const FakeBehavior &behavior)
+{
+    m_healthBehavior = behavior;
+}
+FakeBehavior FakeModelServer::healthBehavior() const
+{
+    return m_healthBehavior;
+}
+void FakeModelServer::setVersionBehavior(const FakeBehavior &behavior)
+{
+    m_versionBehavior = behavior;
+}
+FakeBehavior FakeModelServer::versionBehavior() const
+{
+    return m_versionBehavior;
+}
 
 int FakeModelServer::releaseHeld()
 {
@@ -755,6 +790,11 @@ QList<RecordedRequest> FakeModelServer::requests() const
 int FakeModelServer::requestCount() const
 {
     return int(m_requests.size());
+}
+int FakeModelServer::requestCount(const QString &path) const
+{
+    return int(std::count_if(
+        m_requests.cbegin(), m_requests.cend(), [&](const RecordedRequest &r) { return r.path == path; }));
 }
 RecordedRequest FakeModelServer::lastRequest() const
 {
@@ -822,6 +862,10 @@ FakeBehavior FakeModelServer::pickBehavior(Route route, const RecordedRequest &r
     switch (route) {
     case Route::Models:
         return m_modelsBehavior;
+    case Route::Health:
+        return m_healthBehavior;
+    case Route::Version:
+        return m_versionBehavior;
     case Route::Unknown:
         return FakeBehavior();
     case Route::ChatCompletions:

@@ -33,8 +33,9 @@ QT_END_NAMESPACE
 // on loopback). A client that half-closes its side after the request therefore counts as gone.
 // All timestamps are airlock::test::TimePoint (one monotonic clock), comparable with TestHttpClient's.
 //
-// Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models. Anything else is recorded and
-// answered 404 with an OpenAI-style error. A completion request streams (SSE over chunked framing) if and
+// Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, and the health routes model
+// servers answer without spending tokens: GET /health (vLLM, TGI, llama.cpp) and GET /api/version (Ollama).
+// Anything else is recorded and answered 404 with an OpenAI-style error. A completion request streams (SSE over chunked framing) if and
 // only if its JSON body has "stream": true.
 // Token counts: a whole answer carries `usage` (prompt_tokens: the words of the prompt / messages' contents,
 // completion_tokens: chunkCount). A stream carries it only when the request has
@@ -87,6 +88,9 @@ struct FakeBehavior {
     static FakeBehavior hang();
     static FakeBehavior closeMidStream(int afterChunks, int chunkDelayMs = 0);
     static FakeBehavior raw(const QByteArray &bytes, bool closeAfter = true, int latencyMs = 0);
+    // A whole answer with any status and body (the HttpError outcome), e.g. a health route's
+    // reply(503, R"({"error":{"code":503,"message":"Loading model"}})").
+    static FakeBehavior reply(int status, const QByteArray &body, int latencyMs = 0);
 };
 
 // One request as it arrived (copied before the handler returns: QHttpServer reuses its request object).
@@ -149,6 +153,14 @@ public:
     QStringList models() const;
     void setModelsBehavior(const FakeBehavior &behavior);
 
+    // GET /health and GET /api/version: answered with these behaviours (the scripted queue does not apply).
+    // Default: answer at once, 200 `{}` and 200 `{"version":"0.1.0"}`. Any outcome works (reply() for a
+    // status and body, hang(), closeWithoutAnswer(), ...); the requests are recorded like every other.
+    void setHealthBehavior(const FakeBehavior &behavior);
+    FakeBehavior healthBehavior() const;
+    void setVersionBehavior(const FakeBehavior &behavior);
+    FakeBehavior versionBehavior() const;
+
     // Requests with holdUntilReleased wait before their latency starts until this is called; releases all
     // requests held now (not later ones). Returns how many were released.
     int releaseHeld();
@@ -157,6 +169,7 @@ public:
     // --- records
     QList<RecordedRequest> requests() const;
     int requestCount() const;
+    int requestCount(const QString &path) const; // recorded requests for this path, e.g. "/health"
     RecordedRequest lastRequest() const; // default-constructed if none
     QList<AbortedRequest> abortedRequests() const;
     int abortCount() const;
@@ -182,7 +195,7 @@ Q_SIGNALS:
 private:
     class Exchange;
     friend class Exchange;
-    enum class Route { ChatCompletions, Completions, Models, Unknown };
+    enum class Route { ChatCompletions, Completions, Models, Health, Version, Unknown };
 
     void handle(Route route, const QHttpServerRequest &request, QHttpServerResponder &&responder);
     FakeBehavior pickBehavior(Route route, const RecordedRequest &request);
@@ -194,6 +207,8 @@ private:
     quint16 m_port = 0;
     FakeBehavior m_default;
     FakeBehavior m_modelsBehavior;
+    FakeBehavior m_healthBehavior;
+    FakeBehavior m_versionBehavior;
     QQueue<FakeBehavior> m_queue;
     BehaviorSelector m_selector;
     QStringList m_models;

@@ -93,6 +93,8 @@ private Q_SLOTS:
     void nonStream_data();
     void nonStream();
     void modelsAndUnknownRoute();
+    void healthAndVersionRoutes();
+    void healthRouteOutcomes();
     void streamChunkTiming();
     void completionStream();
     void scriptedQueueAndSelector();
@@ -197,6 +199,67 @@ void TestFakeModelServer::modelsAndUnknownRoute()
 
     const HttpResponse badJson = client.request(HttpRequest::post("/v1/chat/completions", "{not json"));
     QCOMPARE(badJson.status, 400);
+}
+
+void TestFakeModelServer::healthAndVersionRoutes()
+{
+    FakeModelServer server;
+    TestHttpClient client(server.port());
+
+    const HttpResponse health = client.request(HttpRequest::get("/health").withBearer("sk-probe"));
+    QCOMPARE(health.status, 200);
+    QCOMPARE(health.body, QByteArray("{}"));
+    const HttpResponse version = client.request(HttpRequest::get("/api/version"));
+    QCOMPARE(version.status, 200);
+    QCOMPARE(version.json().value(QStringLiteral("version")).toString(), QStringLiteral("0.1.0"));
+    QCOMPARE(client.request(HttpRequest::get("/health")).status, 200);
+
+    // Recorded like every other request, and countable per path.
+    QCOMPARE(server.requestCount(), 3);
+    QCOMPARE(server.requestCount(QStringLiteral("/health")), 2);
+    QCOMPARE(server.requestCount(QStringLiteral("/api/version")), 1);
+    QCOMPARE(server.requestCount(QStringLiteral("/v1/models")), 0);
+    QCOMPARE(server.requests().at(0).method, QByteArray("GET"));
+    QCOMPARE(server.requests().at(0).header("authorization"), QByteArray("Bearer sk-probe"));
+    QCOMPARE(server.completedCount(), 3);
+
+    // The completion queue does not apply to them.
+    server.enqueue(FakeBehavior::error(500));
+    QCOMPARE(client.request(HttpRequest::get("/health")).status, 200);
+    QCOMPARE(server.queuedBehaviors(), 1);
+}
+
+void TestFakeModelServer::healthRouteOutcomes()
+{
+    FakeModelServer server;
+    TestHttpClient client(server.port());
+
+    const QByteArray loading = R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})";
+    server.setHealthBehavior(FakeBehavior::reply(503, loading));
+    QCOMPARE(server.healthBehavior().errorStatus, 503);
+    const HttpResponse health = client.request(HttpRequest::get("/health"));
+    QCOMPARE(health.status, 503);
+    QCOMPARE(health.body, loading);
+
+    server.setVersionBehavior(FakeBehavior::reply(200, R"({"version":"0.5.7"})"));
+    const HttpResponse version = client.request(HttpRequest::get("/api/version"));
+    QCOMPARE(version.json().value(QStringLiteral("version")).toString(), QStringLiteral("0.5.7"));
+    server.setVersionBehavior(FakeBehavior::error(500));
+    QCOMPARE(client.request(HttpRequest::get("/api/version")).status, 500);
+
+    // A hanging health route: only the client leaving ends it, recorded as an abort.
+    server.setHealthBehavior(FakeBehavior::hang());
+    TestHttpClient hanging(server.port());
+    hanging.sendRequest(HttpRequest::get("/health"));
+    QVERIFY(server.waitForInFlight(1));
+    hanging.abort();
+    QVERIFY(server.waitForAborts(1));
+    QCOMPARE(server.abortedRequests().at(0).path, QStringLiteral("/health"));
+
+    server.setHealthBehavior(FakeBehavior::closeWithoutAnswer());
+    const HttpResponse closed = TestHttpClient::fetch(server.port(), HttpRequest::get("/health"));
+    QCOMPARE(closed.status, 0);
+    QCOMPARE(server.requestCount(QStringLiteral("/health")), 3);
 }
 
 void TestFakeModelServer::streamChunkTiming()

@@ -141,8 +141,9 @@ void GitLabApi::Private::start(std::unique_ptr<HttpExchange> exchange, const Pre
     job.authLease = prelude.principal.lease; // per-user/per-token places held until the response ends
     job.feature = exchange->record().feature;
     job.endpoint = endpoint;
-    job.url = built.api == prompts::BuiltRequest::Api::Completions ? endpoint->completionsUrl
-                                                                   : endpoint->chatCompletionsUrl;
+    job.api = built.api == prompts::BuiltRequest::Api::Completions ? routing::UpstreamApi::Completions
+                                                                   : routing::UpstreamApi::ChatCompletions;
+    job.plan = prelude.snapshot->featurePlan(job.feature);
     job.body = built.body;
     job.stream = stream;
     if (exchange->record().captureBodies)

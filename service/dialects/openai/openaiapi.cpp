@@ -263,6 +263,17 @@ private:
     OpenAiAnswerCapture m_chat;
 };
 
+// The client's body with its "model" value (bytes [begin, end)) replaced by the endpoint's identifier.
+QByteArray withModel(const QByteArray &body, qsizetype begin, qsizetype end, const QByteArray &identifierJson)
+{
+    QByteArray out;
+    out.reserve(body.size() - (end - begin) + identifierJson.size());
+    out.append(QByteArrayView(body).first(begin));
+    out.append(identifierJson);
+    out.append(QByteArrayView(body).sliced(end));
+    return out;
+}
+
 } // namespace
 
 OpenAiApi::OpenAiApi(const WorkerServices &services)
@@ -340,14 +351,19 @@ Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,
 
     ProxyJob job;
     job.endpoint = route->endpoint;
-    job.url = kind == Kind::ChatCompletions ? route->endpoint->chatCompletionsUrl : route->endpoint->completionsUrl;
+    job.plan = route->plan;
+    job.api = kind == Kind::ChatCompletions ? routing::UpstreamApi::ChatCompletions : routing::UpstreamApi::Completions;
     job.stream = stream;
     job.feature = route->feature;
-    const QByteArray &identifier = route->endpoint->identifierJson;
-    job.body.reserve(request.body.size() - (model->valueEnd - model->valueBegin) + identifier.size());
-    job.body.append(QByteArrayView(request.body).first(model->valueBegin));
-    job.body.append(identifier);
-    job.body.append(QByteArrayView(request.body).sliced(model->valueEnd));
+    job.body = withModel(request.body, model->valueBegin, model->valueEnd, route->endpoint->identifierJson);
+    if (route->plan && route->plan->totalEndpoints() > 1) {
+        // A fallback endpoint gets the same body with its own served identifier.
+        job.prepare = [body = request.body, begin = model->valueBegin, end = model->valueEnd,
+                       api = job.api](const routing::EndpointRuntime &endpoint) {
+            return std::optional<routing::PreparedRequest>(routing::PreparedRequest{
+                api, withModel(body, begin, end, endpoint.identifierJson), std::make_unique<PassThroughRelay>()});
+        };
+    }
     job.snapshot = std::move(snapshot);
     return job;
 }
