@@ -227,25 +227,26 @@ void GitLabApi::Private::chat(std::unique_ptr<HttpExchange> exchange)
         respondValidation(*exchange, v);
         return;
     }
-    if (!allowed(
-            *exchange, *prelude, feature->id, QStringLiteral("Unauthorized to access %1").arg(invokable)))
-        return;
-    const routing::EndpointRuntime *endpoint = route(*exchange, *prelude, feature->id, details);
+    const routing::EndpointRuntime *endpoint = authorizeAndRoute(*exchange, *prelude, feature->id,
+        QStringLiteral("Unauthorized to access %1").arg(invokable), details);
     if (!endpoint)
         return;
-    const QString *overrideText = prelude->snapshot->promptOverride(endpoint->endpoint.name, feature->id);
-    const prompts::TemplateOverride override { overrideText ? *overrideText : QString() };
-    auto built = shared.prompts->chat(endpoint->endpoint, input, stream, overrideText ? &override : nullptr);
-    if (!built) {
-        respondDetail(*exchange, 422, built.error().message, built.error().code);
+    const Builder build = [prompts = shared.prompts, snapshot = prelude->snapshot, featureId = feature->id, input,
+                              stream, provider, modelName](const routing::EndpointRuntime &e) -> Result<Prepared> {
+        const auto override = overrideFor(*snapshot, e, featureId);
+        auto built = prompts->chat(e.endpoint, input, stream, override ? &*override : nullptr);
+        if (!built)
+            return built.error();
+        return Prepared { std::move(*built),
+            std::make_unique<ChatRelay>(stream, provider, modelName.isEmpty() ? e.endpoint.identifier : modelName) };
+    };
+    auto first = prepareFirst(*exchange, build, *endpoint);
+    if (!first)
         return;
-    }
     if (feature->chat && services.observer)
         beginChatCapture(
             exchange->record(), chatHistoryOwner(prelude->principal), lastUserMessage(input.messages));
-    start(std::move(exchange), *prelude, endpoint, *built, stream,
-        std::make_unique<ChatRelay>(
-            stream, provider, modelName.isEmpty() ? endpoint->endpoint.identifier : modelName));
+    start(std::move(exchange), *prelude, endpoint, std::move(*first), build, stream);
 }
 
 void GitLabApi::Private::agent(std::unique_ptr<HttpExchange> exchange)
@@ -340,25 +341,26 @@ void GitLabApi::Private::agent(std::unique_ptr<HttpExchange> exchange)
         respondValidation(*exchange, v);
         return;
     }
-    if (!allowed(*exchange, *prelude, QStringLiteral("duo_chat"),
-            QStringLiteral("Unauthorized to access duo chat")))
-        return;
-    const routing::EndpointRuntime *endpoint
-        = route(*exchange, *prelude, QStringLiteral("duo_chat"), details);
+    const routing::EndpointRuntime *endpoint = authorizeAndRoute(*exchange, *prelude, QStringLiteral("duo_chat"),
+        QStringLiteral("Unauthorized to access duo chat"), details);
     if (!endpoint)
         return;
     input.stop = { QStringLiteral("Observation:") };
-    auto built = shared.prompts->chat(endpoint->endpoint, input, true);
-    if (!built) {
-        respondDetail(*exchange, 422, built.error().message, built.error().code);
+    const Builder build = [prompts = shared.prompts, input](const routing::EndpointRuntime &e) -> Result<Prepared> {
+        auto built = prompts->chat(e.endpoint, input, true);
+        if (!built)
+            return built.error();
+        return Prepared { std::move(*built), std::make_unique<AgentRelay>() };
+    };
+    auto first = prepareFirst(*exchange, build, *endpoint);
+    if (!first)
         return;
-    }
     // A ReAct exchange takes several steps for one question: the question goes to the history with
     // the first step; a later step (tool observations in the scratchpad) adds only its final answer.
     if (services.observer)
         beginChatCapture(
             exchange->record(), chatHistoryOwner(prelude->principal), steps.isEmpty() ? question : QString());
-    start(std::move(exchange), *prelude, endpoint, *built, true, std::make_unique<AgentRelay>());
+    start(std::move(exchange), *prelude, endpoint, std::move(*first), build, true);
 }
 
 } // namespace airlock::gitlab

@@ -14,6 +14,7 @@
 #include <QJsonObject>
 #include <QObject>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -33,17 +34,31 @@ struct GitLabApi::Private {
     // Common start of every GitLab request: headers into the record, authentication, body parsing
     // (when `parseBody`). Empty when it has answered the refusal itself.
     std::optional<Prelude> begin(http::HttpExchange &exchange, bool parseBody);
-    // Scope, flags and stage for `feature`; answers the refusal itself.
-    bool allowed(http::HttpExchange &exchange, const Prelude &prelude, const QString &feature,
-        const QString &scopeMessage);
-    // The endpoint that serves `feature` (routeFeature()); null when it has answered the refusal itself.
-    const routing::EndpointRuntime *route(http::HttpExchange &exchange, const Prelude &prelude,
-        const QString &feature, const ModelDetails &details);
-    // Relays `built` to `endpoint` through `relay`. A non-empty `supersedeKey` (user and file) lets a
-    // newer request with the same key cancel this one, and debounces requests inside a typing burst.
+    // Scope, flags and stage for `feature`, then the endpoint that serves it (routeFeature()): the
+    // first try's endpoint of the feature's route. Null when it has answered the refusal itself.
+    const routing::EndpointRuntime *authorizeAndRoute(http::HttpExchange &exchange, const Prelude &prelude,
+        const QString &feature, const QString &scopeMessage, const ModelDetails &details);
+    // The admin's template override for `feature` on `endpoint`, if any.
+    static std::optional<prompts::TemplateOverride> overrideFor(
+        const routing::ConfigSnapshot &snapshot, const routing::EndpointRuntime &endpoint, const QString &feature);
+
+    // What one endpoint of a route gets: its family's prompt and the relay for its answer.
+    struct Prepared {
+        prompts::BuiltRequest built;
+        std::unique_ptr<routing::ResponseRelay> relay;
+    };
+    // Builds a request's Prepared for any endpoint of its route (the first one, and each fallback the
+    // route tries when the earlier ones fail). Captures the request's input by value.
+    using Builder = std::function<Result<Prepared>(const routing::EndpointRuntime &endpoint)>;
+    // The first try's Prepared; answers 422 with the prompt builder's error itself when there is none.
+    static std::optional<Prepared> prepareFirst(
+        http::HttpExchange &exchange, const Builder &build, const routing::EndpointRuntime &endpoint);
+    // Relays `first` to `endpoint`. `build` (may be empty: no fallback) prepares the route's other
+    // endpoints. A non-empty `supersedeKey` (user and file) lets a newer request with the same key
+    // cancel this one, and debounces requests inside a typing burst.
     void start(std::unique_ptr<http::HttpExchange> exchange, const Prelude &prelude,
-        const routing::EndpointRuntime *endpoint, const prompts::BuiltRequest &built, bool stream,
-        std::unique_ptr<routing::ResponseRelay> relay, const QByteArray &supersedeKey = {});
+        const routing::EndpointRuntime *endpoint, Prepared first, Builder build, bool stream,
+        const QByteArray &supersedeKey = {});
 
     // suggestionsapi.cpp: /v2/code/completions, /v2/completions, /v2/code/generations, /v4/code/suggestions.
     void suggestions(std::unique_ptr<http::HttpExchange> exchange, bool generation,

@@ -32,8 +32,13 @@ Routed routeFeature(
         // Served only when the details match an endpoint the admin registered: a request can never make
         // the gateway call a URL of its own choosing.
         for (const ModelEndpoint &m : snapshot.config().models) {
-            const bool endpointOk = details.endpoint.isEmpty()
-                || normalizedApiRoot(details.endpoint) == normalizedApiRoot(m.baseUrl.toString());
+            // Any replica's URL names the endpoint.
+            bool endpointOk = details.endpoint.isEmpty();
+            if (!endpointOk) {
+                const QString given = normalizedApiRoot(details.endpoint);
+                for (const ModelReplica &replica : m.servers())
+                    endpointOk = endpointOk || given == normalizedApiRoot(replica.baseUrl.toString());
+            }
             const bool identifierOk
                 = details.identifier.isEmpty() || identifierMatches(details.identifier, m.identifier);
             if (endpointOk && identifierOk) {

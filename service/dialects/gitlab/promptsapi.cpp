@@ -104,12 +104,14 @@ void GitLabApi::Private::prompt(std::unique_ptr<HttpExchange> exchange)
             { QStringLiteral("content"), QStringLiteral("Reply with the single word OK.") } });
         input.maxTokens = 8;
         input.temperature = 0;
+        // The model the admin is testing, and no other: no fallback.
         auto built = shared.prompts->chat(endpoint->endpoint, input, stream);
         if (!built) {
             respondDetail(*exchange, 422, built.error().message, built.error().code);
             return;
         }
-        start(std::move(exchange), *prelude, endpoint, *built, stream, std::make_unique<PromptRelay>(stream));
+        start(std::move(exchange), *prelude, endpoint,
+            Prepared { std::move(*built), std::make_unique<PromptRelay>(stream) }, {}, stream);
         return;
     }
     const Feature *feature = FeatureCatalog::instance().findByRoute(u"/v1/prompts/{prompt_id}", promptId);
@@ -131,13 +133,11 @@ void GitLabApi::Private::prompt(std::unique_ptr<HttpExchange> exchange)
             QStringLiteral("prompt_version_not_found"));
         return;
     }
-    if (!allowed(
-            *exchange, *prelude, feature->id, QStringLiteral("Unauthorized to access '%1'").arg(promptId)))
-        return;
-    const routing::EndpointRuntime *endpoint = route(*exchange, *prelude, feature->id, details);
+    const routing::EndpointRuntime *endpoint = authorizeAndRoute(*exchange, *prelude, feature->id,
+        QStringLiteral("Unauthorized to access '%1'").arg(promptId), details);
     if (!endpoint)
         return;
-    prompts::BuiltRequest built;
+    Builder build;
     if (feature->id == QLatin1String("code_generations")) {
         prompts::CodeContext code;
         code.prefix = inputs->value(QStringLiteral("prefix")).toString();
@@ -145,12 +145,12 @@ void GitLabApi::Private::prompt(std::unique_ptr<HttpExchange> exchange)
         code.instruction = inputs->value(QStringLiteral("instruction")).toString();
         code.language = inputs->value(QStringLiteral("language")).toString();
         code.fileName = inputs->value(QStringLiteral("file_name")).toString();
-        auto r = shared.prompts->codeGeneration(endpoint->endpoint, code, stream);
-        if (!r) {
-            respondDetail(*exchange, 422, r.error().message, r.error().code);
-            return;
-        }
-        built = *r;
+        build = [prompts = shared.prompts, code, stream](const routing::EndpointRuntime &e) -> Result<Prepared> {
+            auto built = prompts->codeGeneration(e.endpoint, code, stream);
+            if (!built)
+                return built.error();
+            return Prepared { std::move(*built), std::make_unique<PromptRelay>(stream) };
+        };
     } else {
         prompts::ChatInput input;
         input.feature = feature->id;
@@ -163,14 +163,17 @@ void GitLabApi::Private::prompt(std::unique_ptr<HttpExchange> exchange)
         }
         input.messages.append(QJsonObject {
             { QStringLiteral("role"), QStringLiteral("user") }, { QStringLiteral("content"), text } });
-        auto r = shared.prompts->chat(endpoint->endpoint, input, stream);
-        if (!r) {
-            respondDetail(*exchange, 422, r.error().message, r.error().code);
-            return;
-        }
-        built = *r;
+        build = [prompts = shared.prompts, input, stream](const routing::EndpointRuntime &e) -> Result<Prepared> {
+            auto built = prompts->chat(e.endpoint, input, stream);
+            if (!built)
+                return built.error();
+            return Prepared { std::move(*built), std::make_unique<PromptRelay>(stream) };
+        };
     }
-    start(std::move(exchange), *prelude, endpoint, built, stream, std::make_unique<PromptRelay>(stream));
+    auto first = prepareFirst(*exchange, build, *endpoint);
+    if (!first)
+        return;
+    start(std::move(exchange), *prelude, endpoint, std::move(*first), build, stream);
 }
 
 } // namespace airlock::gitlab

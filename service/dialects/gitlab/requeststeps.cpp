@@ -85,30 +85,23 @@ std::optional<GitLabApi::Private::Prelude> GitLabApi::Private::begin(HttpExchang
     return prelude;
 }
 
-bool GitLabApi::Private::allowed(
-    HttpExchange &exchange, const Prelude &prelude, const QString &feature, const QString &scopeMessage)
+const routing::EndpointRuntime *GitLabApi::Private::authorizeAndRoute(HttpExchange &exchange,
+    const Prelude &prelude, const QString &feature, const QString &scopeMessage, const ModelDetails &details)
 {
     exchange.record().feature = feature;
     if (!scopeAllows(prelude.principal, feature)) {
         respondDetail(exchange, 403, scopeMessage, QStringLiteral("insufficient_scope"));
-        return false;
+        return nullptr;
     }
-    const Feature *entry = FeatureCatalog::instance().find(feature);
-    if (entry) {
+    if (const Feature *entry = FeatureCatalog::instance().find(feature)) {
         const auto st = policy::checkFeatureAllowed(prelude.snapshot->flags(), *entry,
             policy::parseNamespaceIdsHeader(
                 exchange.request().header("x-gitlab-feature-enabled-by-namespace-ids")));
         if (!st) {
             respondDetail(exchange, 403, st.error().message, st.error().code);
-            return false;
+            return nullptr;
         }
     }
-    return true;
-}
-
-const routing::EndpointRuntime *GitLabApi::Private::route(
-    HttpExchange &exchange, const Prelude &prelude, const QString &feature, const ModelDetails &details)
-{
     const Routed routed = routeFeature(*prelude.snapshot, feature, details);
     if (!routed.endpoint) {
         respondDetail(exchange, routed.status, routed.detail, routed.code);
@@ -117,10 +110,40 @@ const routing::EndpointRuntime *GitLabApi::Private::route(
     return routed.endpoint;
 }
 
-void GitLabApi::Private::start(std::unique_ptr<HttpExchange> exchange, const Prelude &prelude,
-    const routing::EndpointRuntime *endpoint, const prompts::BuiltRequest &built, bool stream,
-    std::unique_ptr<ResponseRelay> relay, const QByteArray &supersedeKey)
+std::optional<prompts::TemplateOverride> GitLabApi::Private::overrideFor(
+    const routing::ConfigSnapshot &snapshot, const routing::EndpointRuntime &endpoint, const QString &feature)
 {
+    if (const QString *text = snapshot.promptOverride(endpoint.endpoint.name, feature))
+        return prompts::TemplateOverride { *text };
+    return std::nullopt;
+}
+
+std::optional<GitLabApi::Private::Prepared> GitLabApi::Private::prepareFirst(
+    HttpExchange &exchange, const Builder &build, const routing::EndpointRuntime &endpoint)
+{
+    auto prepared = build(endpoint);
+    if (!prepared) {
+        respondDetail(exchange, 422, prepared.error().message, prepared.error().code);
+        return std::nullopt;
+    }
+    return std::move(*prepared);
+}
+
+namespace {
+
+routing::UpstreamApi upstreamApiOf(const prompts::BuiltRequest &built)
+{
+    return built.api == prompts::BuiltRequest::Api::Completions ? routing::UpstreamApi::Completions
+                                                                : routing::UpstreamApi::ChatCompletions;
+}
+
+} // namespace
+
+void GitLabApi::Private::start(std::unique_ptr<HttpExchange> exchange, const Prelude &prelude,
+    const routing::EndpointRuntime *endpoint, Prepared first, Builder build, bool stream,
+    const QByteArray &supersedeKey)
+{
+    const prompts::BuiltRequest &built = first.built;
     ProxyJob job;
     // Register first: a superseded request must be cancellable from the moment it exists.
     routing::SupersedeRegistry::Entered entered;
@@ -141,15 +164,25 @@ void GitLabApi::Private::start(std::unique_ptr<HttpExchange> exchange, const Pre
     job.authLease = prelude.principal.lease; // per-user/per-token places held until the response ends
     job.feature = exchange->record().feature;
     job.endpoint = endpoint;
-    job.api = built.api == prompts::BuiltRequest::Api::Completions ? routing::UpstreamApi::Completions
-                                                                   : routing::UpstreamApi::ChatCompletions;
+    job.api = upstreamApiOf(built);
     job.plan = prelude.snapshot->featurePlan(job.feature);
+    if (build && job.plan) {
+        // A fallback endpoint of the route gets its own family's prompt and relay.
+        job.prepare = [build = std::move(build)](
+                          const routing::EndpointRuntime &next) -> std::optional<routing::PreparedRequest> {
+            auto prepared = build(next);
+            if (!prepared)
+                return std::nullopt;
+            return routing::PreparedRequest { upstreamApiOf(prepared->built), std::move(prepared->built.body),
+                std::move(prepared->relay) };
+        };
+    }
     job.body = built.body;
     job.stream = stream;
     if (exchange->record().captureBodies)
         exchange->record().promptBody = built.prompt.toUtf8().left(kMaxCapturedBodyBytes);
     const QPointer<ProxyOperation> op = ProxyOperation::start(
-        std::move(exchange), std::move(job), services.client, std::move(relay), services.observer);
+        std::move(exchange), std::move(job), services.client, std::move(first.relay), services.observer);
     if (!entered.ticket)
         return;
     *pending = op;

@@ -121,47 +121,58 @@ void GitLabApi::Private::suggestions(
     exchange->record().editorLang = input.language;
     const QString feature
         = generation ? QStringLiteral("code_generations") : QStringLiteral("code_completions");
-    if (!allowed(*exchange, *prelude, feature,
-            generation ? QStringLiteral("Unauthorized to access code generations")
-                       : QStringLiteral("Unauthorized to access code completions")))
-        return;
-    const routing::EndpointRuntime *endpoint = route(*exchange, *prelude, feature, details);
+    const routing::EndpointRuntime *endpoint = authorizeAndRoute(*exchange, *prelude, feature,
+        generation ? QStringLiteral("Unauthorized to access code generations")
+                   : QStringLiteral("Unauthorized to access code completions"),
+        details);
     if (!endpoint)
         return;
-    const ModelEndpoint &model = endpoint->endpoint;
-    SuggestionContext ctx;
-    ctx.prompts = shared.prompts;
-    ctx.family = model.family;
-    ctx.identifier = model.identifier;
-    ctx.language = input.language;
-    ctx.generation = generation;
-    ctx.prefix = input.prefix;
-    ctx.format = streamFormat == SuggestionContext::Format::Sse ? SuggestionContext::Format::Sse
-        : stream                                                ? SuggestionContext::Format::RawText
-                                                                : SuggestionContext::Format::Json;
-    const bool upstreamStream = ctx.format != SuggestionContext::Format::Json;
-
-    const QString *overrideText = prelude->snapshot->promptOverride(model.name, feature);
-    const prompts::TemplateOverride override { overrideText ? *overrideText : QString() };
-    auto built = generation
-        ? shared.prompts->codeGeneration(model, input, upstreamStream, overrideText ? &override : nullptr)
-        : shared.prompts->codeCompletion(model, input, upstreamStream, overrideText ? &override : nullptr);
-    if (!built) {
-        respondDetail(*exchange, 422, built.error().message, built.error().code);
+    const SuggestionContext::Format format = streamFormat == SuggestionContext::Format::Sse
+        ? SuggestionContext::Format::Sse
+        : stream ? SuggestionContext::Format::RawText
+                 : SuggestionContext::Format::Json;
+    const bool upstreamStream = format != SuggestionContext::Format::Json;
+    // The prompt for one endpoint of the route (its family, its identifier, the admin's override) and
+    // the context its answer is post-processed with.
+    const auto prepare = [prompts = shared.prompts, cache = shared.cache, snapshot = prelude->snapshot, input,
+                             feature, generation, format, upstreamStream](const routing::EndpointRuntime &e)
+        -> Result<std::pair<prompts::BuiltRequest, SuggestionContext>> {
+        const ModelEndpoint &model = e.endpoint;
+        const auto override = overrideFor(*snapshot, e, feature);
+        auto built = generation
+            ? prompts->codeGeneration(model, input, upstreamStream, override ? &*override : nullptr)
+            : prompts->codeCompletion(model, input, upstreamStream, override ? &*override : nullptr);
+        if (!built)
+            return built.error();
+        SuggestionContext ctx;
+        ctx.prompts = prompts;
+        ctx.family = model.family;
+        ctx.identifier = model.identifier;
+        ctx.language = input.language;
+        ctx.generation = generation;
+        ctx.prefix = input.prefix;
+        ctx.format = format;
+        ctx.stop = built->stop;
+        // Exact-match cache (non-streamed completions): the same inputs give the same suggestion.
+        if (!generation && format == SuggestionContext::Format::Json && cache) {
+            ctx.cache = cache;
+            ctx.cacheKey = routing::CompletionCache::key({ model.name, model.identifier, built->prompt,
+                QString::number(built->temperature), input.fileName });
+        }
+        return std::pair { std::move(*built), std::move(ctx) };
+    };
+    auto first = prepare(*endpoint);
+    if (!first) {
+        respondDetail(*exchange, 422, first.error().message, first.error().code);
         return;
     }
-    ctx.stop = built->stop;
-    exchange->record().promptTokens = built->promptTokensEstimate;
-
-    // Exact-match cache (non-streamed completions): the same inputs give the same suggestion.
-    if (!generation && ctx.format == SuggestionContext::Format::Json && shared.cache) {
-        ctx.cache = shared.cache;
-        ctx.cacheKey = routing::CompletionCache::key({ model.name, model.identifier, built->prompt,
-            QString::number(built->temperature), input.fileName });
-        if (auto hit = shared.cache->find(ctx.cacheKey)) {
+    auto &[built, ctx] = *first;
+    exchange->record().promptTokens = built.promptTokensEstimate;
+    if (ctx.cache) {
+        if (auto hit = ctx.cache->find(ctx.cacheKey)) {
             exchange->record().cached = true;
-            exchange->record().modelEndpoint = model.name;
-            exchange->record().modelIdentifier = model.identifier;
+            exchange->record().modelEndpoint = endpoint->endpoint.name;
+            exchange->record().modelIdentifier = endpoint->endpoint.identifier;
             respondJson(*exchange, 200,
                 suggestionBody(
                     ctx, hit->choices, QStringLiteral("length"), hit->promptTokens, hit->completionTokens));
@@ -177,8 +188,14 @@ void GitLabApi::Private::suggestions(
         if (!user.isEmpty() && !input.fileName.isEmpty())
             supersedeKey = (user + QChar(0) + input.fileName).toUtf8();
     }
-    auto relay = makeSuggestionRelay(ctx);
-    start(std::move(exchange), *prelude, endpoint, *built, upstreamStream, std::move(relay), supersedeKey);
+    const Builder build = [prepare](const routing::EndpointRuntime &e) -> Result<Prepared> {
+        auto prepared = prepare(e);
+        if (!prepared)
+            return prepared.error();
+        return Prepared { std::move(prepared->first), makeSuggestionRelay(std::move(prepared->second)) };
+    };
+    Prepared prepared { std::move(built), makeSuggestionRelay(std::move(ctx)) };
+    start(std::move(exchange), *prelude, endpoint, std::move(prepared), build, upstreamStream, supersedeKey);
 }
 
 } // namespace airlock::gitlab
