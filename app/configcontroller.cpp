@@ -1,6 +1,7 @@
 #include "configcontroller.h"
 
 #include "adminclient.h"
+#include "configedits.h"
 #include "consolelog.h"
 
 #include <QJsonArray>
@@ -158,13 +159,14 @@ bool ConfigController::saveModel(const QString &originalName, const QVariantMap 
                                             [&](const ModelEndpoint &m) { return m.name == originalName; })
         - next.models.cbegin();
     if (!originalName.isEmpty() && existing < next.models.size()) {
-        next.models[existing] = *endpoint;
-        if (originalName != endpoint->name) {
-            for (auto it = next.features.begin(); it != next.features.end(); ++it) {
-                if (it.value() == originalName)
-                    it.value() = endpoint->name;
-            }
+        // The form edits one URL: the first replica's. The other replicas stay as they are.
+        if (const QList<ModelReplica> replicas = next.models.at(existing).replicas; !replicas.isEmpty()) {
+            endpoint->replicas = replicas;
+            endpoint->replicas.first().baseUrl = endpoint->baseUrl;
         }
+        next.models[existing] = *endpoint;
+        if (originalName != endpoint->name)
+            renameModelReferences(next, originalName, endpoint->name);
     } else {
         if (next.findModel(endpoint->name)) {
             setErrorMessage(LiveText([name = endpoint->name] { return tr("A model endpoint named \"%1\" exists already.").arg(name); }));
@@ -182,18 +184,16 @@ bool ConfigController::removeModel(const QString &name)
 {
     GatewayConfig next = m_config;
     next.models.removeIf([&](const ModelEndpoint &m) { return m.name == name; });
-    // Features served by it go back to "disabled" rather than failing the whole change.
-    for (auto it = next.features.begin(); it != next.features.end(); ++it) {
-        if (it.value() == name)
-            it.value() = QString(kDisabled);
-    }
+    // Routes lose it; features served by it alone go back to "disabled" rather than failing the whole
+    // change.
+    removeModelReferences(next, name);
     return put(next, {}, {});
 }
 
 bool ConfigController::assignFeature(const QString &feature, const QString &model)
 {
     GatewayConfig next = m_config;
-    next.features.insert(feature, model.isEmpty() ? QString(kDisabled) : model);
+    assignFeatureModel(next, feature, model.isEmpty() ? QString(kDisabled) : model);
     return put(next, {}, {});
 }
 

@@ -41,12 +41,20 @@ QVariant ModelListModel::data(const QModelIndex &index, int role) const
     case IdleTimeoutRole: return m.timeouts.idleMs;
     case TotalTimeoutRole: return m.timeouts.totalMs;
     case AssignedFeaturesRole: {
+        // Features it serves alone, and those whose route names it.
         QStringList features;
         for (auto it = m_features.cbegin(); it != m_features.cend(); ++it) {
-            if (it.value() == m.name)
+            const auto route = m_routes.constFind(it.key());
+            if (route != m_routes.cend() ? route->models().contains(m.name) : it.value() == m.name)
                 features << it.key();
         }
         return features;
+    }
+    case ReplicaUrlsRole: {
+        QStringList urls;
+        for (const ModelReplica &replica : m.servers())
+            urls << replica.baseUrl.toString();
+        return urls;
     }
     default: return {};
     }
@@ -64,7 +72,8 @@ QHash<int, QByteArray> ModelListModel::roleNames() const
             {FirstByteTimeoutRole, "firstByteTimeoutMs"},
             {IdleTimeoutRole, "idleTimeoutMs"},
             {TotalTimeoutRole, "totalTimeoutMs"},
-            {AssignedFeaturesRole, "assignedFeatures"}};
+            {AssignedFeaturesRole, "assignedFeatures"},
+            {ReplicaUrlsRole, "replicaUrls"}};
 }
 
 void ModelListModel::setConfig(const GatewayConfig &config)
@@ -72,6 +81,7 @@ void ModelListModel::setConfig(const GatewayConfig &config)
     beginResetModel();
     m_models = config.models;
     m_features = config.features;
+    m_routes = config.routes;
     endResetModel();
     Q_EMIT countChanged();
 }
@@ -99,6 +109,25 @@ int ModelListModel::indexOf(const QString &name) const
 FeatureListModel::FeatureListModel(QObject *parent)
     : QAbstractListModel(parent)
 {
+}
+
+QString routeSummary(const ModelRoute &route)
+{
+    if (route.tiers.isEmpty() || (route.tiers.size() == 1 && route.tiers.constFirst().size() == 1))
+        return {};
+    QStringList tiers;
+    for (const QList<RouteTarget> &tier : route.tiers) {
+        int total = 0;
+        for (const RouteTarget &t : tier)
+            total += t.weight;
+        QStringList targets;
+        for (const RouteTarget &t : tier) {
+            targets << (tier.size() == 1 ? t.model
+                                         : QStringLiteral("%1 %2 %").arg(t.model).arg(qRound(100.0 * t.weight / total)));
+        }
+        tiers << targets.join(QStringLiteral(" · "));
+    }
+    return tiers.join(QStringLiteral(" → "));
 }
 
 int FeatureListModel::rowCount(const QModelIndex &parent) const
@@ -132,6 +161,7 @@ QVariant FeatureListModel::data(const QModelIndex &index, int role) const
     case AssignedFamilyRole: return model ? familyName(model->family) : QString();
     case SuitsRole: return !model || families.contains(familyName(model->family));
     case FamiliesRole: return families;
+    case RouteSummaryRole: return routeSummary(m_config.routes.value(id));
     default: return {};
     }
 }
@@ -143,7 +173,8 @@ QHash<int, QByteArray> FeatureListModel::roleNames() const
             {StageRole, "stage"},          {FlagRole, "flag"},
             {FlagEnabledRole, "flagEnabled"}, {ChatRole, "chat"},
             {AssignedModelRole, "assignedModel"}, {AssignedFamilyRole, "assignedFamily"},
-            {SuitsRole, "suits"},          {FamiliesRole, "families"}};
+            {SuitsRole, "suits"},          {FamiliesRole, "families"},
+            {RouteSummaryRole, "routeSummary"}};
 }
 
 void FeatureListModel::setCatalog(const QJsonArray &catalog)

@@ -14,6 +14,10 @@
 
 namespace airlock {
 
+// A route's tiers with each target's share, as the Features page shows it: "m1 90 % · m2 10 % → m3".
+// Empty for a route of a single model.
+QString routeSummary(const ModelRoute &route);
+
 class ModelListModel : public QAbstractListModel
 {
     Q_OBJECT
@@ -21,7 +25,7 @@ class ModelListModel : public QAbstractListModel
 public:
     enum Role { NameRole = Qt::UserRole + 1, FamilyRole, BaseUrlRole, IdentifierRole, HasApiKeyRole,
                 MaxConcurrencyRole, ConnectTimeoutRole, FirstByteTimeoutRole, IdleTimeoutRole, TotalTimeoutRole,
-                AssignedFeaturesRole };
+                AssignedFeaturesRole, ReplicaUrlsRole };
     Q_ENUM(Role)
 
     explicit ModelListModel(QObject *parent = nullptr);
@@ -41,6 +45,7 @@ Q_SIGNALS:
 private:
     QList<ModelEndpoint> m_models;
     QMap<QString, QString> m_features;
+    QMap<QString, ModelRoute> m_routes;
 };
 
 class FeatureListModel : public QAbstractListModel
@@ -52,7 +57,7 @@ class FeatureListModel : public QAbstractListModel
     Q_PROPERTY(QVariantMap names READ names NOTIFY namesChanged)
 public:
     enum Role { IdRole = Qt::UserRole + 1, NameRole, NameEnRole, NameKoRole, StageRole, FlagRole, FlagEnabledRole,
-                ChatRole, AssignedModelRole, AssignedFamilyRole, SuitsRole, FamiliesRole };
+                ChatRole, AssignedModelRole, AssignedFamilyRole, SuitsRole, FamiliesRole, RouteSummaryRole };
     Q_ENUM(Role)
 
     explicit FeatureListModel(QObject *parent = nullptr);

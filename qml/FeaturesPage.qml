@@ -71,6 +71,7 @@ Page {
                 required property string assignedModel
                 required property string assignedFamily
                 required property bool suits
+                required property string routeSummary
                 readonly property var choices: Util.prepend("disabled", Console.config.modelNames)
 
                 width: ListView.view.width
@@ -124,6 +125,15 @@ Page {
                         ToolTip.text: featureRow.flag
                         Layout.preferredWidth: 80
                         onToggled: Console.config.setFlagEnabled(featureRow.flag, checked)
+                    }
+                    Label {
+                        // the split and fallbacks of a route; the box shows its first model
+                        objectName: "featureRoute-" + featureRow.featureId
+                        visible: featureRow.routeSummary.length > 0
+                        text: featureRow.routeSummary
+                        font.pixelSize: Theme.smallSize
+                        elide: Text.ElideRight
+                        Layout.maximumWidth: 320
                     }
                     Label {
                         text: !featureRow.suits

@@ -120,6 +120,7 @@ Page {
                     required property string name
                     required property string family
                     required property string baseUrl
+                    required property var replicaUrls
                     width: ListView.view.width
                     highlighted: ListView.isCurrentItem
                     onClicked: modelDelegate.ListView.view.currentIndex = index
@@ -130,7 +131,7 @@ Page {
                         spacing: 0
                         Label { text: modelDelegate.name; font.bold: true; elide: Text.ElideRight; Layout.fillWidth: true }
                         Label {
-                            text: modelDelegate.family + " · " + modelDelegate.baseUrl
+                            text: modelDelegate.family + " · " + modelDelegate.replicaUrls.join(" · ")
                             opacity: 0.7
                             font.pixelSize: Theme.smallSize
                             elide: Text.ElideMiddle

@@ -76,6 +76,7 @@ class tst_ConsoleModels : public QObject
 private Q_SLOTS:
     void modelList();
     void featureList();
+    void routesAndReplicas();
     void tokenList();
     void logListCap();
     void testSteps();
@@ -162,6 +163,43 @@ void tst_ConsoleModels::featureList()
     model.setLanguage(u"ko"_s); // no change, no signal
     QCOMPARE(namesChanged.count(), 1);
     QVERIFY(model.featureIds().contains(u"code_completions"_s));
+}
+
+// A routed feature shows its split and fallbacks; a model lists its replicas' URLs and the features
+// whose route names it.
+void tst_ConsoleModels::routesAndReplicas()
+{
+    GatewayConfig config = sampleConfig();
+    config.models[1].replicas = {ModelReplica{QUrl(u"http://127.0.0.1:8000/v1"_s), 1},
+                                 ModelReplica{QUrl(u"http://127.0.0.1:8001/v1"_s), 3}};
+    ModelRoute route;
+    route.tiers = {{RouteTarget{u"codestral-a"_s, 70}, RouteTarget{u"gemma"_s, 30}}, {RouteTarget{u"gemma"_s, 1}}};
+    config.routes.insert(u"code_completions"_s, route);
+    QVERIFY(validateGatewayConfig(config));
+
+    FeatureListModel features;
+    QAbstractItemModelTester tester(&features, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    features.setCatalog(catalogJson());
+    features.setConfig(config);
+    const QModelIndex c = features.index(rowOf(features, FeatureListModel::IdRole, u"code_completions"_s));
+    QCOMPARE(c.data(FeatureListModel::AssignedModelRole).toString(), u"codestral-a"_s);
+    QCOMPARE(c.data(FeatureListModel::RouteSummaryRole).toString(), u"codestral-a 70 % · gemma 30 % → gemma"_s);
+    const QModelIndex chat = features.index(rowOf(features, FeatureListModel::IdRole, u"duo_chat"_s));
+    QCOMPARE(chat.data(FeatureListModel::RouteSummaryRole).toString(), QString());
+    QCOMPARE(features.roleNames().value(FeatureListModel::RouteSummaryRole), QByteArray("routeSummary"));
+
+    ModelRoute single;
+    single.tiers = {{RouteTarget{u"gemma"_s, 5}}};
+    QCOMPARE(routeSummary(single), QString());
+
+    ModelListModel models;
+    QAbstractItemModelTester modelTester(&models, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    models.setConfig(config);
+    const QVariantMap gemma = models.get(1).toMap();
+    QCOMPARE(gemma.value(u"replicaUrls"_s).toStringList(),
+             (QStringList{u"http://127.0.0.1:8000/v1"_s, u"http://127.0.0.1:8001/v1"_s}));
+    QCOMPARE(gemma.value(u"assignedFeatures"_s).toStringList(), (QStringList{u"code_completions"_s, u"duo_chat"_s}));
+    QCOMPARE(models.get(0).toMap().value(u"replicaUrls"_s).toStringList(), QStringList{u"http://127.0.0.1:8000/v1"_s});
 }
 
 void tst_ConsoleModels::tokenList()
