@@ -6,6 +6,8 @@
 #include <QJsonArray>
 #include <QSet>
 
+#include <optional>
+
 namespace airlock {
 
 using namespace configjson;
@@ -117,6 +119,29 @@ Result<QJsonObject> section(const QJsonObject &root, const char *key, std::initi
     return v.toObject();
 }
 
+// An optional list of feature ids at `sectionObject[key]`; nullopt when absent.
+Result<std::optional<QStringList>> featureList(const QJsonObject &sectionObject, const QString &sectionPath)
+{
+    const QJsonValue features = sectionObject.value(QLatin1String("features"));
+    if (features.isUndefined())
+        return std::optional<QStringList>();
+    const QString path = join(sectionPath, "features");
+    if (!features.isArray())
+        return wrongType(path, "an array of feature ids");
+    QStringList ids;
+    const QJsonArray list = features.toArray();
+    for (qsizetype i = 0; i < list.size(); ++i) {
+        const QString at = path + QStringLiteral("[%1]").arg(i);
+        if (!list.at(i).isString())
+            return wrongType(at, "a feature id");
+        if (!isKnownFeature(list.at(i).toString()))
+            return Error::make(QStringLiteral("unknown_feature"),
+                               QStringLiteral("%1: unknown feature \"%2\"").arg(at, list.at(i).toString()), at);
+        ids.append(list.at(i).toString());
+    }
+    return std::optional<QStringList>(ids);
+}
+
 } // namespace
 
 Result<ResilienceConfig> parseResilienceConfig(const QJsonValue &value)
@@ -125,7 +150,7 @@ Result<ResilienceConfig> parseResilienceConfig(const QJsonValue &value)
     if (!value.isObject())
         return wrongType(root, "an object");
     const QJsonObject o = value.toObject();
-    if (auto st = checkKeys(o, root, {"deadlines_ms", "retries", "hedging", "ejection", "probes"}); !st)
+    if (auto st = checkKeys(o, root, {"deadlines_ms", "retries", "hedging", "ejection", "affinity", "probes"}); !st)
         return st.error();
     ResilienceConfig c;
 
@@ -169,22 +194,11 @@ Result<ResilienceConfig> parseResilienceConfig(const QJsonValue &value)
     if (!hedging)
         return hedging.error();
     const QString hp = join(root, "hedging");
-    const QJsonValue features = hedging->value(QLatin1String("features"));
-    if (!features.isUndefined()) {
-        if (!features.isArray())
-            return wrongType(join(hp, "features"), "an array of feature ids");
-        c.hedgedFeatures.clear();
-        const QJsonArray list = features.toArray();
-        for (qsizetype i = 0; i < list.size(); ++i) {
-            const QString at = join(hp, "features") + QStringLiteral("[%1]").arg(i);
-            if (!list.at(i).isString())
-                return wrongType(at, "a feature id");
-            if (!isKnownFeature(list.at(i).toString()))
-                return Error::make(QStringLiteral("unknown_feature"),
-                                   QStringLiteral("%1: unknown feature \"%2\"").arg(at, list.at(i).toString()), at);
-            c.hedgedFeatures.append(list.at(i).toString());
-        }
-    }
+    auto hedged = featureList(*hedging, hp);
+    if (!hedged)
+        return hedged.error();
+    if (*hedged)
+        c.hedgedFeatures = **hedged;
     auto minDelay = readIntIn(*hedging, "min_delay_ms", hp, c.hedgeMinDelayMs, 1, 600000);
     if (!minDelay)
         return minDelay.error();
@@ -214,6 +228,20 @@ Result<ResilienceConfig> parseResilienceConfig(const QJsonValue &value)
     c.ejectBaseMs = *base;
     c.ejectMaxMs = *cap;
     c.maxEjectedPercent = *share;
+
+    auto affinity = section(o, "affinity", {"features", "max_load_percent"});
+    if (!affinity)
+        return affinity.error();
+    const QString ap = join(root, "affinity");
+    auto affine = featureList(*affinity, ap);
+    if (!affine)
+        return affine.error();
+    if (*affine)
+        c.affinityFeatures = **affine;
+    auto maxLoad = readIntIn(*affinity, "max_load_percent", ap, c.affinityMaxLoadPercent, 100, 1000);
+    if (!maxLoad)
+        return maxLoad.error();
+    c.affinityMaxLoadPercent = *maxLoad;
 
     auto probes = section(o, "probes", {"interval_ms", "timeout_ms"});
     if (!probes)
@@ -262,6 +290,12 @@ QJsonObject resilienceConfigToJson(const ResilienceConfig &c)
     put("ejection", "base_ms", c.ejectBaseMs, d.ejectBaseMs);
     put("ejection", "max_ms", c.ejectMaxMs, d.ejectMaxMs);
     put("ejection", "max_ejected_percent", c.maxEjectedPercent, d.maxEjectedPercent);
+    if (c.affinityFeatures != d.affinityFeatures) {
+        QJsonObject s = o.value(QLatin1String("affinity")).toObject();
+        s.insert(QStringLiteral("features"), QJsonArray::fromStringList(c.affinityFeatures));
+        o.insert(QStringLiteral("affinity"), s);
+    }
+    put("affinity", "max_load_percent", c.affinityMaxLoadPercent, d.affinityMaxLoadPercent);
     put("probes", "interval_ms", c.probeIntervalMs, d.probeIntervalMs);
     put("probes", "timeout_ms", c.probeTimeoutMs, d.probeTimeoutMs);
     return o;

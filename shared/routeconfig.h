@@ -10,6 +10,7 @@
 //                  "hedging": {"features": ["code_completions"], "min_delay_ms": 100, "max_delay_ms": 2000},
 //                  "ejection": {"consecutive_failures": 5, "base_ms": 10000, "max_ms": 300000,
 //                               "max_ejected_percent": 50},
+//                  "affinity": {"features": [], "max_load_percent": 125},
 //                  "probes": {"interval_ms": 5000, "timeout_ms": 2000}}
 //
 // A tier is a weighted split; later tiers are fallbacks, used only when no target of an earlier tier can
@@ -68,6 +69,13 @@ struct ResilienceConfig
     int ejectBaseMs = 10000; // doubled on each repeated ejection ...
     int ejectMaxMs = 300000; // ... up to this
     int maxEjectedPercent = 50;
+
+    // Prefix affinity (off unless features are listed): a request of these features that carries an
+    // affinity key (GitLab code completions: user and file) goes to the same replica each time, so that
+    // its prefix cache is reused, unless that replica has more than max_load_percent of its share of
+    // the endpoint's requests in flight (bounded-load consistent hashing).
+    QStringList affinityFeatures;
+    int affinityMaxLoadPercent = 125;
 
     int probeIntervalMs = 5000;
     int probeTimeoutMs = 2000;

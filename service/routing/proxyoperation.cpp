@@ -1,5 +1,6 @@
 #include "proxyoperation.h"
 
+#include "affinity.h"
 #include "attemptlog.h"
 #include "balancer.h"
 #include "proxyattempt.h"
@@ -213,6 +214,11 @@ void ProxyOperation::acquireSlot()
 void ProxyOperation::startAttempt(bool hedge, const ReplicaRuntime *replica)
 {
     const qint64 now = routingNowMs();
+    if (!replica && m_attempts.empty() && !m_job.affinityKey.isEmpty()) {
+        const ResilienceConfig &r = m_job.snapshot->resilience();
+        if (r.affinityFeatures.contains(m_job.feature))
+            replica = pickAffineReplica(*m_endpoint, m_job.affinityKey, r.affinityMaxLoadPercent, m_tried, now);
+    }
     if (!replica)
         replica = pickReplica(*m_endpoint, m_tried, now);
     if (!replica) { // every replica of this endpoint was tried (only reached through a retry)

@@ -65,6 +65,7 @@ struct ProxyJob
     bool stream = false;
     int startDelayMs = 0; // wait this long before asking for a slot (typing-burst debounce)
     QString feature;                        // the feature routed by; empty when a model endpoint was named
+    QByteArray affinityKey; // same key, same replica (resilience.affinity; GitLab completions: user and file)
     std::shared_ptr<const void> authLease;  // the caller's per-user/per-token concurrency places (auth)
 };
 

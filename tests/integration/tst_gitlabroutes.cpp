@@ -198,6 +198,34 @@ private Q_SLOTS:
         QCOMPARE(tried.value(QStringLiteral("model")), answered.value(QStringLiteral("model")));
     }
 
+    // resilience.affinity on for code completions: one user's completions in one file all go to the
+    // same replica (its prefix cache), while different files spread over both.
+    void completionsOfOneFileStayOnOneReplica()
+    {
+        GatewayConfig c = replicaConfig();
+        c.resilience.affinityFeatures = {QStringLiteral("code_completions")};
+        m_gw->apply(c);
+        auto completion = [this](const QString &file, int keystroke) {
+            QJsonObject body = gl::completionBody(file);
+            QJsonObject current = body.value(QStringLiteral("current_file")).toObject();
+            // a new prefix each keystroke: no answer from the completion cache
+            current.insert(QStringLiteral("content_above_cursor"), QStringLiteral("def f%1(a, b):\n    ").arg(keystroke));
+            body.insert(QStringLiteral("current_file"), current);
+            return send(gl::post("/v2/code/completions", body)).status;
+        };
+        for (int i = 0; i < 12; ++i)
+            QCOMPARE(completion(QStringLiteral("src/one.py"), i), 200);
+        const int first = m_first->requestCount(QStringLiteral("/v1/completions"));
+        const int second = m_second->requestCount(QStringLiteral("/v1/completions"));
+        QCOMPARE(first + second, 12);
+        QVERIFY2(first == 0 || second == 0, qPrintable(QStringLiteral("%1 / %2").arg(first).arg(second)));
+
+        for (int i = 0; i < 40; ++i)
+            QCOMPARE(completion(QStringLiteral("src/other%1.py").arg(i), 0), 200);
+        QVERIFY(m_first->requestCount(QStringLiteral("/v1/completions")) > first);
+        QVERIFY(m_second->requestCount(QStringLiteral("/v1/completions")) > second);
+    }
+
     // GitLab's model details may name the endpoint by any of its replicas' URLs.
     void modelDetailsMayNameAnyReplica()
     {

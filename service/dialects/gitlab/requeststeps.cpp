@@ -163,6 +163,7 @@ void GitLabApi::Private::start(std::unique_ptr<HttpExchange> exchange, const Pre
     job.snapshot = prelude.snapshot;
     job.authLease = prelude.principal.lease; // per-user/per-token places held until the response ends
     job.feature = exchange->record().feature;
+    job.affinityKey = supersedeKey; // user and file: the same replica's prefix cache
     job.endpoint = endpoint;
     job.api = upstreamApiOf(built);
     job.plan = prelude.snapshot->featurePlan(job.feature);
