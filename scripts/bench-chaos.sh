@@ -44,5 +44,18 @@ token=$("$BIN" token issue --data-dir "$RUN_DIR/data" --subject bench-chaos --tt
 token=$(printf "%s\n" "$token" | sed -n "/[^[:space:]]/{p;q}")
 [[ -n $token ]] || { note "airlockd token issue printed no token"; exit 1; }
 
-CHAOS_TOKEN=$token exec node "$ROOT/scripts/bench/chaos.js" --airlockd "$BIN" --data-dir "$RUN_DIR/data" \
+CHAOS_TOKEN=$token node "$ROOT/scripts/bench/chaos.js" --airlockd "$BIN" --data-dir "$RUN_DIR/data" \
   --work-dir "$RUN_DIR" --out "$OUT" "$@"
+rc=$?
+
+# What airlockd itself logged for the requests it failed: the attempts of each (request log, all runs).
+if command -v sqlite3 >/dev/null && [[ -f $RUN_DIR/data/airlock.db ]]; then
+  echo
+  echo "== airlockd request log: failed requests by path, status, error and attempts (all runs)"
+  sqlite3 -separator ' | ' "$RUN_DIR/data/airlock.db" \
+    "SELECT count(*), path, status, error_code,
+            (SELECT group_concat(json_extract(a.value, '\$.end') || '@' || substr(json_extract(a.value, '\$.replica'), 18), ' > ')
+               FROM json_each(request_log.attempts) a) AS tries
+       FROM request_log WHERE status <> 200 OR error_code IS NOT NULL GROUP BY 2, 3, 4, 5 ORDER BY 1 DESC LIMIT 30" 2>&1
+fi
+exit "$rc"

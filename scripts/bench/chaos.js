@@ -264,7 +264,7 @@ async function chaosRun(mode) {
     if (tot && A.modelReqs(a, b).length / tot >= steadyShare / 2) { shareBack = s + 1; break; }
   }
   const upstream = [A, B, F].reduce((s, f) => s + f.modelReqs(start, trafficEnd).length, 0);
-  const phases = [['0-20s', start, ev], ['20-40s', ev, rec], ['40-60s', rec, trafficEnd]];
+  const phases = [['before', start, ev], ['during', ev, rec], ['after', rec, trafficEnd]];
   const perReplica = {};
   for (const f of [A, B, F]) perReplica[f.name] = Object.fromEntries(phases.map(([n, a, b]) => [n, f.modelReqs(a, b).length]));
   const clientPerPhase = Object.fromEntries(phases.map(([n, a, b]) => [n, inWin(recs, (a - start) / 1000, (b - start) / 1000).length]));
@@ -298,6 +298,7 @@ async function chaosRun(mode) {
     upstream_attempts: upstream,
     retry_amplification: Math.round((upstream / Math.max(1, recs.length)) * 1000) / 1000,
     upstream_per_replica_per_phase: perReplica,
+    airlockd_ejections: fs.readFileSync(gw.logFile, 'utf8').split('\n').filter((l) => /ejected/.test(l)),
     airlockd_log: gw.logFile,
   };
 }
@@ -335,6 +336,7 @@ async function splitRun() {
 
 // ------------------------------------------------------------------ report
 function table(results) {
+  const W = `0-${EVENT_AT}s`, D = `${EVENT_AT}-${RECOVER_AT}s`, X = `${RECOVER_AT}-${DURATION}s`;
   const runs = results.filter((r) => r.mode !== 'split');
   const rows = [
     ['client requests', (r) => r.client_requests],
@@ -342,18 +344,18 @@ function table(results) {
     ['stream HTTP failures', (r) => r.stream_http_failures],
     ['streams ended by dialect error', (r) => r.stream_dialect_errors],
     ['streams cut without [DONE]', (r) => r.stream_truncated],
-    ['p99 steady 0-20s (ms)', (r) => r.p99_steady_ms],
+    [`p99 steady ${W} (ms)`, (r) => r.p99_steady_ms],
     ['p99 5s after event (ms)', (r) => r.p99_after_event_5s_ms],
     ['non-stream p99 steady / after (ms)', (r) => `${r.p99_nonstream_steady_ms} / ${r.p99_nonstream_after_event_5s_ms}`],
     ['A takes traffic after recovery (s)', (r) => r.replica_a_first_request_after_recovery_s],
     ['A back to half its share (s, 1s bins)', (r) => r.replica_a_half_share_after_recovery_s],
     ['retry amplification (upstream/client)', (r) => `${r.retry_amplification} (${r.upstream_attempts}/${r.client_requests})`],
-    ['code-compl p99 healthy 0-20s (ms)', (r) => r.cc_p99_healthy_ms],
-    ['code-compl p99 fault 20-40s (ms)', (r) => r.cc_p99_fault_ms],
-    ['code-compl p99 after 40-60s (ms)', (r) => r.cc_p99_after_ms],
-    ['upstream A 0-20/20-40/40-60', (r) => Object.values(r.upstream_per_replica_per_phase.A).join('/')],
-    ['upstream B 0-20/20-40/40-60', (r) => Object.values(r.upstream_per_replica_per_phase.B).join('/')],
-    ['upstream fallback 0-20/20-40/40-60', (r) => Object.values(r.upstream_per_replica_per_phase.fallback).join('/')],
+    [`code-compl p99 healthy ${W} (ms)`, (r) => r.cc_p99_healthy_ms],
+    [`code-compl p99 fault ${D} (ms)`, (r) => r.cc_p99_fault_ms],
+    [`code-compl p99 after ${X} (ms)`, (r) => r.cc_p99_after_ms],
+    [`upstream A before/during/after`, (r) => Object.values(r.upstream_per_replica_per_phase.A).join('/')],
+    [`upstream B before/during/after`, (r) => Object.values(r.upstream_per_replica_per_phase.B).join('/')],
+    [`upstream fallback before/during/after`, (r) => Object.values(r.upstream_per_replica_per_phase.fallback).join('/')],
   ];
   const w0 = Math.max(...rows.map((r) => r[0].length));
   const cols = runs.map((r) => rows.map(([, f]) => String(f(r) ?? '-')));
@@ -368,6 +370,7 @@ function table(results) {
       ` over ${s.client_requests} client requests (${s.failures} failures, ${s.rps} rps, p99 ${s.p99_ms} ms)\n`;
   }
   for (const r of runs) {
+    for (const l of r.airlockd_ejections) out += `  [${r.mode}] airlockd: ${l}\n`;
     for (const [k, v] of Object.entries(r.failures)) out += `  [${r.mode}] ${k}: ${v.count} ${JSON.stringify(v.phases)}${v.samples.length ? '\n      ' + v.samples.join('\n      ') : ''}\n`;
   }
   return out;
