@@ -606,6 +606,41 @@ private Q_SLOTS:
         QCOMPARE(fake(1).requestCount(), 1);
     }
 
+    void gitLabSuggestionStreamBrokenAfterTheFirstByteIsNotRetried()
+    {
+        applyJson(configJson({modelJson("m", "id-m", {{fake(0).baseUrl()}, {fake(1).baseUrl()}})},
+                             {{QStringLiteral("code_completions"), QStringLiteral("m")}}));
+        auto counter = std::make_shared<int>(0);
+        FakeBehavior broken = FakeBehavior::closeMidStream(1);
+        broken.chunkTexts = {QStringLiteral("return "), QStringLiteral("a + b")};
+        for (int i : {0, 1})
+            fake(i).setBehaviorSelector(firstThen(counter, broken, FakeBehavior::answer(2)));
+        const QByteArray id = nextRequestId();
+        HttpRequest request = gl::post("/v4/code/suggestions", gl::completionBody());
+        for (auto &[name, value] : request.headers) {
+            if (name.compare("X-Request-ID", Qt::CaseInsensitive) == 0)
+                value = id;
+        }
+        const HttpResponse r = TestHttpClient::fetch(m_gw->port(), request, 20000);
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.header("x-streaming-format"), QByteArray("sse"));
+        QVERIFY(!r.events.isEmpty());
+        QCOMPARE(r.events.first().event, QByteArray("stream_start"));
+        QString text;
+        for (const SseEvent &e : r.events) {
+            if (e.event == "content_chunk") {
+                text += e.json().value(QStringLiteral("choices")).toArray().at(0).toObject().value(QStringLiteral("delta"))
+                            .toObject().value(QStringLiteral("content")).toString();
+            }
+        }
+        QCOMPARE(text, QStringLiteral("return "));
+        // The client had bytes: no second try.
+        QCOMPARE(fake(0).requestCount() + fake(1).requestCount(), 1);
+        const QJsonArray attempts = attemptsOf(id);
+        QCOMPARE(attempts.size(), 1);
+        QCOMPARE(attempts.at(0).toObject().value(QStringLiteral("end")).toString(), QStringLiteral("failed_after_head"));
+    }
+
     // ------------------------------------------------------------------------------------- configuration
 
     void badRoutingConfigurationIsRefused_data()
