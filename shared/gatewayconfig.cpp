@@ -24,7 +24,7 @@ const ModelEndpoint *GatewayConfig::findModel(QStringView name) const
 Result<ModelEndpoint> parseModelEndpoint(const QJsonObject &o, const QString &where)
 {
     if (auto st = checkKeys(o, where, {"name", "family", "base_url", "replicas", "identifier", "api_key",
-                                       "max_concurrency", "timeouts_ms"});
+                                       "max_concurrency", "timeouts_ms", "server"});
         !st) {
         return st.error();
     }
@@ -76,6 +76,21 @@ Result<ModelEndpoint> parseModelEndpoint(const QJsonObject &o, const QString &wh
             e.replicas.append(ModelReplica{QUrl(*url, QUrl::StrictMode), *weight});
         }
         e.baseUrl = e.replicas.constFirst().baseUrl;
+    }
+
+    auto server = readString(o, "server", where, false);
+    if (!server)
+        return server.error();
+    if (!server->isNull()) {
+        const auto kind = serverKindFromName(*server);
+        if (!kind) {
+            const QString path = join(where, "server");
+            return Error::make(QStringLiteral("invalid_value"),
+                               QStringLiteral("%1: unknown server kind \"%2\" (known: %3)")
+                                   .arg(path, *server, allServerKindNames().join(QStringLiteral(", "))),
+                               path);
+        }
+        e.server = *kind;
     }
 
     auto identifier = readString(o, "identifier", where, true);
@@ -255,6 +270,8 @@ QJsonObject modelEndpointToJson(const ModelEndpoint &e, Secrets secrets)
             replicas.append(QJsonObject{{QStringLiteral("base_url"), r.baseUrl.toString()}, {QStringLiteral("weight"), r.weight}});
         o.insert(QStringLiteral("replicas"), replicas);
     }
+    if (e.server != ServerKind::OpenAi)
+        o.insert(QStringLiteral("server"), serverKindName(e.server));
     if (secrets == Secrets::Include && !e.apiKey.isEmpty())
         o.insert(QStringLiteral("api_key"), e.apiKey);
     return o;

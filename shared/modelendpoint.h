@@ -3,6 +3,7 @@
 // A model server the admin registered: where it is, what it serves and how hard it may be pushed.
 
 #include "result.h"
+#include "serverkind.h"
 
 #include <QJsonObject>
 #include <QString>
@@ -66,6 +67,8 @@ struct ModelEndpoint
     QString apiKey;      // secret: never exported, logged or returned by the admin API
     int maxConcurrency = 64;
     EndpointTimeouts timeouts;
+    // What software the replicas run; decides their health probe ("server" in config, default openai).
+    ServerKind server = ServerKind::OpenAi;
 
     // `replicas`, or the single server at `baseUrl` with weight 1.
     QList<ModelReplica> servers() const;

@@ -35,6 +35,12 @@ QString text(const QString &value)
     return value.isNull() ? QStringLiteral("") : value;
 }
 
+// NULL for the default kind, so that a store written before "server" existed reads the same.
+QVariant serverColumn(const ModelEndpoint &m)
+{
+    return m.server == ServerKind::OpenAi ? QVariant(QMetaType::fromType<QString>()) : QVariant(serverKindName(m.server));
+}
+
 QVariant replicasColumn(const ModelEndpoint &m)
 {
     if (m.replicas.isEmpty())
@@ -57,7 +63,7 @@ Result<GatewayConfig> ConfigStore::load()
     GatewayConfig config;
     auto models = m_db.run(QStringLiteral("SELECT name, family, base_url, identifier, api_key, "
                                           "max_concurrency, connect_ms, first_byte_ms, idle_ms, "
-                                          "total_ms, replicas FROM model_endpoints"));
+                                          "total_ms, replicas, server FROM model_endpoints"));
     if (!models)
         return models.error();
     while (models->next()) {
@@ -87,6 +93,14 @@ Result<GatewayConfig> ConfigStore::load()
             if (m.replicas.isEmpty())
                 return corrupt(QStringLiteral("stored model \"%1\" has an unreadable replica list").arg(m.name));
             m.baseUrl = m.replicas.constFirst().baseUrl;
+        }
+        if (!q.value(11).isNull()) {
+            const auto server = serverKindFromName(q.value(11).toString());
+            if (!server) {
+                return corrupt(QStringLiteral("stored model \"%1\" has an unknown server kind \"%2\"")
+                                   .arg(m.name, q.value(11).toString()));
+            }
+            m.server = *server;
         }
         config.models.append(std::move(m));
     }
@@ -135,16 +149,17 @@ Status ConfigStore::writeModel(const ModelEndpoint &m, const QString &now)
     return m_db.exec(
         QStringLiteral(
             "INSERT INTO model_endpoints (name, family, base_url, identifier, api_key, max_concurrency, "
-            "connect_ms, first_byte_ms, idle_ms, total_ms, replicas, created_at, updated_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "connect_ms, first_byte_ms, idle_ms, total_ms, replicas, server, created_at, updated_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (name) DO UPDATE SET family = excluded.family, base_url = excluded.base_url, "
             "identifier = excluded.identifier, api_key = excluded.api_key, "
             "max_concurrency = excluded.max_concurrency, connect_ms = excluded.connect_ms, "
             "first_byte_ms = excluded.first_byte_ms, idle_ms = excluded.idle_ms, "
-            "total_ms = excluded.total_ms, replicas = excluded.replicas, updated_at = excluded.updated_at"),
+            "total_ms = excluded.total_ms, replicas = excluded.replicas, server = excluded.server, "
+            "updated_at = excluded.updated_at"),
         { m.name, familyName(m.family), m.baseUrl.toString(), text(m.identifier), text(m.apiKey),
             m.maxConcurrency, m.timeouts.connectMs, m.timeouts.firstByteMs, m.timeouts.idleMs,
-            m.timeouts.totalMs, replicasColumn(m), now, now });
+            m.timeouts.totalMs, replicasColumn(m), serverColumn(m), now, now });
 }
 
 Status ConfigStore::writeAssignment(const QString &feature, const QString &modelNameOrDisabled, const ModelRoute *route)

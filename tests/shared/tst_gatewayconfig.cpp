@@ -21,6 +21,9 @@ private Q_SLOTS:
     void apiRoot();
     void apiUrl();
     void validateCatchesWhatParseWould();
+    void serverKinds_data();
+    void serverKinds();
+    void serverKindIsSerializedOnlyWhenNotDefault();
 };
 
 namespace {
@@ -203,6 +206,12 @@ void tst_GatewayConfig::errors_data()
     QTest::newRow("unknown feature") << QByteArray(R"({"features":{"make_coffee":"disabled"}})")
                                      << QStringLiteral("unknown_feature")
                                      << QStringLiteral("features.make_coffee");
+    QTest::newRow("unknown server kind") << withModel(R"("server":"triton")") << QStringLiteral("invalid_value")
+                                         << QStringLiteral("models[0].server");
+    QTest::newRow("empty server kind") << withModel(R"("server":"")") << QStringLiteral("invalid_value")
+                                       << QStringLiteral("models[0].server");
+    QTest::newRow("server kind not a string") << withModel(R"("server":1)") << QStringLiteral("invalid_type")
+                                              << QStringLiteral("models[0].server");
     QTest::newRow("feature mapped to unknown model")
         << QByteArray(R"({"models":[)" + modelJson("a") + R"(],"features":{"duo_chat":"b"}})")
         << QStringLiteral("unknown_model") << QStringLiteral("features.duo_chat");
@@ -284,6 +293,43 @@ void tst_GatewayConfig::validateCatchesWhatParseWould()
     QVERIFY(!st.ok());
     QCOMPARE(st.error().code, QStringLiteral("duplicate_name"));
     QCOMPARE(st.error().field, QStringLiteral("models[2].name"));
+}
+
+
+void tst_GatewayConfig::serverKinds_data()
+{
+    QTest::addColumn<QByteArray>("extra");
+    QTest::addColumn<ServerKind>("kind");
+    QTest::newRow("absent") << QByteArray() << ServerKind::OpenAi;
+    QTest::newRow("openai") << QByteArray(R"("server":"openai")") << ServerKind::OpenAi;
+    QTest::newRow("vllm") << QByteArray(R"("server":"vllm")") << ServerKind::Vllm;
+    QTest::newRow("tgi") << QByteArray(R"("server":"tgi")") << ServerKind::Tgi;
+    QTest::newRow("llamacpp") << QByteArray(R"("server":"llamacpp")") << ServerKind::LlamaCpp;
+    QTest::newRow("ollama") << QByteArray(R"("server":"ollama")") << ServerKind::Ollama;
+    QTest::newRow("case-insensitive") << QByteArray(R"("server":"vLLM")") << ServerKind::Vllm;
+}
+
+void tst_GatewayConfig::serverKinds()
+{
+    QFETCH(QByteArray, extra);
+    QFETCH(ServerKind, kind);
+    auto config = parseGatewayConfig(withModel(extra));
+    QVERIFY2(config.ok(), qPrintable(config.ok() ? QString() : config.error().message));
+    QCOMPARE(int(config->models.at(0).server), int(kind));
+    auto reparsed = parseGatewayConfig(serializeGatewayConfig(*config));
+    QVERIFY(reparsed.ok());
+    QCOMPARE(int(reparsed->models.at(0).server), int(kind));
+}
+
+void tst_GatewayConfig::serverKindIsSerializedOnlyWhenNotDefault()
+{
+    auto generic = parseGatewayConfig(withModel(R"("server":"openai")"));
+    QVERIFY(generic.ok());
+    QVERIFY(!modelEndpointToJson(generic->models.at(0), Secrets::Omit).contains(QStringLiteral("server")));
+    auto llama = parseGatewayConfig(withModel(R"("server":"LlamaCpp")"));
+    QVERIFY(llama.ok());
+    QCOMPARE(modelEndpointToJson(llama->models.at(0), Secrets::Omit).value(QStringLiteral("server")).toString(),
+             QStringLiteral("llamacpp"));
 }
 
 QTEST_GUILESS_MAIN(tst_GatewayConfig)

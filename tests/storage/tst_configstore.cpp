@@ -67,6 +67,7 @@ GatewayConfig tst_ConfigStore::fullConfig()
     b.baseUrl = QUrl(QStringLiteral("https://gpu.internal"));
     b.identifier = QStringLiteral("Qwen/Qwen2.5-Coder-7B-Instruct");
     b.maxConcurrency = 1;
+    b.server = ServerKind::Vllm; // a non-default server kind round-trips (column "server")
     ModelEndpoint c3 = model(QStringLiteral("zz-llama"));
     c3.family = ModelFamily::Llama3;
     c3.baseUrl = QUrl(QStringLiteral("http://[::1]:11434/api/"));
@@ -119,6 +120,14 @@ void tst_ConfigStore::replaceLoadRoundTrip()
         "SELECT model_name FROM feature_assignments WHERE feature = 'generate_commit_message'"));
     QVERIFY(q.ok() && q->next());
     QVERIFY(q->value(0).isNull());
+    // The default server kind is stored as NULL, another one by its wire name.
+    auto kinds = m_db->run(QStringLiteral("SELECT name, server FROM model_endpoints ORDER BY name"));
+    QVERIFY(kinds.ok());
+    QHash<QString, QVariant> server;
+    while (kinds->next())
+        server.insert(kinds->value(0).toString(), kinds->value(1));
+    QVERIFY(server.value(QStringLiteral("codestral-a")).isNull());
+    QCOMPARE(server.value(QStringLiteral("qwen.chat:7b")).toString(), QStringLiteral("vllm"));
 }
 
 void tst_ConfigStore::roundTripSurvivesReopen()

@@ -138,7 +138,7 @@ void tst_Database::tablesExist_data()
                                             QStringLiteral("connect_ms"), QStringLiteral("first_byte_ms"),
                                             QStringLiteral("idle_ms"), QStringLiteral("total_ms"),
                                             QStringLiteral("created_at"), QStringLiteral("updated_at"),
-                                            QStringLiteral("replicas") };
+                                            QStringLiteral("replicas"), QStringLiteral("server") };
     QTest::newRow("feature_assignments") << QStringLiteral(
         "feature_assignments") << QStringList { QStringLiteral("feature"), QStringLiteral("model_name"),
                                                     QStringLiteral("route") };

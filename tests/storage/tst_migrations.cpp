@@ -78,7 +78,7 @@ private Q_SLOTS:
             }
         }
         QCOMPARE(Database::latestSchemaVersion(), int(migrations.size()));
-        QCOMPARE(Database::latestSchemaVersion(), 6);
+        QCOMPARE(Database::latestSchemaVersion(), 7);
     }
 
     void tablesAndColumns_data()
@@ -91,7 +91,7 @@ private Q_SLOTS:
         auto list = [](const char *names) { return QString::fromLatin1(names).split(QLatin1Char(' ')); };
         row("model_endpoints",
             list("name family base_url identifier api_key max_concurrency connect_ms "
-                 "first_byte_ms idle_ms total_ms created_at updated_at replicas"));
+                 "first_byte_ms idle_ms total_ms created_at updated_at replicas server"));
         row("feature_assignments", list("feature model_name route"));
         row("settings", list("key value"));
         row("prompt_overrides", list("id endpoint feature template created_at author"));
@@ -194,7 +194,7 @@ private Q_SLOTS:
             = (*db)->run(QStringLiteral("SELECT group_concat(version, ',') FROM (SELECT version FROM "
                                         "schema_migrations ORDER BY version)"));
         QVERIFY(versions && versions->next());
-        QCOMPARE(versions->value(0).toString(), QStringLiteral("1,2,3,4,5,6"));
+        QCOMPARE(versions->value(0).toString(), QStringLiteral("1,2,3,4,5,6,7"));
     }
 
     void loaderSplitsAndExpands()
