@@ -159,7 +159,9 @@ bool ConfigController::saveModel(const QString &originalName, const QVariantMap 
                                             [&](const ModelEndpoint &m) { return m.name == originalName; })
         - next.models.cbegin();
     if (!originalName.isEmpty() && existing < next.models.size()) {
-        // The form edits one URL: the first replica's. The other replicas stay as they are.
+        // The form edits one URL: the first replica's. The other replicas, and the server kind (not in
+        // the form), stay as they are.
+        endpoint->server = next.models.at(existing).server;
         if (const QList<ModelReplica> replicas = next.models.at(existing).replicas; !replicas.isEmpty()) {
             endpoint->replicas = replicas;
             endpoint->replicas.first().baseUrl = endpoint->baseUrl;

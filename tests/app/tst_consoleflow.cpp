@@ -43,6 +43,7 @@ private Q_SLOTS:
     void testConnectionFailures();
     void writeOnlyApiKey();
     void renameKeepsApiKey();
+    void formKeepsReplicasAndServerKind();
     void assignFeatureAndFlag();
     void tokenAndLiveLog();
     void rotateKeys();
@@ -316,6 +317,47 @@ void tst_ConsoleFlow::renameKeepsApiKey()
     QCOMPARE(admin("PUT", u"api/v1/config"_s, restore).status, 200);
     console->reload();
     QTRY_VERIFY_WITH_TIMEOUT(console->modelNames() == QStringList{u"codestral-a"_s}, kTimeoutMs);
+}
+
+// The model form edits one URL and has no server kind: saving it keeps the other replicas and the kind
+// the file gave.
+void tst_ConsoleFlow::formKeepsReplicasAndServerKind()
+{
+    ConfigController *console = m_core->config();
+    const QJsonObject before = admin("GET", u"api/v1/config"_s).json;
+    QJsonObject model = before.value("models"_L1).toArray().first().toObject();
+    const QString first = model.value("base_url"_L1).toString();
+    QVERIFY(!first.isEmpty());
+    model.remove(u"base_url"_s);
+    model.insert(u"replicas"_s, QJsonArray{QJsonObject{{u"base_url"_s, first}},
+                                           QJsonObject{{u"base_url"_s, u"http://127.0.0.1:9/v1"_s}, {u"weight"_s, 3}}});
+    model.insert(u"server"_s, u"vllm"_s);
+    model.insert(u"api_key"_s, u"key-one"_s);
+    QJsonObject replicated = before;
+    replicated.insert(u"models"_s, QJsonArray{model});
+    QCOMPARE(admin("PUT", u"api/v1/config"_s, replicated).status, 200);
+    console->reload();
+    QTRY_VERIFY_WITH_TIMEOUT(console->models()->get(0).toMap().value(u"replicaUrls"_s).toStringList().size() == 2, kTimeoutMs);
+
+    QSignalSpy saved(console, &ConfigController::saved);
+    QVERIFY(console->saveModel(u"codestral-a"_s, modelFields()));
+    QVERIFY(saved.wait(kTimeoutMs));
+    const QJsonObject stored = admin("GET", u"api/v1/config"_s).json.value("models"_L1).toArray().first().toObject();
+    QCOMPARE(stored.value("server"_L1).toString(), u"vllm"_s);
+    const QJsonArray replicas = stored.value("replicas"_L1).toArray();
+    QCOMPARE(replicas.size(), 2);
+    QCOMPARE(replicas.at(1).toObject().value("base_url"_L1).toString(), u"http://127.0.0.1:9/v1"_s);
+    QCOMPARE(replicas.at(1).toObject().value("weight"_L1).toInt(), 3);
+    QCOMPARE(m_gateway->config().models.first().apiKey, u"key-one"_s);
+
+    // Back to the single server the following steps use.
+    QJsonObject single = before.value("models"_L1).toArray().first().toObject();
+    single.insert(u"api_key"_s, u"key-one"_s);
+    QJsonObject restore = before;
+    restore.insert(u"models"_s, QJsonArray{single});
+    QCOMPARE(admin("PUT", u"api/v1/config"_s, restore).status, 200);
+    console->reload();
+    QTRY_VERIFY_WITH_TIMEOUT(console->models()->get(0).toMap().value(u"replicaUrls"_s).toStringList().size() == 1, kTimeoutMs);
 }
 
 void tst_ConsoleFlow::assignFeatureAndFlag()
