@@ -172,6 +172,17 @@ private:
         return statuses;
     }
 
+    // The first two fakes shared n requests 70/30: every one reached one of them, and the first got 70 %
+    // of n within six standard deviations of the binomial split.
+    void verifySeventyThirty(int n)
+    {
+        QCOMPARE(fake(0).requestCount() + fake(1).requestCount(), n);
+        const double sigma = std::sqrt(n * 0.7 * 0.3);
+        QVERIFY2(std::abs(fake(0).requestCount() - 0.7 * n) <= 6 * sigma,
+                 qPrintable(QStringLiteral("%1 / %2").arg(fake(0).requestCount()).arg(fake(1).requestCount())));
+        QVERIFY(fake(1).requestCount() > 0);
+    }
+
 private Q_SLOTS:
     void init()
     {
@@ -199,12 +210,9 @@ private Q_SLOTS:
         const QList<int> statuses = sendSequentially("/v1/chat/completions", chatBody("m"), n);
         QCOMPARE(statuses.size(), n);
         QCOMPARE(statuses.count(200), n);
-        QCOMPARE(fake(0).requestCount() + fake(1).requestCount(), n);
-        // 70 % of n, within six standard deviations of the binomial split.
-        const double sigma = std::sqrt(n * 0.7 * 0.3);
-        QVERIFY2(std::abs(fake(0).requestCount() - 700) <= 6 * sigma,
-                 qPrintable(QStringLiteral("%1 / %2").arg(fake(0).requestCount()).arg(fake(1).requestCount())));
-        QVERIFY(fake(1).requestCount() > 0);
+        verifySeventyThirty(n);
+        if (QTest::currentTestFailed())
+            return;
         QCOMPARE(fake(0).lastRequest().model, QStringLiteral("id-m"));
         QCOMPARE(fake(1).lastRequest().model, QStringLiteral("id-m"));
     }
@@ -217,11 +225,9 @@ private Q_SLOTS:
         const int n = 1000;
         const QList<int> statuses = sendSequentially("/v1/completions", completionBody("code_generations", false), n);
         QCOMPARE(statuses.count(200), n);
-        QCOMPARE(fake(0).requestCount() + fake(1).requestCount(), n);
-        const double sigma = std::sqrt(n * 0.7 * 0.3);
-        QVERIFY2(std::abs(fake(0).requestCount() - 700) <= 6 * sigma,
-                 qPrintable(QStringLiteral("%1 / %2").arg(fake(0).requestCount()).arg(fake(1).requestCount())));
-        QVERIFY(fake(1).requestCount() > 0);
+        verifySeventyThirty(n);
+        if (QTest::currentTestFailed())
+            return;
         // Each target got the request with its own served identifier.
         QCOMPARE(fake(0).lastRequest().model, QStringLiteral("id-1"));
         QCOMPARE(fake(1).lastRequest().model, QStringLiteral("id-2"));
