@@ -682,6 +682,10 @@ private Q_SLOTS:
         QTest::newRow("unknown resilience key") << doc(ok, {}, "{\"retry\":{}}") << QStringLiteral("resilience");
         QTest::newRow("resilience wrong type")
             << doc(ok, {}, "{\"retries\":{\"max_attempts\":\"3\"}}") << QStringLiteral("resilience.retries.max_attempts");
+        QTest::newRow("affinity unknown feature")
+            << doc(ok, {}, "{\"affinity\":{\"features\":[\"coffee\"]}}") << QStringLiteral("resilience.affinity.features[0]");
+        QTest::newRow("affinity bound below 100")
+            << doc(ok, {}, "{\"affinity\":{\"max_load_percent\":99}}") << QStringLiteral("resilience.affinity.max_load_percent");
     }
     void badRoutingConfigurationIsRefused()
     {
