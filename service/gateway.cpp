@@ -27,7 +27,9 @@
 #include "auth/authmodule.h"
 #include "auth/authenticator.h"
 #include "platform/datadir.h"
+#include "replicaprobes.h"
 #include "routing/configsnapshot.h"
+#include "routing/replicareport.h"
 #include "storage/configstore.h"
 #include "storage/database.h"
 #include "upstream/upstreamclient.h"
@@ -155,6 +157,7 @@ struct Gateway::Private : public admin::AdminBackend
     std::unique_ptr<Database> database;
     std::unique_ptr<ConfigStore> store;
     std::unique_ptr<routing::ConfigHolder> config;
+    std::unique_ptr<ReplicaProbes> probes; // active health probes of the routed replicas (this thread)
     std::vector<std::unique_ptr<Worker>> workers;
     std::unique_ptr<admin::AdminServer> adminServer;
     std::unique_ptr<admin::ConsoleApi> consoleApi; // the console's model test and prompt playground routes
@@ -183,6 +186,9 @@ struct Gateway::Private : public admin::AdminBackend
     Status startRequestLog()
     {
         metrics = std::make_unique<metrics::GatewayMetrics>();
+        metrics->addCollector([holder = config.get()](QByteArray &out) {
+            routing::writeReplicaMetrics(*holder->current(), out);
+        });
         if (!loggingSettings.requestLog) {
             qCInfo(lcGateway) << "the request log is off (and with it chat history)";
             return {};
@@ -295,6 +301,8 @@ struct Gateway::Private : public admin::AdminBackend
         if (auto st = store->replace(newConfig); !st)
             return st;
         config->publish(newConfig);
+        if (probes)
+            probes->refresh();
         Q_EMIT q->configChanged();
         return {};
     }
@@ -372,6 +380,8 @@ Status Gateway::start()
     d->config->publish(*loaded);
     if (auto st = d->reloadPromptOverrides(); !st)
         return st;
+    d->probes = std::make_unique<ReplicaProbes>(*d->config);
+    d->probes->refresh();
 
     auth::AuthStartOptions authOptions;
     authOptions.dataDir = d->dataDir;
@@ -465,6 +475,7 @@ void Gateway::stop()
     d->adminServer.reset();
     d->consoleApi.reset();
     d->workers.clear();
+    d->probes.reset();
     d->stopRequestLog();
     d->authenticator = nullptr;
     d->auth.reset();

@@ -5,6 +5,7 @@
 #include "featurecatalog.h"
 #include "gatewayconfig.h"
 #include "prompts/templatestore.h"
+#include "routing/replicareport.h"
 
 #include <QElapsedTimer>
 #include <QFile>
@@ -378,6 +379,24 @@ struct ConsoleApi::Private
         writeJson(e, revisionToJson(*revision));
     }
 
+    // GET /api/v1/replicas: every endpoint's replicas as routing sees them (state, last probe error,
+    // requests outstanding), in configuration order.
+    void replicas(HttpExchange &e) const
+    {
+        const auto snapshot = config.current();
+        const qint64 now = routing::routingNowMs();
+        QJsonArray endpoints;
+        for (const ModelEndpoint &m : snapshot->config().models) {
+            const routing::EndpointRuntime *runtime = snapshot->endpoint(m.name);
+            if (!runtime)
+                continue;
+            endpoints.append(QJsonObject{{u"name"_s, m.name},
+                                         {u"server"_s, serverKindName(m.server)},
+                                         {u"replicas"_s, routing::replicasJson(*runtime, now)}});
+        }
+        writeJson(e, QJsonObject{{u"endpoints"_s, endpoints}});
+    }
+
     void catalog(HttpExchange &e) const
     {
         QJsonArray features;
@@ -534,6 +553,7 @@ QString ConsoleApi::builtInTemplate(ModelFamily family, const QString &feature)
 void ConsoleApi::registerRoutes(AdminServer &server)
 {
     server.addRoute("GET", "/api/v1/catalog", [this](HttpExchange &e, const AdminCaller &) { d->catalog(e); });
+    server.addRoute("GET", "/api/v1/replicas", [this](HttpExchange &e, const AdminCaller &) { d->replicas(e); });
     server.addRoute("POST", "/api/v1/prompts/render", [this](HttpExchange &e, const AdminCaller &) { d->render(e); });
     for (const char *method : {"GET", "PUT", "POST"}) {
         server.addPrefixRoute(method, "/api/v1/prompts/overrides/",

@@ -1,6 +1,7 @@
 #include "gitlabapiprivate.h"
 
 #include "gitlabresponses.h"
+#include "routing/replicareport.h"
 
 #include <QJsonArray>
 #include <QPointer>
@@ -22,7 +23,9 @@ void GitLabApi::Private::healthz(std::unique_ptr<HttpExchange> exchange)
 namespace {
 
 // /monitoring/ready: GET /v1/models on every assigned endpoint (at once, 3 s budget); ready when all
-// answer 2xx. The body names the ones that did not.
+// answer 2xx. The body names the ones that did not, and shows each endpoint's replicas as routing sees
+// them (routing/replicareport.h: state from the active probes and passive ejection, last probe error,
+// requests outstanding).
 class ReadinessCheck final : public QObject {
 public:
     static void run(std::unique_ptr<HttpExchange> exchange,
@@ -116,6 +119,7 @@ private:
     {
         QJsonArray models;
         QStringList failed;
+        const qint64 now = routing::routingNowMs();
         for (const auto &probe : m_probes) {
             const bool ok = probe->error.isEmpty() && probe->status >= 200 && probe->status < 300;
             QJsonObject entry { { QStringLiteral("name"), probe->name }, { QStringLiteral("ready"), ok } };
@@ -124,6 +128,8 @@ private:
                     probe->error.isEmpty() ? QStringLiteral("HTTP %1").arg(probe->status) : probe->error);
                 failed << probe->name;
             }
+            if (const routing::EndpointRuntime *endpoint = m_snapshot->endpoint(probe->name))
+                entry.insert(QStringLiteral("replicas"), routing::replicasJson(*endpoint, now));
             models.append(entry);
         }
         QJsonObject body { { QStringLiteral("status"),
