@@ -89,23 +89,20 @@ const EndpointRuntime *pickEndpoint(const RoutePlan &plan, const ExhaustedEndpoi
         return std::find(exhausted.cbegin(), exhausted.cend(), e) != exhausted.cend();
     };
     const TriedReplicas none;
-    for (const auto &tier : plan.tiers) {
-        if (tier.size() == 1) {
-            const EndpointRuntime *e = tier.constFirst().endpoint;
-            if (!isExhausted(e) && hasAvailableReplica(*e, none, nowMs))
-                return e;
-            continue;
-        }
+    // One target of `tier` by weight, among those not tried yet (and in rotation, if `inRotation`).
+    const auto pickIn = [&](const auto &tier, bool inRotation) -> const EndpointRuntime * {
         QVarLengthArray<const PlanTarget *, 8> open;
         quint32 total = 0;
         for (const PlanTarget &t : tier) {
-            if (!isExhausted(t.endpoint) && hasAvailableReplica(*t.endpoint, none, nowMs)) {
+            if (!isExhausted(t.endpoint) && (!inRotation || hasAvailableReplica(*t.endpoint, none, nowMs))) {
                 open.append(&t);
                 total += quint32(t.weight);
             }
         }
         if (open.isEmpty())
-            continue;
+            return nullptr;
+        if (open.size() == 1)
+            return open.front()->endpoint;
         quint32 at = below(total);
         for (const PlanTarget *t : open) {
             if (at < quint32(t->weight))
@@ -113,13 +110,17 @@ const EndpointRuntime *pickEndpoint(const RoutePlan &plan, const ExhaustedEndpoi
             at -= quint32(t->weight);
         }
         return open.back()->endpoint;
-    }
-    // Nothing in rotation anywhere: the first endpoint not tried yet, in route order.
+    };
     for (const auto &tier : plan.tiers) {
-        for (const PlanTarget &t : tier) {
-            if (!isExhausted(t.endpoint))
-                return t.endpoint;
-        }
+        if (const EndpointRuntime *e = pickIn(tier, true))
+            return e;
+    }
+    // Nothing in rotation anywhere (every replica ejected or failing its probe): the first tier with a
+    // target not tried yet, by its weights, as if all were healthy; a request is never refused on the
+    // health signals alone.
+    for (const auto &tier : plan.tiers) {
+        if (const EndpointRuntime *e = pickIn(tier, false))
+            return e;
     }
     return nullptr;
 }

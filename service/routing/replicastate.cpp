@@ -89,8 +89,11 @@ void ReplicaState::setProbe(ProbeVerdict verdict, const QString &detail)
     const auto previous = ProbeVerdict(m_probe.exchange(int(verdict), std::memory_order_relaxed));
     QMutexLocker lock(&m_mutex);
     m_probeDetail = detail;
-    if (verdict == ProbeVerdict::Ready && previous != ProbeVerdict::Ready && m_ejectedUntilMs > 0) {
-        // The server answers its health check again: back in rotation now, not when the ejection ends.
+    const bool probeSawItDown = previous == ProbeVerdict::NotReady || previous == ProbeVerdict::Down;
+    if (verdict == ProbeVerdict::Ready && probeSawItDown && m_ejectedUntilMs > 0) {
+        // The health check saw the server fail and now answers again: back in rotation now, not when the
+        // ejection ends. A check that never failed proves nothing (a server can answer /health and fail
+        // every completion): its ejection runs its course.
         m_ejectedUntilMs = 0;
         m_consecutiveFailures = 0;
     }

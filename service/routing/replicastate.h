@@ -48,7 +48,7 @@ public:
     // the threshold and `mayEject` (the endpoint's share of ejected replicas allows one more); returns
     // true when this call ejected the replica.
     bool recordFailure(qint64 nowMs, const EjectionSettings &settings, bool mayEject);
-    // The probe's verdict. A Ready verdict ends an ejection: the replica is back in rotation.
+    // The probe's verdict. Ready after NotReady or Down ends an ejection: the replica is back in rotation.
     void setProbe(ProbeVerdict verdict, const QString &detail);
     ProbeVerdict probe() const { return ProbeVerdict(m_probe.load(std::memory_order_relaxed)); }
     QString probeDetail() const;

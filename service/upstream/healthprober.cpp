@@ -180,6 +180,7 @@ public:
         request.url = m_url;
         request.method = "GET";
         request.headers.append({ QByteArray("Accept"), QByteArray("application/json") });
+        request.headers.append({ QByteArray("User-Agent"), QByteArray(ProbeUserAgent) });
         if (!m_target.authorization.isEmpty())
             request.headers.append({ QByteArray("Authorization"), m_target.authorization });
         request.timeouts = EndpointTimeouts { timeoutMs, timeoutMs, timeoutMs, timeoutMs };

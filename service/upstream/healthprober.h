@@ -16,7 +16,8 @@
 // Scheduling: a new target is probed at once, then every interval ± jitter (measured from the start of
 // the previous probe; never two probes of one target at a time: a probe still running when the next is
 // due delays it). Probes go through this prober's own UpstreamClient (keep-alive, non-blocking); bodies
-// are read up to a cap (MaxProbeBodyBytes).
+// are read up to a cap (MaxProbeBodyBytes). Every probe says what it is in its User-Agent
+// (ProbeUserAgent), so a model server's access log tells probes from traffic.
 //
 // Thread affinity: the prober, its client, its timers and its signals live on one thread, which needs an
 // event loop: the thread that created it, or the one it was moved to before the first setTargets(). Call
@@ -73,6 +74,9 @@ struct ProbeOptions
     double jitter = 0.2; // each interval is intervalMs × (1 ± up to jitter), 0..1
     int timeoutMs = 2000; // the whole probe: connect, answer, body
 };
+
+// The User-Agent of every probe: "airlock-probe/<version>".
+inline constexpr char ProbeUserAgent[] = "airlock-probe/" AIRLOCK_VERSION;
 
 // Bytes of a probe's answer body read at most (a /v1/models list of several hundred models fits); a longer
 // body is cut there and its connection closed.

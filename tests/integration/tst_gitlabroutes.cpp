@@ -69,6 +69,10 @@ private Q_SLOTS:
     {
         m_first = std::make_unique<FakeModelServer>();
         m_second = std::make_unique<FakeModelServer>();
+        // Both serve the identifiers configured here, so the gateway's probes find them ready.
+        const QStringList served = {QStringLiteral("codestral-22b"), QStringLiteral("codellama-13b")};
+        m_first->setModels(served);
+        m_second->setModels(served);
         m_gw = std::make_unique<GatewayFixture>();
     }
     void cleanup()

@@ -10,6 +10,8 @@
 #include <QJsonObject>
 #include <QTest>
 
+#include <cmath>
+
 using namespace airlock;
 using namespace airlock::test;
 
@@ -136,6 +138,67 @@ private slots:
                                  15000);
     }
 
+    // code_completions -> tier 1: "one" (replica a) 70 %, "two" (replica b) 30 %; tier 2: "idle".
+    GatewayConfig tieredConfig() const
+    {
+        GatewayConfig config;
+        config.models.append(poolEndpoint(QStringLiteral("one"), {m_a.get()}, ServerKind::LlamaCpp));
+        config.models.append(poolEndpoint(QStringLiteral("two"), {m_b.get()}, ServerKind::LlamaCpp));
+        config.models.append(poolEndpoint(QStringLiteral("idle"), {m_idle.get()}, ServerKind::LlamaCpp));
+        ModelRoute route;
+        route.tiers = {{{QStringLiteral("one"), 70}, {QStringLiteral("two"), 30}}, {{QStringLiteral("idle"), 1}}};
+        config.routes.insert(QStringLiteral("code_completions"), route);
+        config.features.insert(QStringLiteral("code_completions"), route.primaryModel());
+        return withProbes(config);
+    }
+
+    QString probeOf(const QString &endpoint, const FakeModelServer &fake)
+    {
+        return adminReplica(endpoint, fake).value(QStringLiteral("probe")).toString();
+    }
+
+    // Every target of the first tier loading: the fallback tier takes the traffic until one is ready.
+    void tierWithoutReadyTargetFallsBack()
+    {
+        m_a->setHealthBehavior(FakeBehavior::reply(503, kLoading));
+        m_b->setHealthBehavior(FakeBehavior::reply(503, kLoading));
+        m_gw->apply(tieredConfig());
+        QTRY_COMPARE_WITH_TIMEOUT(probeOf(QStringLiteral("one"), *m_a), QStringLiteral("not_ready"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(probeOf(QStringLiteral("two"), *m_b), QStringLiteral("not_ready"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(probeOf(QStringLiteral("idle"), *m_idle), QStringLiteral("ready"), 10000);
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(complete().status, 200);
+        QCOMPARE(m_idle->requestCount(), 10);
+        QCOMPARE(m_a->requestCount() + m_b->requestCount(), 0);
+
+        m_b->setHealthBehavior(FakeBehavior::reply(200, R"({"status":"ok"})"));
+        QTRY_COMPARE_WITH_TIMEOUT(probeOf(QStringLiteral("two"), *m_b), QStringLiteral("ready"), 10000);
+        for (int i = 0; i < 10; ++i)
+            QCOMPARE(complete().status, 200);
+        QCOMPARE(m_b->requestCount(), 10);
+        QCOMPARE(m_idle->requestCount(), 10);
+    }
+
+    // Nothing in rotation anywhere (every probe failing, e.g. a health route the servers do not have):
+    // requests still go out, split by the first tier's weights, never refused on the health signals alone.
+    void nothingInRotationKeepsTheSplit()
+    {
+        for (FakeModelServer *f : {m_a.get(), m_b.get(), m_idle.get()})
+            f->setHealthBehavior(FakeBehavior::reply(404, R"({"error":"not found"})"));
+        m_gw->apply(tieredConfig());
+        QTRY_COMPARE_WITH_TIMEOUT(probeOf(QStringLiteral("one"), *m_a), QStringLiteral("not_ready"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(probeOf(QStringLiteral("two"), *m_b), QStringLiteral("not_ready"), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(probeOf(QStringLiteral("idle"), *m_idle), QStringLiteral("not_ready"), 10000);
+        const int n = 400;
+        for (int i = 0; i < n; ++i)
+            QCOMPARE(complete().status, 200);
+        QCOMPARE(m_a->requestCount() + m_b->requestCount(), n);
+        QCOMPARE(m_idle->requestCount(), 0);
+        const double sigma = std::sqrt(n * 0.7 * 0.3);
+        QVERIFY2(std::abs(m_a->requestCount() - 0.7 * n) <= 6 * sigma,
+                 qPrintable(QStringLiteral("%1 / %2").arg(m_a->requestCount()).arg(m_b->requestCount())));
+    }
+
     void deadReplicaIsReportedDead()
     {
         m_a->setHealthBehavior(FakeBehavior::reply(500, R"({"error":"boom"})"));
@@ -150,24 +213,29 @@ private slots:
     {
         m_gw->apply(standardConfig());
         // Several intervals of the routed replicas' probes pass...
-        QTRY_VERIFY_WITH_TIMEOUT(m_a->requestCount(QStringLiteral("/health")) >= 4, 15000);
-        QTRY_VERIFY_WITH_TIMEOUT(m_b->requestCount(QStringLiteral("/health")) >= 4, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_a->probeCount(QStringLiteral("/health")) >= 4, 15000);
+        QTRY_VERIFY_WITH_TIMEOUT(m_b->probeCount(QStringLiteral("/health")) >= 4, 15000);
         // ... and the endpoint no route uses was never asked anything.
-        QCOMPARE(m_idle->requestCount(QStringLiteral("/health")), 0);
-        QCOMPARE(m_idle->requestCount(QStringLiteral("/v1/models")), 0);
-        QCOMPARE(m_idle->requestCount(QStringLiteral("/api/version")), 0);
+        QCOMPARE(m_idle->probeCount(QStringLiteral("/health")), 0);
+        QCOMPARE(m_idle->probeCount(QStringLiteral("/v1/models")), 0);
+        QCOMPARE(m_idle->probeCount(QStringLiteral("/api/version")), 0);
         QCOMPARE(m_idle->requestCount(), 0);
+        // Probes name themselves, so a model server's log (and the fake's records) tell them from traffic.
+        const RecordedRequest probe = m_a->probeRequests().constFirst();
+        QCOMPARE(probe.method, QByteArray("GET"));
+        QCOMPARE(probe.header("User-Agent"), QByteArray("airlock-probe/" AIRLOCK_VERSION));
+        QCOMPARE(m_a->requestCount(), 0);
 
         // The route moves to "idle": it is probed now (generic kind: GET /v1/models), "pool" no longer.
         GatewayConfig moved = standardConfig();
         moved.features.insert(QStringLiteral("code_completions"), QStringLiteral("idle"));
         m_gw->apply(moved);
-        QTRY_VERIFY_WITH_TIMEOUT(m_idle->requestCount(QStringLiteral("/v1/models")) >= 2, 15000);
-        const int aProbes = m_a->requestCount(QStringLiteral("/health"));
-        const int bProbes = m_b->requestCount(QStringLiteral("/health"));
-        QTRY_VERIFY_WITH_TIMEOUT(m_idle->requestCount(QStringLiteral("/v1/models")) >= 5, 15000);
-        QCOMPARE(m_a->requestCount(QStringLiteral("/health")), aProbes);
-        QCOMPARE(m_b->requestCount(QStringLiteral("/health")), bProbes);
+        QTRY_VERIFY_WITH_TIMEOUT(m_idle->probeCount(QStringLiteral("/v1/models")) >= 2, 15000);
+        const int aProbes = m_a->probeCount(QStringLiteral("/health"));
+        const int bProbes = m_b->probeCount(QStringLiteral("/health"));
+        QTRY_VERIFY_WITH_TIMEOUT(m_idle->probeCount(QStringLiteral("/v1/models")) >= 5, 15000);
+        QCOMPARE(m_a->probeCount(QStringLiteral("/health")), aProbes);
+        QCOMPARE(m_b->probeCount(QStringLiteral("/health")), bProbes);
         // A replica no longer probed drops its verdict.
         QCOMPARE(probeOf(*m_a), QStringLiteral("unknown"));
     }

@@ -23,6 +23,7 @@ namespace gl = airlock::test::gitlab;
 namespace {
 
 const QByteArray kAdminToken = "test-admin-token";
+const QStringList kServedIds = {QStringLiteral("id-1"), QStringLiteral("id-2"), QStringLiteral("id-m"), QStringLiteral("id-one")};
 
 // One server of a model endpoint: a URL and a weight.
 struct Server
@@ -190,6 +191,8 @@ private Q_SLOTS:
         for (int i = 0; i < 3; ++i) {
             m_fakes.push_back(std::make_unique<FakeModelServer>());
             QVERIFY(m_fakes.back()->isListening());
+            // They serve every identifier this file configures, so the gateway's probes find them ready.
+            m_fakes.back()->setModels(kServedIds);
         }
         m_gw = std::make_unique<GatewayFixture>();
     }

@@ -800,6 +800,23 @@ RecordedRequest FakeModelServer::lastRequest() const
 {
     return m_requests.isEmpty() ? RecordedRequest() : m_requests.constLast();
 }
+void FakeModelServer::setProbesApart(bool apart)
+{
+    m_probesApart = apart;
+}
+QList<RecordedRequest> FakeModelServer::probeRequests() const
+{
+    return m_probes;
+}
+int FakeModelServer::probeCount() const
+{
+    return int(m_probes.size());
+}
+int FakeModelServer::probeCount(const QString &path) const
+{
+    return int(std::count_if(
+        m_probes.cbegin(), m_probes.cend(), [&](const RecordedRequest &r) { return r.path == path; }));
+}
 QList<AbortedRequest> FakeModelServer::abortedRequests() const
 {
     return m_aborts;
@@ -832,6 +849,7 @@ int FakeModelServer::connectionCount() const
 void FakeModelServer::resetRecords()
 {
     m_requests.clear();
+    m_probes.clear();
     m_aborts.clear();
     m_completed = 0;
     m_maxConcurrent = m_inFlight;
@@ -906,10 +924,15 @@ void FakeModelServer::handle(Route route, const QHttpServerRequest &request, QHt
         record.model = body.value(QStringLiteral("model")).toString();
     }
 
-    m_requests.append(record);
-    ++m_inFlight;
-    m_maxConcurrent = qMax(m_maxConcurrent, m_inFlight);
-    Q_EMIT requestReceived(record);
+    record.probe = m_probesApart && record.header("User-Agent").startsWith("airlock-probe/");
+    if (record.probe) {
+        m_probes.append(record);
+    } else {
+        m_requests.append(record);
+        ++m_inFlight;
+        m_maxConcurrent = qMax(m_maxConcurrent, m_inFlight);
+        Q_EMIT requestReceived(record);
+    }
 
     auto *exchange = new Exchange(this, route, record, pickBehavior(route, record), std::move(responder));
     m_exchanges.append(exchange);
@@ -921,11 +944,13 @@ void FakeModelServer::exchangeFinished(Exchange *exchange, bool completed)
     if (m_shuttingDown)
         return;
     m_exchanges.removeOne(exchange);
+    exchange->deleteLater();
+    if (exchange->request().probe)
+        return;
     --m_inFlight;
     if (completed)
         ++m_completed;
     const quint64 id = exchange->request().id;
-    exchange->deleteLater();
     if (completed)
         Q_EMIT requestCompleted(id);
 }
@@ -935,9 +960,11 @@ void FakeModelServer::exchangeAborted(Exchange *exchange, const AbortedRequest &
     if (m_shuttingDown)
         return;
     m_exchanges.removeOne(exchange);
+    exchange->deleteLater();
+    if (exchange->request().probe)
+        return;
     --m_inFlight;
     m_aborts.append(abort);
-    exchange->deleteLater();
     Q_EMIT requestAborted(abort);
 }
 

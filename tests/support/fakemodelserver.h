@@ -31,6 +31,11 @@ QT_END_NAMESPACE
 // hang or mid-stream, is recorded in abortedRequests() and signalled by requestAborted(), as soon as the
 // socket reports end-of-stream, `disconnected`, an error or its deletion (whichever comes first; a few ms
 // on loopback). A client that half-closes its side after the request therefore counts as gone.
+// Health probes: a request whose User-Agent starts with "airlock-probe/" (the gateway's active health
+// prober) is answered like any other but recorded apart, in probeRequests() only: requests(), the counters
+// and the signals are the traffic the gateway forwards, so a test counting model calls is not disturbed by
+// the probes running beside it. setProbesApart(false) records them like every other request (for the
+// prober's own tests, which count its aborts and requests in flight).
 // All timestamps are airlock::test::TimePoint (one monotonic clock), comparable with TestHttpClient's.
 //
 // Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, and the health routes model
@@ -106,6 +111,7 @@ struct RecordedRequest {
     TimePoint arrivedAt;
     bool stream = false; // body JSON had "stream": true
     QString model; // body JSON "model"
+    bool probe = false; // a health probe (User-Agent "airlock-probe/..."), recorded apart
 
     QByteArray header(const QByteArray &name) const; // first value, case-insensitive name; empty if absent
     bool hasHeader(const QByteArray &name) const;
@@ -171,13 +177,18 @@ public:
     int requestCount() const;
     int requestCount(const QString &path) const; // recorded requests for this path, e.g. "/health"
     RecordedRequest lastRequest() const; // default-constructed if none
+    void setProbesApart(bool apart); // default true
+    // The health probes received (see above), in arrival order; for one path, e.g. "/health".
+    QList<RecordedRequest> probeRequests() const;
+    int probeCount() const;
+    int probeCount(const QString &path) const;
     QList<AbortedRequest> abortedRequests() const;
     int abortCount() const;
     int inFlight() const; // requests received and not yet fully answered, closed or aborted
     int maxConcurrent() const; // highest inFlight() ever (since construction or resetRecords())
     int completedCount() const; // responses written to the end (Answer, HttpError, Raw)
     int connectionCount() const; // distinct TCP connections that carried a request
-    // Clears requests, aborts and counters (maxConcurrent restarts at the current inFlight()).
+    // Clears requests, probes, aborts and counters (maxConcurrent restarts at the current inFlight()).
     void resetRecords();
 
     // --- waits (spin the event loop; see waitUntil)
@@ -213,6 +224,7 @@ private:
     BehaviorSelector m_selector;
     QStringList m_models;
     QList<RecordedRequest> m_requests;
+    QList<RecordedRequest> m_probes;
     QList<AbortedRequest> m_aborts;
     QList<Exchange *> m_exchanges;
     quint64 m_nextRequestId = 1;
@@ -221,6 +233,7 @@ private:
     int m_maxConcurrent = 0;
     int m_completed = 0;
     bool m_shuttingDown = false;
+    bool m_probesApart = true;
 };
 
 } // namespace airlock::test

@@ -227,6 +227,24 @@ void TestFakeModelServer::healthAndVersionRoutes()
     server.enqueue(FakeBehavior::error(500));
     QCOMPARE(client.request(HttpRequest::get("/health")).status, 200);
     QCOMPARE(server.queuedBehaviors(), 1);
+
+    // The gateway's probes (User-Agent "airlock-probe/...") are answered alike but recorded apart: the
+    // traffic records and counters stay as they were.
+    server.resetRecords();
+    QCOMPARE(client.request(HttpRequest::get("/health").withHeader("User-Agent", "airlock-probe/9.9")).status, 200);
+    QCOMPARE(client.request(HttpRequest::get("/v1/models").withHeader("User-Agent", "airlock-probe/9.9")).status, 200);
+    QCOMPARE(client.request(HttpRequest::get("/health").withHeader("User-Agent", "curl/8.0")).status, 200);
+    QCOMPARE(server.probeCount(), 2);
+    QCOMPARE(server.probeCount(QStringLiteral("/health")), 1);
+    QCOMPARE(server.probeCount(QStringLiteral("/v1/models")), 1);
+    QVERIFY(server.probeRequests().at(0).probe);
+    QCOMPARE(server.requestCount(), 1);
+    QCOMPARE(server.lastRequest().header("User-Agent"), QByteArray("curl/8.0"));
+    QVERIFY(!server.lastRequest().probe);
+    QCOMPARE(server.completedCount(), 1);
+    QCOMPARE(server.inFlight(), 0);
+    server.resetRecords();
+    QCOMPARE(server.probeCount(), 0);
 }
 
 void TestFakeModelServer::healthRouteOutcomes()

@@ -20,6 +20,13 @@ using airlock::test::FakeModelServer;
 
 namespace {
 
+// A fake model server that records the probes like any other request: these tests count the prober's
+// requests, requests in flight and aborts.
+struct ProbedServer : airlock::test::FakeModelServer
+{
+    ProbedServer() { setProbesApart(false); }
+};
+
 constexpr int IntervalMs = 100;
 constexpr int WaitMs = 10000; // QTRY_* give up after this; no test asserts how fast anything is
 
@@ -141,7 +148,7 @@ void TestHealthProber::probeUrls()
 
 void TestHealthProber::vllmHealthIsReady()
 {
-    FakeModelServer server;
+    ProbedServer server;
     HealthProber prober(fastOptions());
     StateLog log(prober);
     QCOMPARE(prober.result(QStringLiteral("vllm")).state, ProbeState::Unknown);
@@ -163,6 +170,7 @@ void TestHealthProber::vllmHealthIsReady()
     QCOMPARE(probe.path, QStringLiteral("/health"));
     QVERIFY(probe.body.isEmpty());
     QVERIFY(!probe.hasHeader("authorization"));
+    QCOMPARE(probe.header("User-Agent"), QByteArray("airlock-probe/" AIRLOCK_VERSION));
 
     // Probing goes on, and never spends a token.
     QTRY_VERIFY_WITH_TIMEOUT(server.requestCount(QStringLiteral("/health")) >= 3, WaitMs);
@@ -174,7 +182,7 @@ void TestHealthProber::vllmHealthIsReady()
 
 void TestHealthProber::llamaCppLoadingIsNotReadyThenReady()
 {
-    FakeModelServer server;
+    ProbedServer server;
     server.setHealthBehavior(FakeBehavior::reply(503,
         R"({"error":{"code":503,"message":"Loading model","type":"unavailable_error"}})"));
     HealthProber prober(fastOptions());
@@ -200,7 +208,7 @@ void TestHealthProber::llamaCppLoadingIsNotReadyThenReady()
 
 void TestHealthProber::tgiServerErrorIsDown()
 {
-    FakeModelServer server;
+    ProbedServer server;
     server.setHealthBehavior(FakeBehavior::error(500));
     HealthProber prober(fastOptions());
     const QString key = QStringLiteral("tgi");
@@ -222,7 +230,7 @@ void TestHealthProber::tgiServerErrorIsDown()
 
 void TestHealthProber::ollamaVersion()
 {
-    FakeModelServer server;
+    ProbedServer server;
     HealthProber prober(fastOptions());
     const QString key = QStringLiteral("ollama");
     prober.setTargets({ target(key, server, ServerKind::Ollama, QStringLiteral("llama3:8b")) });
@@ -239,7 +247,7 @@ void TestHealthProber::ollamaVersion()
 
 void TestHealthProber::genericModelList()
 {
-    FakeModelServer server;
+    ProbedServer server;
     server.setModels({ QStringLiteral("codestral-22b"), QStringLiteral("llama-3-8b") });
     HealthProber prober(fastOptions());
     StateLog log(prober);
@@ -278,7 +286,7 @@ void TestHealthProber::genericModelList()
 
 void TestHealthProber::genericModelListNamesWhatItLists()
 {
-    FakeModelServer server;
+    ProbedServer server;
     QStringList ids;
     for (int i = 0; i < 20; ++i)
         ids.append(QStringLiteral("model-%1").arg(i));
@@ -299,7 +307,7 @@ void TestHealthProber::genericModelListNamesWhatItLists()
 
 void TestHealthProber::genericModelListTooLong()
 {
-    FakeModelServer server;
+    ProbedServer server;
     QStringList ids;
     for (int i = 0; ids.join(QLatin1Char(',')).size() < 2 * MaxProbeBodyBytes; ++i)
         ids.append(QStringLiteral("organisation/a-rather-long-model-name-%1").arg(i));
@@ -334,7 +342,7 @@ void TestHealthProber::closedPortIsDown()
 
 void TestHealthProber::timeoutIsDownAndOneProbeAtATime()
 {
-    FakeModelServer server;
+    ProbedServer server;
     server.setHealthBehavior(FakeBehavior::hang());
     // A timeout of several intervals: probes that are due while one hangs must wait for it.
     HealthProber prober(fastOptions(4 * IntervalMs));
@@ -350,7 +358,7 @@ void TestHealthProber::timeoutIsDownAndOneProbeAtATime()
 
 void TestHealthProber::recoversWithinTwoIntervals()
 {
-    FakeModelServer server;
+    ProbedServer server;
     server.setHealthBehavior(FakeBehavior::closeWithoutAnswer());
     HealthProber prober(fastOptions());
     const QString key = QStringLiteral("replica");
@@ -377,7 +385,7 @@ void TestHealthProber::recoversWithinTwoIntervals()
 
 void TestHealthProber::stateChangedOnlyOnChange()
 {
-    FakeModelServer server;
+    ProbedServer server;
     HealthProber prober(fastOptions());
     StateLog log(prober);
     const QString key = QStringLiteral("steady");
@@ -388,8 +396,8 @@ void TestHealthProber::stateChangedOnlyOnChange()
 
 void TestHealthProber::removingTargetStopsItsProbes()
 {
-    FakeModelServer first;
-    FakeModelServer second;
+    ProbedServer first;
+    ProbedServer second;
     HealthProber prober(fastOptions());
     prober.setTargets({ target(QStringLiteral("a"), first, ServerKind::Vllm),
         target(QStringLiteral("b"), second, ServerKind::Vllm) });
@@ -421,7 +429,7 @@ void TestHealthProber::removingTargetStopsItsProbes()
 
 void TestHealthProber::removingTargetAbortsProbeInFlight()
 {
-    FakeModelServer server;
+    ProbedServer server;
     server.setHealthBehavior(FakeBehavior::hang());
     HealthProber prober(fastOptions(60000));
     prober.setTargets({ target(QStringLiteral("hung"), server, ServerKind::Vllm) });
@@ -437,7 +445,7 @@ void TestHealthProber::removingTargetAbortsProbeInFlight()
 
 void TestHealthProber::destroyingProberAbortsProbeInFlight()
 {
-    FakeModelServer server;
+    ProbedServer server;
     server.setHealthBehavior(FakeBehavior::hang());
     auto prober = std::make_unique<HealthProber>(fastOptions(60000));
     prober->setTargets({ target(QStringLiteral("hung"), server, ServerKind::Tgi) });
@@ -449,7 +457,7 @@ void TestHealthProber::destroyingProberAbortsProbeInFlight()
 
 void TestHealthProber::changedTargetKeepsStateAndProbesAgain()
 {
-    FakeModelServer server;
+    ProbedServer server;
     HealthProber prober(fastOptions());
     StateLog log(prober);
     const QString key = QStringLiteral("r");
@@ -473,7 +481,7 @@ void TestHealthProber::changedTargetKeepsStateAndProbesAgain()
 
 void TestHealthProber::authorizationSent()
 {
-    FakeModelServer server;
+    ProbedServer server;
     HealthProber prober(fastOptions());
     ProbeTarget withKey = target(QStringLiteral("keyed"), server, ServerKind::OpenAi);
     withKey.authorization = "Bearer sk-probe-123";
