@@ -59,11 +59,6 @@ QJsonObject routeJson(const QList<QJsonArray> &tiers)
     return QJsonObject{{QStringLiteral("tiers"), list}};
 }
 
-QUrl closedPortUrl(const ClosedPort &port)
-{
-    return QUrl(QStringLiteral("http://127.0.0.1:%1/v1").arg(port.port()));
-}
-
 // Every request the selector sees (shared by several fakes) gets `first` for the first one, then `rest`:
 // whichever replica the gateway picks first fails, whichever it tries next answers.
 FakeModelServer::BehaviorSelector firstThen(std::shared_ptr<int> counter, FakeBehavior first, FakeBehavior rest)
@@ -305,11 +300,25 @@ private Q_SLOTS:
 
     void retriesOnConnectionRefused()
     {
-        ClosedPort closed;
-        QVERIFY(closed.port() != 0);
-        // The refused server takes nearly every first try; the healthy one answers every request.
-        applyJson(configJson({modelJson("m", "id-m", {{closedPortUrl(closed), 1000}, {fake(0).baseUrl(), 1}})},
+        // A server that dies between two health probes: the probe found it ready, then its port closed.
+        // It takes nearly every first try (weight 1000) until the next probe; the healthy one answers every
+        // request.
+        const QUrl dying = fake(2).baseUrl();
+        applyJson(configJson({modelJson("m", "id-m", {{dying, 1000}, {fake(0).baseUrl(), 1}})},
                              {{QStringLiteral("code_generations"), QStringLiteral("m")}}));
+        const auto probeOfDying = [&] {
+            const QJsonArray endpoints = QJsonDocument::fromJson(admin("GET", "/api/v1/replicas").body)
+                                             .object().value(QStringLiteral("endpoints")).toArray();
+            for (const QJsonValue &e : endpoints) {
+                for (const QJsonValue &r : e[QStringLiteral("replicas")].toArray()) {
+                    if (r[QStringLiteral("replica")].toString() == dying.toString())
+                        return r[QStringLiteral("probe")].toString();
+                }
+            }
+            return QString();
+        };
+        QTRY_COMPARE_WITH_TIMEOUT(probeOfDying(), QStringLiteral("ready"), 10000);
+        m_fakes.at(2).reset(); // its listener closes: connections are refused from now on
         QList<QByteArray> ids;
         for (int i = 0; i < 4; ++i) {
             ids.append(nextRequestId());
@@ -322,7 +331,7 @@ private Q_SLOTS:
             for (const QJsonValue &a : attemptsOf(id)) {
                 if (a.toObject().value(QStringLiteral("end")).toString() == QLatin1String("connect_failed")) {
                     ++refused;
-                    QCOMPARE(a.toObject().value(QStringLiteral("replica")).toString(), closedPortUrl(closed).toString());
+                    QCOMPARE(a.toObject().value(QStringLiteral("replica")).toString(), dying.toString());
                     QCOMPARE(a.toObject().value(QStringLiteral("status")).toInt(), 0);
                 }
             }
