@@ -652,6 +652,11 @@ private Q_SLOTS:
             }
         }
         QCOMPARE(text, QStringLiteral("return "));
+        // Cut short, and the client can tell: an error event, never the stream_end of a whole answer.
+        QCOMPARE(r.events.last().event, QByteArray("error"));
+        QVERIFY2(!r.events.last().json().value(QStringLiteral("message")).toString().isEmpty(), r.events.last().data.constData());
+        for (const SseEvent &e : r.events)
+            QVERIFY(e.event != "stream_end");
         // The client had bytes: no second try.
         QCOMPARE(fake(0).requestCount() + fake(1).requestCount(), 1);
         const QJsonArray attempts = attemptsOf(id);

@@ -156,10 +156,14 @@ protected:
         exchange.endStream();
     }
 
-    void streamFailed(HttpExchange &exchange, const ApiError &) override
+    void streamFailed(HttpExchange &exchange, const ApiError &error) override
     {
         if (m_ctx.format == SuggestionContext::Format::Sse) {
-            exchange.writeChunk(sseEvent("stream_end", "null"));
+            // The answer broke after the client had text: an error event and no stream_end, so the client
+            // can tell the suggestion is cut short and does not show it as complete.
+            const QJsonObject body { { QStringLiteral("code"), error.code },
+                { QStringLiteral("message"), error.message } };
+            exchange.writeChunk(sseEvent("error", compact(body)));
             exchange.endStream();
             return;
         }
