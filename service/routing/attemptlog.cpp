@@ -1,14 +1,26 @@
 #include "attemptlog.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace airlock::routing {
 
 namespace {
 
+bool needsEscape(char c)
+{
+    const auto u = uchar(c);
+    return c == '"' || c == '\\' || u < 0x20 || u >= 0x7f;
+}
+
 void appendString(QByteArray &out, QByteArrayView text)
 {
     out += '"';
+    if (std::none_of(text.begin(), text.end(), needsEscape)) { // names and URLs: the usual case
+        out += text;
+        out += '"';
+        return;
+    }
     for (const char c : text) {
         const auto u = uchar(c);
         if (c == '"' || c == '\\') {
@@ -26,12 +38,25 @@ void appendString(QByteArray &out, QByteArrayView text)
     out += '"';
 }
 
-void appendMs(QByteArray &out, double ms)
-{
-    out += QByteArray::number(std::round(ms * 1000.0) / 1000.0, 'g', 12);
-}
-
 } // namespace
+
+void appendMilliseconds(QByteArray &out, double ms)
+{
+    if (!(ms >= 0) || ms > 1e12) { // NaN, negative or absurd: no try lasts that long
+        out += '0';
+        return;
+    }
+    const auto micros = qint64(std::llround(ms * 1000.0));
+    out += QByteArray::number(micros / 1000);
+    const int frac = int(micros % 1000);
+    if (frac == 0)
+        return;
+    char digits[4] = {char('.'), char('0' + frac / 100), char('0' + frac / 10 % 10), char('0' + frac % 10)};
+    int len = 4;
+    while (digits[len - 1] == '0')
+        --len;
+    out.append(digits, len);
+}
 
 void appendAttempt(QByteArray &json, const AttemptEntry &e)
 {
@@ -43,18 +68,17 @@ void appendAttempt(QByteArray &json, const AttemptEntry &e)
         json += ',';
     }
     json += "{\"endpoint\":";
-    // Endpoint names are [A-Za-z0-9._:-] (validateEndpoint): plain ASCII.
-    appendString(json, e.endpoint.toLatin1());
+    appendString(json, e.endpoint);
     json += ",\"replica\":";
     appendString(json, e.replica);
     json += ",\"status\":";
     json += QByteArray::number(e.status);
     if (e.firstByteMs >= 0) {
         json += ",\"first_byte_ms\":";
-        appendMs(json, e.firstByteMs);
+        appendMilliseconds(json, e.firstByteMs);
     }
     json += ",\"ms\":";
-    appendMs(json, e.ms);
+    appendMilliseconds(json, e.ms);
     json += ",\"bytes\":";
     json += QByteArray::number(e.bytes);
     json += ",\"end\":";

@@ -10,22 +10,26 @@
 // superseded or its deadline passed). ASCII only; built with byte appends on the hot path.
 
 #include <QByteArray>
-#include <QString>
+#include <QByteArrayView>
 
 namespace airlock::routing {
 
 struct AttemptEntry
 {
-    QString endpoint;
-    QByteArray replica; // the replica's API root, encoded
+    QByteArrayView endpoint; // the endpoint's name (ASCII: validateEndpoint), EndpointRuntime::nameAscii
+    QByteArrayView replica;  // the replica's API root, encoded: ReplicaRuntime::apiRootEncoded
     int status = 0;     // 0: no response head
     double firstByteMs = -1;
     double ms = 0;
     qint64 bytes = 0;
-    QByteArray end;
+    QByteArrayView end;
     bool hedge = false;
 };
 
 void appendAttempt(QByteArray &json, const AttemptEntry &entry);
+
+// Milliseconds with at most three decimals and no trailing zeros ("12.5", "0.001", "7"), as integers:
+// the hot path's number format (QByteArray::number(double) costs an order of magnitude more).
+void appendMilliseconds(QByteArray &out, double ms);
 
 } // namespace airlock::routing

@@ -99,6 +99,7 @@ void ConfigHolder::publish(const GatewayConfig &config)
     for (const ModelEndpoint &m : config.models) {
         EndpointRuntime runtime;
         runtime.endpoint = m;
+        runtime.nameAscii = m.name.toLatin1(); // names are ASCII (validateEndpoint)
         runtime.maxEjectedPercent = resilience.maxEjectedPercent;
         runtime.ejection = {resilience.ejectConsecutiveFailures, resilience.ejectBaseMs, resilience.ejectMaxMs};
         for (const ModelReplica &server : m.servers()) {
@@ -116,6 +117,7 @@ void ConfigHolder::publish(const GatewayConfig &config)
             completions.setPath(root.path() + QStringLiteral("/completions"));
             replica.chatCompletionsUrl = chat;
             replica.completionsUrl = completions;
+            replica.apiRootEncoded = root.toEncoded();
             runtime.replicas.append(std::move(replica));
         }
         // max_concurrency is per replica: the endpoint's cap grows with its servers.

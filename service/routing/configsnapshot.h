@@ -28,11 +28,13 @@ struct ReplicaRuntime
     int weight = 1;
     QUrl chatCompletionsUrl;
     QUrl completionsUrl;
+    QByteArray apiRootEncoded; // state->apiRoot().toEncoded(), once per snapshot: the attempt log's "replica"
 };
 
 struct EndpointRuntime
 {
     ModelEndpoint endpoint;
+    QByteArray nameAscii;           // endpoint.name as bytes, for the attempt log
     QList<ReplicaRuntime> replicas; // at least one
     std::shared_ptr<upstream::EndpointLimiter> limiter;
     QByteArray authorization;  // "Bearer <key>", or empty when the endpoint has no key

@@ -7,6 +7,7 @@
 
 #include <QLoggingCategory>
 #include <QTimer>
+#include <QTimerEvent>
 
 #include <algorithm>
 #include <utility>
@@ -173,11 +174,7 @@ void ProxyOperation::run()
     m_counted = true;
     m_deadlineMs = m_job.snapshot->resilience().deadlineMsFor(m_job.feature);
     m_deadlineAt = routingNowMs() + m_deadlineMs;
-    m_deadlineTimer = new QTimer(this);
-    m_deadlineTimer->setSingleShot(true);
-    m_deadlineTimer->setTimerType(Qt::CoarseTimer);
-    connect(m_deadlineTimer, &QTimer::timeout, this, &ProxyOperation::deadlinePassed);
-    m_deadlineTimer->start(m_deadlineMs);
+    m_deadlineTimer.start(m_deadlineMs, Qt::CoarseTimer, this);
     if (m_job.startDelayMs > 0) {
         QTimer::singleShot(m_job.startDelayMs, this, [this] {
             if (!m_done)
@@ -276,23 +273,35 @@ void ProxyOperation::armHedge(const ReplicaRuntime &first)
         return;
     const double p95 = first.state->ttfbP95();
     const int delay = p95 < 0 ? r.hedgeMaxDelayMs : std::clamp(int(p95), r.hedgeMinDelayMs, r.hedgeMaxDelayMs);
-    if (!m_hedgeTimer) {
-        m_hedgeTimer = new QTimer(this);
-        m_hedgeTimer->setSingleShot(true);
-        connect(m_hedgeTimer, &QTimer::timeout, this, [this] {
-            if (m_done || m_winner || m_hedged || attemptsRunning() != 1 || m_exchange->responseStarted())
-                return;
-            const ReplicaRuntime *other = pickReplica(*m_endpoint, m_tried, routingNowMs());
-            if (!other || !other->state->available(routingNowMs()))
-                return;
-            if (!takeRetryBudget())
-                return;
-            m_hedged = true;
-            startAttempt(true, other);
-            qCInfo(lcProxy).noquote() << "hedged" << m_endpoint->endpoint.name << "to" << other->state->key();
-        });
+    m_hedgeTimer.start(delay, Qt::PreciseTimer, this);
+}
+
+void ProxyOperation::hedgeDue()
+{
+    if (m_done || m_winner || m_hedged || attemptsRunning() != 1 || m_exchange->responseStarted())
+        return;
+    const ReplicaRuntime *other = pickReplica(*m_endpoint, m_tried, routingNowMs());
+    if (!other || !other->state->available(routingNowMs()))
+        return;
+    if (!takeRetryBudget())
+        return;
+    m_hedged = true;
+    startAttempt(true, other);
+    qCInfo(lcProxy).noquote() << "hedged" << m_endpoint->endpoint.name << "to" << other->state->key();
+}
+
+void ProxyOperation::timerEvent(QTimerEvent *event)
+{
+    // Both are single shots: stop before acting, as QTimer::singleShot would.
+    if (event->timerId() == m_deadlineTimer.timerId()) {
+        m_deadlineTimer.stop();
+        deadlinePassed();
+    } else if (event->timerId() == m_hedgeTimer.timerId()) {
+        m_hedgeTimer.stop();
+        hedgeDue();
+    } else {
+        QObject::timerEvent(event);
     }
-    m_hedgeTimer->start(delay);
 }
 
 int ProxyOperation::attemptsRunning() const
@@ -359,8 +368,7 @@ void ProxyOperation::attemptHead(ProxyAttempt *attempt, const upstream::Upstream
         if (a.get() != attempt)
             a->stop("hedge_lost");
     }
-    if (m_hedgeTimer)
-        m_hedgeTimer->stop();
+    m_hedgeTimer.stop();
     RequestRecord &record = m_exchange->record();
     record.upstreamFirstByteMs = m_upstreamTimer.nsecsElapsed() / 1e6;
     if (status >= 400)
@@ -566,14 +574,12 @@ void ProxyOperation::done()
     releasePendingRetryBudget();
     QByteArray &json = m_exchange->record().attemptsJson;
     for (const auto &a : m_attempts) {
-        appendAttempt(json, AttemptEntry{a->endpoint->endpoint.name, a->replica->state->apiRoot().toEncoded(), a->status,
+        appendAttempt(json, AttemptEntry{a->endpoint->nameAscii, a->replica->apiRootEncoded, a->status,
                                          a->firstByteMs, a->timer.nsecsElapsed() / 1e6, a->bytes, a->end, a->hedge});
     }
     m_slot.release();
-    if (m_deadlineTimer)
-        m_deadlineTimer->stop();
-    if (m_hedgeTimer)
-        m_hedgeTimer->stop();
+    m_deadlineTimer.stop();
+    m_hedgeTimer.stop();
     deleteLater();
 }
 

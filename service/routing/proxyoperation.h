@@ -27,14 +27,13 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QBasicTimer>
 #include <QVarLengthArray>
 
 #include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
-
-class QTimer;
 
 namespace airlock::routing {
 
@@ -102,6 +101,9 @@ public:
     // Stops now: aborts the upstream request, answers the client with `error` through the relay.
     void cancel(const http::ApiError &error);
 
+protected:
+    void timerEvent(QTimerEvent *event) override;
+
 private:
     friend class ProxyAttempt;
     ProxyOperation(std::unique_ptr<http::HttpExchange> exchange, ProxyJob job, upstream::UpstreamClient *client,
@@ -110,6 +112,7 @@ private:
     void acquireSlot();
     void startAttempt(bool hedge, const ReplicaRuntime *replica = nullptr);
     void armHedge(const ReplicaRuntime &first);
+    void hedgeDue();
     struct RetryTarget
     {
         const ReplicaRuntime *replica = nullptr;  // a replica of the current endpoint ...
@@ -152,8 +155,9 @@ private:
     TriedReplicas m_tried;
     ExhaustedEndpoints m_exhausted;
     QElapsedTimer m_upstreamTimer;
-    QTimer *m_deadlineTimer = nullptr;
-    QTimer *m_hedgeTimer = nullptr;
+    // QBasicTimer, not QTimer: no QObject (allocation, connections) per request for its two timers.
+    QBasicTimer m_deadlineTimer;
+    QBasicTimer m_hedgeTimer;
     qint64 m_deadlineAt = 0; // routingNowMs() when the deadline passes
     int m_deadlineMs = 0;
     bool m_hedged = false;

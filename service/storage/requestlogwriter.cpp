@@ -199,6 +199,18 @@ void RequestLogWriter::bindLatin1(int param, const QByteArray &text)
     b.latin1 = text;
 }
 
+void RequestLogWriter::bindAscii(int param, const QByteArray &text)
+{
+    if (text.isEmpty())
+        return bindNull(param);
+    BoundParam &b = (*m_rowParams)[std::size_t(param)];
+    if (b.kind == BoundParam::Ascii && b.latin1.constData() == text.constData() && b.latin1.size() == text.size())
+        return;
+    b.latin1 = text; // shares the bytes and keeps them alive while SQLite may read them
+    m_row->bindStaticText(param, b.latin1.constData(), int(b.latin1.size()));
+    b.kind = BoundParam::Ascii;
+}
+
 // Inserts batch[first, first + rows) with ids id0, id0 + 1, ... through m_insertRows[which].
 Status RequestLogWriter::insertChunk(std::size_t which, StoredBatch &batch, qsizetype first, qint64 id0)
 {
@@ -231,7 +243,7 @@ Status RequestLogWriter::insertChunk(std::size_t which, StoredBatch &batch, qsiz
         bindInt(p + 33, r.answerBytes);
         bindCount(p + 34, r.promptTokens);
         bindCount(p + 35, r.answerTokens);
-        bindLatin1(p + 36, r.attemptsJson); // ASCII JSON (routing/attemptlog.h); empty: NULL
+        bindAscii(p + 36, r.attemptsJson); // ASCII JSON (routing/attemptlog.h); empty: NULL
     }
     return m_row->step("writing request records");
 }

@@ -46,11 +46,11 @@ public:
 private:
     // What one parameter of a prepared statement is bound to (for text: the buffer SQLite reads).
     struct BoundParam {
-        enum Kind : quint8 { Unbound, Null, Int, Double, Text, Latin1 } kind = Unbound;
+        enum Kind : quint8 { Unbound, Null, Int, Double, Text, Latin1, Ascii } kind = Unbound;
         qint64 number = 0;
         double real = 0;
         QString text; // Text: the value bound
-        QByteArray latin1; // Latin1: the value bound
+        QByteArray latin1; // Latin1: the value bound; Ascii: the value bound, which SQLite reads
         QByteArray utf8; // Text, Latin1: what SQLite reads (SQLITE_STATIC)
     };
 
@@ -69,6 +69,8 @@ private:
     void bindCount(int param, int n); // NULL when negative (unknown)
     void bindText(int param, const QString &text); // NULL when empty
     void bindLatin1(int param, const QByteArray &text); // as UTF-8; NULL when empty
+    // Text known to be ASCII (valid UTF-8 as it is): bound without a copy; NULL when empty.
+    void bindAscii(int param, const QByteArray &text);
 
     Database &m_db;
     sqlite3 *m_handle = nullptr;
