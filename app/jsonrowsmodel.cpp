@@ -176,7 +176,9 @@ QHash<int, std::pair<QByteArray, QString>> TestStepModel::roles() const
             {OkRole, {"ok", u"ok"_s}},
             {SkippedRole, {"skipped", u"skipped"_s}},
             {DetailRole, {"detail", u"detail"_s}},
-            {MsRole, {"ms", u"ms"_s}}};
+            {MsRole, {"ms", u"ms"_s}},
+            {StatusRole, {"status", u"status"_s}},
+            {MessageRole, {"message", u"message"_s}}};
 }
 
 QVariant TestStepModel::computed(const QJsonObject &row, int role) const
@@ -185,6 +187,12 @@ QVariant TestStepModel::computed(const QJsonObject &row, int role) const
     case OkRole: return row.value("ok"_L1).toBool();
     case SkippedRole: return row.value("skipped"_L1).toBool();
     case MsRole: return row.contains("ms"_L1) ? QVariant(row.value("ms"_L1).toInt()) : QVariant(-1);
+    case StatusRole:
+        if (row.value("status"_L1).isString())
+            return row.value("status"_L1).toString();
+        return row.value("ok"_L1).toBool() ? u"ok"_s : row.value("skipped"_L1).toBool() ? u"skipped"_s : u"failed"_s;
+    case MessageRole:
+        return row.value("message"_L1).isString() ? row.value("message"_L1).toString() : row.value("detail"_L1).toString();
     default: return {};
     }
 }

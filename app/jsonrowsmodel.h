@@ -86,12 +86,13 @@ protected:
     QVariant computed(const QJsonObject &row, int role) const override;
 };
 
-// POST /api/v1/models/test steps.
+// POST /api/v1/models/test steps. `status` is ok, failed, skipped or warning (an answer without it, from
+// an older gateway, reads as ok/failed/skipped from its `ok` and `skipped`); `message` falls back to `detail`.
 class TestStepModel : public airlock::JsonRowsModel
 {
     Q_OBJECT
 public:
-    enum Role { NameRole = Qt::UserRole + 1, OkRole, SkippedRole, DetailRole, MsRole };
+    enum Role { NameRole = Qt::UserRole + 1, OkRole, SkippedRole, DetailRole, MsRole, StatusRole, MessageRole };
     Q_ENUM(Role)
     using JsonRowsModel::JsonRowsModel;
 

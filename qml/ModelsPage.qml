@@ -291,17 +291,19 @@ Page {
                         delegate: RowLayout {
                             id: stepRow
                             required property string name
-                            required property bool ok
-                            required property bool skipped
-                            required property string detail
+                            required property string status
+                            required property string message
                             required property int ms
                             spacing: Theme.spacing
                             Layout.fillWidth: true
                             Accessible.role: Accessible.StaticText
-                            Accessible.name: Texts.testStep(name) + ": " + Texts.testOutcome(ok, skipped) + ". " + detail
+                            Accessible.name: Texts.testStep(name) + ": " + Texts.testOutcome(status) + ". " + message
                             Label {
-                                text: stepRow.ok ? "✓" : stepRow.skipped ? "–" : "✗"
-                                color: stepRow.ok ? Theme.ok : stepRow.skipped ? Theme.neutral : Theme.error
+                                objectName: "testStepMark"
+                                text: stepRow.status === "ok" ? "✓" : stepRow.status === "warning" ? "!"
+                                    : stepRow.status === "skipped" ? "–" : "✗"
+                                color: stepRow.status === "ok" ? Theme.ok : stepRow.status === "warning" ? Theme.warning
+                                    : stepRow.status === "skipped" ? Theme.neutral : Theme.error
                                 font.bold: true
                                 Layout.preferredWidth: 20
                             }
@@ -312,7 +314,15 @@ Page {
                                 Layout.preferredWidth: 260
                             }
                             Label {
-                                text: stepRow.skipped ? qsTr("Not run: an earlier step failed.") : stepRow.detail
+                                objectName: "testStepOutcome"
+                                text: Texts.testOutcome(stepRow.status)
+                                color: stepRow.status === "ok" ? Theme.ok : stepRow.status === "warning" ? Theme.warning
+                                    : stepRow.status === "skipped" ? Theme.neutral : Theme.error
+                                Layout.preferredWidth: 90
+                            }
+                            Label {
+                                objectName: "testStepMessage"
+                                text: stepRow.message
                                 wrapMode: Text.Wrap
                                 Layout.fillWidth: true
                             }

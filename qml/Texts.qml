@@ -30,7 +30,12 @@ QtObject {
         default: return qsTr("Request to the gateway")
         }
     }
-    function testOutcome(ok: bool, skipped: bool): string {
-        return ok ? qsTr("passed") : skipped ? qsTr("skipped") : qsTr("failed")
+    function testOutcome(status: string): string {
+        switch (status) {
+        case "ok": return qsTr("passed")
+        case "warning": return qsTr("warning")
+        case "skipped": return qsTr("skipped")
+        default: return qsTr("failed")
+        }
     }
 }

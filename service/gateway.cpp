@@ -147,6 +147,16 @@ std::optional<QJsonObject> takeAuthSection(QByteArray *json)
     return section.isObject() ? section.toObject() : QJsonObject{{QStringLiteral("mode"), section}};
 }
 
+// The completion cache's settings: the command line (or embedding program) over the file's section.
+Result<routing::CompletionCacheSettings> resolveCacheSettings(const CompletionOptions &o, const QJsonValue &section)
+{
+    routing::CompletionCacheOptions options;
+    options.entries = o.cacheEntries;
+    options.scope = o.cacheScope;
+    options.ttlMs = o.cacheTtlMs;
+    return routing::resolveCompletionCacheSettings(options, section);
+}
+
 } // namespace
 
 struct Gateway::Private : public admin::AdminBackend
@@ -179,6 +189,7 @@ struct Gateway::Private : public admin::AdminBackend
     std::unique_ptr<logging::RequestLogger> requestLog;
     std::unique_ptr<admin::LogAdminApi> logApi;
     logging::LoggingSettings loggingSettings;
+    routing::CompletionCacheSettings cacheSettings;
 
     // Before the workers: they get the logger as their observer. `loggingSettings` (resolved in start():
     // command line, declarative file, environment) may turn the request log off (benchmarks; chat
@@ -206,6 +217,7 @@ struct Gateway::Private : public admin::AdminBackend
         liveLogs = std::make_unique<logging::LiveLogHub>();
         logging::RequestLoggerOptions logOptions;
         logOptions.dataDir = dataDir;
+        logOptions.redactor = loggingSettings.redactor;
         if (options.logging.queueCapacity > 0)
             logOptions.queueCapacity = options.logging.queueCapacity;
         requestLog = std::make_unique<logging::RequestLogger>(logOptions, metrics.get(), chatHistory.get());
@@ -247,6 +259,7 @@ struct Gateway::Private : public admin::AdminBackend
         services.auth = authenticator;
         services.observer = observer;
         services.chatHistory = chatHistory.get();
+        services.completionCache = completionCache.get();
         if (auth)
             services.authStatus = auth->status();
         return services;
@@ -338,6 +351,7 @@ Status Gateway::start()
 
     std::optional<QJsonObject> authSection;
     QJsonValue loggingSection; // the file's "logging": start-up settings, not stored
+    QJsonValue cacheSection;   // the file's "completion_cache": the same
     if (!o.configFile.isEmpty()) {
         QFile file(o.configFile);
         if (!file.open(QIODevice::ReadOnly)) {
@@ -347,6 +361,7 @@ Status Gateway::start()
         QByteArray json = file.readAll();
         authSection = takeAuthSection(&json);
         loggingSection = logging::takeJsonSection(&json, QLatin1String("logging"));
+        cacheSection = logging::takeJsonSection(&json, QLatin1String("completion_cache"));
         auto parsed = parseGatewayConfig(json);
         if (!parsed) {
             Error e = parsed.error();
@@ -362,6 +377,14 @@ Status Gateway::start()
             return e;
         }
         d->loggingSettings = *settings;
+        auto cache = resolveCacheSettings(o.completion, cacheSection);
+        if (!cache) {
+            Error e = cache.error();
+            if (e.field.startsWith(QLatin1String("completion_cache")))
+                e.message = o.configFile + QStringLiteral(": ") + e.message;
+            return e;
+        }
+        d->cacheSettings = *cache;
         if (auto st = d->store->replace(*parsed); !st)
             return st;
         qCInfo(lcGateway).noquote() << "imported" << o.configFile << ":" << parsed->models.size() << "models,"
@@ -371,6 +394,10 @@ Status Gateway::start()
         if (!settings)
             return settings.error();
         d->loggingSettings = *settings;
+        auto cache = resolveCacheSettings(o.completion, {});
+        if (!cache)
+            return cache.error();
+        d->cacheSettings = *cache;
     }
     auto loaded = d->store->load();
     if (!loaded)
@@ -421,8 +448,14 @@ Status Gateway::start()
     if (!builder)
         return builder.error();
     d->promptBuilder = std::make_unique<prompts::PromptBuilder>(std::move(builder).value());
-    d->completionCache = std::make_unique<routing::CompletionCache>(
-        o.completion.cacheEntries, std::chrono::milliseconds(o.completion.cacheTtlMs));
+    if (d->cacheSettings.enabled()) {
+        d->completionCache = std::make_unique<routing::CompletionCache>(
+            d->cacheSettings.entries, std::chrono::milliseconds(d->cacheSettings.ttlMs), d->cacheSettings.scope);
+        qCInfo(lcGateway).noquote() << "completion cache:" << d->cacheSettings.entries << "entries, scope"
+                                    << routing::cacheScopeName(d->cacheSettings.scope);
+    } else {
+        qCInfo(lcGateway) << "the completion cache is off";
+    }
     if (o.completion.supersede)
         d->supersede = std::make_unique<routing::SupersedeRegistry>();
 

@@ -5,8 +5,11 @@
 
 #include "http/listenoptions.h"
 #include "logging/loggingsettings.h"
+#include "routing/completioncachesettings.h"
 
 #include <QString>
+
+#include <optional>
 
 namespace airlock {
 
@@ -15,8 +18,11 @@ struct CompletionOptions
     bool supersede = true;           // a newer completion for the same user and file aborts the older one
     int burstDebounceMs = 100;       // within a typing burst, wait this long before going upstream (0: never)
     int burstWindowMs = 300;         // a request this soon after the previous one for the file is in a burst
-    int cacheEntries = 4096;         // exact-match completion cache; 0 disables it
-    int cacheTtlMs = 10 * 60 * 1000;
+    // Exact-match completion cache (routing/completioncachesettings.h); unset: the declarative file's
+    // "completion_cache" section, else 4096 entries, scope "user", 10 minutes. 0 entries: off.
+    std::optional<int> cacheEntries;
+    std::optional<routing::CacheScope> cacheScope;
+    std::optional<int> cacheTtlMs;
 };
 
 struct GatewayOptions

@@ -21,7 +21,7 @@ const QSet<QString> &knownFeatureKeys()
         QStringLiteral("id"), QStringLiteral("name_en"), QStringLiteral("name_ko"),
         QStringLiteral("stage"), QStringLiteral("flag"), QStringLiteral("chat"),
         QStringLiteral("routes"), QStringLiteral("families"), QStringLiteral("served_by_gateway"),
-        QStringLiteral("note"),
+        QStringLiteral("note"), QStringLiteral("prompted"),
     };
     return keys;
 }
@@ -66,6 +66,10 @@ Result<Feature> parseFeature(const QJsonObject &object, const QString &where)
     if (!served.isUndefined() && !served.isBool())
         return catalogError(where + QStringLiteral(".served_by_gateway"), QStringLiteral("must be a boolean"));
     feature.servedByGateway = served.toBool(true);
+    const QJsonValue prompted = object.value(QStringLiteral("prompted"));
+    if (!prompted.isUndefined() && !prompted.isBool())
+        return catalogError(where + QStringLiteral(".prompted"), QStringLiteral("must be a boolean"));
+    feature.prompted = prompted.toBool(true);
 
     const QJsonValue routes = object.value(QStringLiteral("routes"));
     if (!routes.isArray())

@@ -56,6 +56,8 @@ struct Feature
     QList<FeatureRoute> routes;
     QList<ModelFamily> families; // known to suit the feature
     bool servedByGateway = true;
+    // false: the gateway relays the client's body as it is, with no prompt of its own (embeddings)
+    bool prompted = true;
 
     bool suits(ModelFamily family) const { return families.contains(family); }
 };

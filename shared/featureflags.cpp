@@ -1,6 +1,7 @@
 #include "featureflags.h"
 
 #include "featurecatalog.h"
+#include "featureids.h"
 
 #include <QJsonArray>
 
@@ -65,8 +66,25 @@ Result<FeatureFlags> featureFlagsFromJson(const QJsonObject &object)
                     return flagsError(QStringLiteral("%1[%2]").arg(key).arg(i), QStringLiteral("must be a positive integer"));
                 flags.experimentNamespaceIds.insert(id);
             }
+        } else if (key == QLatin1StringView("model_features")) {
+            if (!value.isObject())
+                return flagsError(key, QStringLiteral("must be an object of model endpoint name to feature id"));
+            const QJsonObject map = value.toObject();
+            for (auto m = map.begin(); m != map.end(); ++m) {
+                const QString field = QStringLiteral("model_features.") + m.key();
+                if (!m.value().isString())
+                    return flagsError(field, QStringLiteral("must be a feature id (a string)"));
+                if (!isKnownFeature(m.value().toString())) {
+                    return flagsError(field, QStringLiteral("\"%1\" is not a feature the gateway serves")
+                                                 .arg(m.value().toString()));
+                }
+                flags.modelFeatures.insert(m.key(), m.value().toString());
+            }
         } else {
-            return flagsError(key, QStringLiteral("unknown key"));
+            const bool featureFlag = isCatalogFlag(key);
+            return flagsError(key, featureFlag ? QStringLiteral("unknown key (a feature's own flag goes under \"flags\": "
+                                                                "{\"flags\": {\"%1\": false}})").arg(key)
+                                               : QStringLiteral("unknown key"));
         }
     }
     return flags;
@@ -88,6 +106,12 @@ QJsonObject featureFlagsToJson(const FeatureFlags &flags)
     for (qint64 id : ids)
         array.append(id);
     object.insert(QStringLiteral("experiment_namespace_ids"), array);
+    if (!flags.modelFeatures.isEmpty()) {
+        QJsonObject models;
+        for (auto it = flags.modelFeatures.begin(); it != flags.modelFeatures.end(); ++it)
+            models.insert(it.key(), it.value());
+        object.insert(QStringLiteral("model_features"), models);
+    }
     return object;
 }
 

@@ -22,6 +22,9 @@ struct FeatureFlags
     QMap<QString, bool> flags;         // per-feature flag name -> on/off; a flag not listed is on
     bool experimentsEnabled = false;   // experiment and beta features for everyone
     QSet<qint64> experimentNamespaceIds; // ... or for these namespaces only
+    // model_features: model endpoint name -> the feature an OpenAI request naming that endpoint directly
+    // is checked as (service/policy/requestpolicy.h); an endpoint not listed maps to the features it serves.
+    QMap<QString, QString> modelFeatures;
 
     bool flagEnabled(const QString &flag) const { return flags.value(flag, true); }
 
@@ -30,9 +33,13 @@ struct FeatureFlags
 
 // JSON form, for the declarative config:
 //   {"ai_global_switch":true,"ai_duo_chat_switch":true,"flags":{"ai_summarize_review":false},
-//    "experiment_features_enabled":false,"experiment_namespace_ids":[9970]}
-// Every key is optional (defaults as in FeatureFlags). Unknown keys and flags that are not a catalog
-// feature's flag are errors naming the key ("flags.ai_nope"), code "invalid_feature_flags".
+//    "experiment_features_enabled":false,"experiment_namespace_ids":[9970],
+//    "model_features":{"codestral-a":"code_generations"}}
+// Every key is optional (defaults as in FeatureFlags). Unknown keys, wrong types, flags that are not a
+// catalog feature's flag and model_features values that are not a gateway feature are errors naming the
+// key relative to the block ("ai_nope", "flags.ai_nope", "model_features.m1"), code
+// "invalid_feature_flags". Whether model_features names registered endpoints is checked with the whole
+// configuration (validateGatewayConfig).
 Result<FeatureFlags> featureFlagsFromJson(const QJsonObject &object);
 QJsonObject featureFlagsToJson(const FeatureFlags &flags);
 

@@ -1,6 +1,7 @@
 #include "gatewayconfig.h"
 
 #include "configjson.h"
+#include "featureflags.h"
 #include "featureids.h"
 
 #include <QJsonArray>
@@ -243,6 +244,24 @@ Status validateGatewayConfig(const GatewayConfig &config)
             return Error::make(QStringLiteral("unknown_model"),
                                QStringLiteral("%1: feature \"%2\" is assigned to unknown model \"%3\"")
                                    .arg(path, it.key(), it.value()),
+                               path);
+        }
+    }
+    // The flags are kept as JSON (the console edits them) but must read as FeatureFlags: a flag that
+    // does not parse would otherwise fall back to its default, which is "on".
+    auto flags = featureFlagsFromJson(config.flags);
+    if (!flags) {
+        const QString path = QStringLiteral("flags.") + flags.error().field;
+        QString message = flags.error().message;
+        if (message.startsWith(flags.error().field))
+            message = QStringLiteral("flags.") + message;
+        return Error::make(flags.error().code, message, path);
+    }
+    for (auto it = flags->modelFeatures.cbegin(); it != flags->modelFeatures.cend(); ++it) {
+        if (!names.contains(it.key())) {
+            const QString path = QStringLiteral("flags.model_features.") + it.key();
+            return Error::make(QStringLiteral("unknown_model"),
+                               QStringLiteral("%1: \"%2\" is not a registered model endpoint").arg(path, it.key()),
                                path);
         }
     }

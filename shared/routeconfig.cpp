@@ -208,7 +208,8 @@ Result<ResilienceConfig> parseResilienceConfig(const QJsonValue &value)
     c.hedgeMinDelayMs = *minDelay;
     c.hedgeMaxDelayMs = *maxDelay;
 
-    auto ejection = section(o, "ejection", {"consecutive_failures", "base_ms", "max_ms", "max_ejected_percent"});
+    auto ejection = section(o, "ejection", {"consecutive_failures", "base_ms", "max_ms", "max_ejected_percent",
+                                                  "failure_rate_percent", "window_ms", "min_requests"});
     if (!ejection)
         return ejection.error();
     const QString ep = join(root, "ejection");
@@ -228,6 +229,18 @@ Result<ResilienceConfig> parseResilienceConfig(const QJsonValue &value)
     c.ejectBaseMs = *base;
     c.ejectMaxMs = *cap;
     c.maxEjectedPercent = *share;
+    auto rate = readIntIn(*ejection, "failure_rate_percent", ep, c.ejectFailureRatePercent, 0, 100);
+    if (!rate)
+        return rate.error();
+    auto window = readIntIn(*ejection, "window_ms", ep, c.ejectWindowMs, 1000, 3600000);
+    if (!window)
+        return window.error();
+    auto minRequests = readIntIn(*ejection, "min_requests", ep, c.ejectMinRequests, 1, 1000000);
+    if (!minRequests)
+        return minRequests.error();
+    c.ejectFailureRatePercent = *rate;
+    c.ejectWindowMs = *window;
+    c.ejectMinRequests = *minRequests;
 
     auto affinity = section(o, "affinity", {"features", "max_load_percent"});
     if (!affinity)
@@ -290,6 +303,9 @@ QJsonObject resilienceConfigToJson(const ResilienceConfig &c)
     put("ejection", "base_ms", c.ejectBaseMs, d.ejectBaseMs);
     put("ejection", "max_ms", c.ejectMaxMs, d.ejectMaxMs);
     put("ejection", "max_ejected_percent", c.maxEjectedPercent, d.maxEjectedPercent);
+    put("ejection", "failure_rate_percent", c.ejectFailureRatePercent, d.ejectFailureRatePercent);
+    put("ejection", "window_ms", c.ejectWindowMs, d.ejectWindowMs);
+    put("ejection", "min_requests", c.ejectMinRequests, d.ejectMinRequests);
     if (c.affinityFeatures != d.affinityFeatures) {
         QJsonObject s = o.value(QLatin1String("affinity")).toObject();
         s.insert(QStringLiteral("features"), QJsonArray::fromStringList(c.affinityFeatures));

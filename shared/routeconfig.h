@@ -9,7 +9,8 @@
 //                  "retries": {"max_attempts": 3, "budget_percent": 20, "budget_min_concurrent": 3},
 //                  "hedging": {"features": ["code_completions"], "min_delay_ms": 100, "max_delay_ms": 2000},
 //                  "ejection": {"consecutive_failures": 5, "base_ms": 10000, "max_ms": 300000,
-//                               "max_ejected_percent": 50},
+//                               "max_ejected_percent": 50, "failure_rate_percent": 50, "window_ms": 30000,
+//                               "min_requests": 20},
 //                  "affinity": {"features": [], "max_load_percent": 125},
 //                  "probes": {"interval_ms": 5000, "timeout_ms": 2000}}
 //
@@ -69,6 +70,11 @@ struct ResilienceConfig
     int ejectBaseMs = 10000; // doubled on each repeated ejection ...
     int ejectMaxMs = 300000; // ... up to this
     int maxEjectedPercent = 50;
+    // Failure-rate ejection: a replica at least this share of whose tries in the last window failed
+    // (with at least ejectMinRequests tries in it) is ejected like one that failed too often in a row.
+    int ejectFailureRatePercent = 50; // 0: off
+    int ejectWindowMs = 30000;
+    int ejectMinRequests = 20;
 
     // Prefix affinity (off unless features are listed): a request of these features that carries an
     // affinity key (GitLab code completions: user and file) goes to the same replica each time, so that

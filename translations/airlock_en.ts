@@ -328,10 +328,6 @@
         <translation type="unfinished" />
     </message>
     <message>
-        <source>Not run: an earlier step failed.</source>
-        <translation type="unfinished" />
-    </message>
-    <message>
         <source>%1 ms</source>
         <translation type="unfinished" />
     </message>
@@ -798,6 +794,10 @@
     </message>
     <message>
         <source>skipped</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>warning</source>
         <translation type="unfinished" />
     </message>
     <message>

@@ -327,10 +327,6 @@
         <translation>테스트 중…</translation>
     </message>
     <message>
-        <source>Not run: an earlier step failed.</source>
-        <translation>실행 안 함: 앞 단계가 실패했습니다.</translation>
-    </message>
-    <message>
         <source>%1 ms</source>
         <translation>%1 ms</translation>
     </message>
@@ -796,6 +792,10 @@
     <message>
         <source>skipped</source>
         <translation>건너뜀</translation>
+    </message>
+    <message>
+        <source>warning</source>
+        <translation>경고</translation>
     </message>
     <message>
         <source>failed</source>

@@ -85,6 +85,8 @@ Result<AuthSettings> AuthSettings::fromJson(const QJsonObject &json, const QStri
         const QString path = where + QLatin1Char('.') + it.key();
         const QString key = it.key();
         if (key == QLatin1String("mode")) {
+            if (!it.value().isString())
+                return fieldError(QStringLiteral("invalid_type"), path, QStringLiteral("must be \"required\" or \"disabled\""));
             auto mode = parseMode(it.value().toString());
             if (!mode)
                 return fieldError(QStringLiteral("invalid_value"), path, mode.error().message);
@@ -95,8 +97,10 @@ Result<AuthSettings> AuthSettings::fromJson(const QJsonObject &json, const QStri
                 return fieldError(QStringLiteral("invalid_value"), path, QStringLiteral("must be whole seconds from 0 to 600"));
             s.leewaySeconds = int(d);
         } else if (key == QLatin1String("gitlab_url")) {
-            if (it.value().isNull() || it.value().toString().isEmpty())
+            if (it.value().isNull() || (it.value().isString() && it.value().toString().isEmpty()))
                 continue;
+            if (!it.value().isString())
+                return fieldError(QStringLiteral("invalid_type"), path, QStringLiteral("must be a string (an http(s) URL)"));
             const QUrl url(it.value().toString(), QUrl::StrictMode);
             if (!it.value().isString() || !url.isValid() || url.host().isEmpty()
                 || (url.scheme() != QLatin1String("https") && url.scheme() != QLatin1String("http")) || !url.userInfo().isEmpty()) {
@@ -198,6 +202,15 @@ Status TokenRequest::validate() const
     return {};
 }
 
+QString newTokenId()
+{
+    QByteArray id;
+    do {
+        id = base64UrlEncode(randomBytes(16));
+    } while (id.startsWith('-'));
+    return QString::fromLatin1(id);
+}
+
 Result<IssuedSecret> issueClientToken(SigningKeyStore &keys, TokenStore &store, const TokenRequest &request,
                                       const QString &actor, qint64 now)
 {
@@ -208,7 +221,7 @@ Result<IssuedSecret> issueClientToken(SigningKeyStore &keys, TokenStore &store, 
         return Error::make(QStringLiteral("no_signing_key"), QStringLiteral("there is no active signing key"));
     IssuedSecret out;
     IssuedToken &t = out.record;
-    t.id = QString::fromLatin1(base64UrlEncode(randomBytes(16)));
+    t.id = newTokenId();
     t.subject = request.subject.trimmed();
     t.scopes = request.scopes;
     t.scopes.removeDuplicates();

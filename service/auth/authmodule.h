@@ -102,6 +102,10 @@ struct IssuedSecret
     QByteArray token; // shown once
 };
 
+// A new token id (its jti): 22 base64url characters from 16 random bytes, never starting with '-', so
+// that `airlockd token revoke ID` cannot mistake it for an option.
+QString newTokenId();
+
 // Issues a client token signed with the active key and records it (no running gateway needed: the CLI
 // uses this with the store opened directly).
 Result<IssuedSecret> issueClientToken(SigningKeyStore &keys, TokenStore &store, const TokenRequest &request,

@@ -51,7 +51,7 @@ Result<CommandLine> parseCommandLine(const QCoreApplication &app)
         "  token issue --subject S --scopes a,b [--ttl 30d] [--description D]\n"
         "                                  issue a client token (printed once) for IDEs and OpenAI clients\n"
         "  token list                      list issued tokens (id, subject, scopes, expiry; never the token)\n"
-        "  token revoke ID                 revoke a token"));
+        "  token revoke ID                 revoke a token (token revoke -- ID for an ID that starts with '-')"));
     parser.addHelpOption();
     parser.addVersionOption();
     const QCommandLineOption configOption(QStringLiteral("config"),
@@ -77,7 +77,12 @@ Result<CommandLine> parseCommandLine(const QCoreApplication &app)
         QStringLiteral("Let older completion requests run when a newer one for the same user and file arrives."));
     const QCommandLineOption cacheOption(QStringLiteral("completion-cache"),
                                          QStringLiteral("Entries of the exact-match completion cache (default 4096, 0: off)."),
-                                         QStringLiteral("N"), QStringLiteral("4096"));
+                                         QStringLiteral("N"));
+    const QCommandLineOption cacheScopeOption(
+        QStringLiteral("completion-cache-scope"),
+        QStringLiteral("Whose cached completions a request may get: user (default: only the same user's), shared "
+                       "(anyone's; users can learn what others sent), or off."),
+        QStringLiteral("user|shared|off"));
     const QCommandLineOption requestLogOption(QStringLiteral("request-log"),
                                               QStringLiteral("Request log on or off (default on; off also turns chat history off)."),
                                               QStringLiteral("on|off"));
@@ -122,7 +127,7 @@ Result<CommandLine> parseCommandLine(const QCoreApplication &app)
     parser.addOption(allowCoreDumpsOption);
     parser.addOptions({configOption, dataDirOption, listenOption, adminListenOption, workersOption, maxRequestOption,
                        outputOption, authOption, tlsCertOption, tlsKeyOption, adminTlsCertOption, adminTlsKeyOption,
-                       subjectOption, scopesOption, ttlOption, descriptionOption, noSupersedeOption, cacheOption,
+                       subjectOption, scopesOption, ttlOption, descriptionOption, noSupersedeOption, cacheOption, cacheScopeOption,
                        requestLogOption, chatHistoryOption, chatRedisOption, chatRedisPasswordOption, metricsTokenOption});
     parser.process(app);
 
@@ -163,9 +168,19 @@ Result<CommandLine> parseCommandLine(const QCoreApplication &app)
         return cliError(QStringLiteral("--max-request-bytes must be a number of at least 1024"));
 
     options.completion.supersede = !parser.isSet(noSupersedeOption);
-    options.completion.cacheEntries = parser.value(cacheOption).toInt(&ok);
-    if (!ok || options.completion.cacheEntries < 0)
-        return cliError(QStringLiteral("--completion-cache must be a number of entries (0 turns the cache off)"));
+    if (parser.isSet(cacheOption)) {
+        options.completion.cacheEntries = parser.value(cacheOption).toInt(&ok);
+        if (!ok || *options.completion.cacheEntries < 0)
+            return cliError(QStringLiteral("--completion-cache must be a number of entries (0 turns the cache off)"));
+    }
+    if (parser.isSet(cacheScopeOption)) {
+        const QString value = parser.value(cacheScopeOption);
+        options.completion.cacheScope = routing::cacheScopeFromName(value);
+        if (!options.completion.cacheScope) {
+            return cliError(
+                QStringLiteral("--completion-cache-scope must be \"user\", \"shared\" or \"off\", not \"%1\"").arg(value));
+        }
+    }
 
     // Logging settings; what is not given here comes from the --config file's "logging" section, then
     // the environment (the gateway checks the rest and names the option in its errors).

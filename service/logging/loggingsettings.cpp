@@ -1,7 +1,10 @@
 #include "loggingsettings.h"
 
+#include "storage/redaction.h"
+
 #include <QDir>
 #include <QFile>
+#include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 
@@ -35,7 +38,64 @@ struct FileValues
     QString redis;
     QString redisPasswordFile;
     QString metricsTokenFile;
+    std::shared_ptr<const storage::Redactor> redactor;
 };
+
+// "redaction": {"disable": [rule names], "rules": [{"name": ..., "pattern": ...}]}
+Result<std::shared_ptr<const storage::Redactor>> parseRedaction(const QJsonValue &value, const QString &path)
+{
+    if (!value.isObject())
+        return fieldError(QStringLiteral("invalid_type"), path, QStringLiteral("must be an object"));
+    QStringList disabled;
+    QList<storage::Redactor::CustomRule> custom;
+    const QJsonObject o = value.toObject();
+    for (auto it = o.begin(); it != o.end(); ++it) {
+        const QString key = path + QLatin1Char('.') + it.key();
+        if (it.key() == QLatin1String("disable")) {
+            if (!it.value().isArray())
+                return fieldError(QStringLiteral("invalid_type"), key, QStringLiteral("must be a list of rule names"));
+            const QJsonArray names = it.value().toArray();
+            for (qsizetype i = 0; i < names.size(); ++i) {
+                if (!names.at(i).isString()) {
+                    return fieldError(QStringLiteral("invalid_type"), QStringLiteral("%1[%2]").arg(key).arg(i),
+                                      QStringLiteral("must be a rule name"));
+                }
+                disabled << names.at(i).toString();
+            }
+        } else if (it.key() == QLatin1String("rules")) {
+            if (!it.value().isArray())
+                return fieldError(QStringLiteral("invalid_type"), key, QStringLiteral("must be a list of rules"));
+            const QJsonArray rules = it.value().toArray();
+            for (qsizetype i = 0; i < rules.size(); ++i) {
+                const QString rulePath = QStringLiteral("%1[%2]").arg(key).arg(i);
+                if (!rules.at(i).isObject()) {
+                    return fieldError(QStringLiteral("invalid_type"), rulePath,
+                                      QStringLiteral("must be an object {\"name\": ..., \"pattern\": ...}"));
+                }
+                const QJsonObject rule = rules.at(i).toObject();
+                storage::Redactor::CustomRule c;
+                for (auto r = rule.begin(); r != rule.end(); ++r) {
+                    const QString field = rulePath + QLatin1Char('.') + r.key();
+                    if (r.key() != QLatin1String("name") && r.key() != QLatin1String("pattern"))
+                        return unknownKey(field);
+                    if (!r.value().isString())
+                        return fieldError(QStringLiteral("invalid_type"), field, QStringLiteral("must be a string"));
+                    (r.key() == QLatin1String("name") ? c.name : c.pattern) = r.value().toString();
+                }
+                for (const char *required : {"name", "pattern"}) {
+                    if (!rule.contains(QLatin1String(required))) {
+                        return fieldError(QStringLiteral("missing_field"), rulePath + QLatin1Char('.') + QLatin1String(required),
+                                          QStringLiteral("is required"));
+                    }
+                }
+                custom << c;
+            }
+        } else {
+            return unknownKey(key);
+        }
+    }
+    return storage::Redactor::make(disabled, custom, path);
+}
 
 Result<QString> nonEmptyString(const QJsonValue &value, const QString &path)
 {
@@ -106,6 +166,11 @@ Result<FileValues> parseFileSection(const QJsonValue &section)
                 return fieldError(QStringLiteral("invalid_value"), path + QStringLiteral(".redis"),
                                   QStringLiteral("is given but backend is \"store\""));
             }
+        } else if (it.key() == QLatin1String("redaction")) {
+            auto redactor = parseRedaction(it.value(), path);
+            if (!redactor)
+                return redactor.error();
+            f.redactor = std::move(redactor).value();
         } else {
             return unknownKey(path);
         }
@@ -205,6 +270,7 @@ Result<LoggingSettings> resolveLoggingSettings(const LoggingOptions &options, co
     };
 
     LoggingSettings s;
+    s.redactor = file->redactor;
 
     // Request log.
     if (options.requestLog) {

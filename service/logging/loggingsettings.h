@@ -9,8 +9,11 @@
 //        "logging": {"request_log": true,
 //                    "metrics_token_file": "/etc/airlock/metrics-token",
 //                    "chat_history": {"backend": "redis", "redis": "10.0.0.5:6379",
-//                                     "redis_password_file": "/etc/airlock/redis-password"}}
-//      (relative file names are relative to the declarative file's folder)
+//                                     "redis_password_file": "/etc/airlock/redis-password"},
+//                    "redaction": {"disable": ["jwt"],
+//                                  "rules": [{"name": "ticket_secret", "pattern": "TKT-[0-9]{8}"}]}}
+//      (relative file names are relative to the declarative file's folder; redaction: storage/redaction.h,
+//      every built-in rule unless "disable" names it, then the custom "rules")
 //   3. the environment variables of earlier versions: AIRLOCK_REQUEST_LOG=off|on,
 //      AIRLOCK_CHAT_REDIS=HOST:PORT (implies the redis backend), AIRLOCK_CHAT_REDIS_PASSWORD,
 //      AIRLOCK_METRICS_TOKEN
@@ -31,7 +34,12 @@
 #include <QString>
 
 #include <functional>
+#include <memory>
 #include <optional>
+
+namespace airlock::storage {
+class Redactor;
+}
 
 namespace airlock::logging {
 
@@ -62,6 +70,9 @@ struct LoggingSettings
     quint16 redisPort = 6379;
     QString redisPassword;   // secret
     QByteArray metricsToken; // secret; empty: /metrics only from loopback or with the admin token
+    // How captured bodies are redacted before they are stored (the file's "logging.redaction"); null:
+    // every built-in rule.
+    std::shared_ptr<const storage::Redactor> redactor;
 };
 
 using EnvironmentReader = std::function<QByteArray(const char *name)>;

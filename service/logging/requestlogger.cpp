@@ -187,6 +187,7 @@ struct RequestLogger::Private
         if (!db)
             return;
         RequestLogStore store(**db);
+        store.setRedactor(options.redactor);
         // Rows are committed every batch; the rollups they feed once a second (queries add the rows
         // the rollups do not cover yet, so they stay exact).
         store.setRollupInterval(1000);

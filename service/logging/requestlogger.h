@@ -57,6 +57,7 @@ struct RequestLoggerOptions
     int retentionIntervalMs = 1000; // how often one retention step runs when there is nothing to delete
     storage::RetentionPolicy retention;
     bool captureAllBodies = false;
+    std::shared_ptr<const storage::Redactor> redactor; // captured bodies' redaction rules; null: every built-in one
 };
 
 class RequestLogger : public RequestObserver

@@ -460,7 +460,7 @@ Result<PromptBuilder> PromptBuilder::fromDirectory(const QString &path)
     }
     // Every gateway-served chat feature needs a system prompt.
     for (const Feature &feature : FeatureCatalog::instance().features()) {
-        if (!feature.servedByGateway || feature.id == kCompletionFeature || feature.id == kGenerationFeature)
+        if (!feature.servedByGateway || !feature.prompted || feature.id == kCompletionFeature || feature.id == kGenerationFeature)
             continue;
         if (data->chatSystemPrompts.value(feature.id).isEmpty()) {
             return templateError(QStringLiteral("prompts/common.json"), QStringLiteral("chat_system_prompts.") + feature.id,

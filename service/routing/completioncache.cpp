@@ -4,22 +4,45 @@
 
 namespace airlock::routing {
 
-CompletionCache::CompletionCache(int capacity, std::chrono::milliseconds ttl)
-    : m_capacity(capacity)
+CompletionCache::KeyBuilder::KeyBuilder()
+    : m_hash(QCryptographicHash::Sha256)
+{
+}
+
+CompletionCache::KeyBuilder &CompletionCache::KeyBuilder::add(QStringView part)
+{
+    const qint64 length = part.size();
+    m_hash.addData(QByteArrayView(reinterpret_cast<const char *>(&length), sizeof length));
+    m_hash.addData(QByteArrayView(reinterpret_cast<const char *>(part.utf16()), part.size() * 2));
+    return *this;
+}
+
+CompletionCache::KeyBuilder &CompletionCache::KeyBuilder::add(QByteArrayView part)
+{
+    const qint64 length = -1 - part.size(); // bytes and text never collide
+    m_hash.addData(QByteArrayView(reinterpret_cast<const char *>(&length), sizeof length));
+    m_hash.addData(part);
+    return *this;
+}
+
+QByteArray CompletionCache::KeyBuilder::result()
+{
+    return m_hash.result();
+}
+
+CompletionCache::CompletionCache(int capacity, std::chrono::milliseconds ttl, CacheScope scope)
+    : m_capacity(scope == CacheScope::Off ? 0 : capacity)
     , m_ttl(ttl)
+    , m_scope(scope)
 {
 }
 
 QByteArray CompletionCache::key(std::initializer_list<QStringView> parts)
 {
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    for (QStringView part : parts) {
-        // Length-prefix each part so ("ab","c") and ("a","bc") differ.
-        const qint64 length = part.size();
-        hash.addData(QByteArrayView(reinterpret_cast<const char *>(&length), sizeof length));
-        hash.addData(QByteArrayView(reinterpret_cast<const char *>(part.utf16()), part.size() * 2));
-    }
-    return hash.result();
+    KeyBuilder builder;
+    for (QStringView part : parts)
+        builder.add(part);
+    return builder.result();
 }
 
 std::optional<CompletionCache::Entry> CompletionCache::find(const QByteArray &key)
@@ -83,7 +106,7 @@ int CompletionCache::size() const
 void CompletionCache::configure(int capacity, std::chrono::milliseconds ttl)
 {
     QMutexLocker lock(&m_mutex);
-    m_capacity = capacity;
+    m_capacity = m_scope == CacheScope::Off ? 0 : capacity;
     m_ttl = ttl;
     evictOverflow();
 }

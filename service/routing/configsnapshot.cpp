@@ -101,7 +101,8 @@ void ConfigHolder::publish(const GatewayConfig &config)
         runtime.endpoint = m;
         runtime.nameAscii = m.name.toLatin1(); // names are ASCII (validateEndpoint)
         runtime.maxEjectedPercent = resilience.maxEjectedPercent;
-        runtime.ejection = {resilience.ejectConsecutiveFailures, resilience.ejectBaseMs, resilience.ejectMaxMs};
+        runtime.ejection = {resilience.ejectConsecutiveFailures, resilience.ejectBaseMs, resilience.ejectMaxMs,
+                            resilience.ejectFailureRatePercent, resilience.ejectWindowMs, resilience.ejectMinRequests};
         for (const ModelReplica &server : m.servers()) {
             const QUrl root = openAiApiRoot(server.baseUrl);
             auto state = std::make_shared<ReplicaState>(m.name, root);
@@ -118,6 +119,9 @@ void ConfigHolder::publish(const GatewayConfig &config)
             replica.chatCompletionsUrl = chat;
             replica.completionsUrl = completions;
             replica.apiRootEncoded = root.toEncoded();
+            QUrl embeddings = root;
+            embeddings.setPath(root.path() + QStringLiteral("/embeddings"));
+            replica.embeddingsUrl = embeddings;
             runtime.replicas.append(std::move(replica));
         }
         // max_concurrency is per replica: the endpoint's cap grows with its servers.

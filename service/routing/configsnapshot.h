@@ -29,6 +29,7 @@ struct ReplicaRuntime
     QUrl chatCompletionsUrl;
     QUrl completionsUrl;
     QByteArray apiRootEncoded; // state->apiRoot().toEncoded(), once per snapshot: the attempt log's "replica"
+    QUrl embeddingsUrl;
 };
 
 struct EndpointRuntime

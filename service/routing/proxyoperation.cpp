@@ -123,10 +123,12 @@ void ProxyAttempt::onError(const upstream::UpstreamError &error)
 
 // ---------------------------------------------------------------------------------------- ProxyOperation
 
-QPointer<ProxyOperation> ProxyOperation::start(std::unique_ptr<HttpExchange> exchange, ProxyJob job,
+QPointer<ProxyOperation> ProxyOperation::start(std::unique_ptr<HttpExchange> exchange,
+                                               const PolicyClearance &clearance, ProxyJob job,
                                                upstream::UpstreamClient *client, std::unique_ptr<ResponseRelay> relay,
                                                RequestObserver *observer)
 {
+    Q_UNUSED(clearance); // its existence is the point: only the policy step makes one
     QPointer<ProxyOperation> op(
         new ProxyOperation(std::move(exchange), std::move(job), client, std::move(relay), observer));
     op->run();
@@ -245,7 +247,9 @@ void ProxyOperation::startAttempt(bool hedge, const ReplicaRuntime *replica)
 
     const EndpointRuntime &endpoint = *m_endpoint;
     upstream::UpstreamRequest request;
-    request.url = m_job.api == UpstreamApi::Completions ? replica->completionsUrl : replica->chatCompletionsUrl;
+    request.url = m_job.api == UpstreamApi::Completions  ? replica->completionsUrl
+                  : m_job.api == UpstreamApi::Embeddings ? replica->embeddingsUrl
+                                                         : replica->chatCompletionsUrl;
     request.body = m_job.body; // shared, not copied
     request.timeouts = endpoint.endpoint.timeouts;
     // Each try's own timeouts, cut to what is left of the request's deadline.
@@ -313,7 +317,7 @@ void ProxyOperation::recordHealth(ProxyAttempt &attempt, bool failed)
 {
     ReplicaState &state = *attempt.replica->state;
     if (!failed) {
-        state.recordSuccess(attempt.firstByteMs);
+        state.recordSuccess(attempt.firstByteMs, routingNowMs(), attempt.endpoint->ejection);
         return;
     }
     const qint64 now = routingNowMs();

@@ -23,6 +23,7 @@
 #include "http/httpexchange.h"
 #include "balancer.h"
 #include "configsnapshot.h"
+#include "policyclearance.h"
 #include "upstream/upstreamclient.h"
 
 #include <QElapsedTimer>
@@ -40,7 +41,7 @@ namespace airlock::routing {
 class ResponseRelay;
 
 // Which OpenAI API of the model server a request goes to.
-enum class UpstreamApi { ChatCompletions, Completions };
+enum class UpstreamApi { ChatCompletions, Completions, Embeddings };
 
 // A dialect's request for one endpoint of a route: the body (with that endpoint's identifier, its
 // family's prompt) and the relay that turns that endpoint's answer into the client's response.
@@ -93,7 +94,9 @@ class ProxyOperation : public QObject
     Q_OBJECT
 public:
     // Returns the operation (owned by itself) so that callers may abort it, e.g. when superseded.
-    static QPointer<ProxyOperation> start(std::unique_ptr<http::HttpExchange> exchange, ProxyJob job,
+    // `clearance` is the policy step's consent (policyclearance.h): there is no way to relay without one.
+    static QPointer<ProxyOperation> start(std::unique_ptr<http::HttpExchange> exchange,
+                                          const PolicyClearance &clearance, ProxyJob job,
                                           upstream::UpstreamClient *client, std::unique_ptr<ResponseRelay> relay,
                                           RequestObserver *observer = nullptr);
     ~ProxyOperation() override;

@@ -119,6 +119,28 @@ void writeReplicaMetrics(const ConfigSnapshot &snapshot, QByteArray &out)
         if (p95 >= 0)
             metrics::writeSample(out, "airlock_replica_ttfb_p95_seconds", labels(*r), p95 / 1000.0);
     }
+
+    metrics::writeFamilyHeader(out, "airlock_replica_ttfb_seconds", "histogram",
+                               "Time from sending a try to the replica to its answer's first byte, of the tries it answered");
+    static const std::array<QString, kTtfbBucketsSeconds.size()> bounds = [] {
+        std::array<QString, kTtfbBucketsSeconds.size()> b;
+        for (std::size_t i = 0; i < b.size(); ++i)
+            b[i] = QString::fromLatin1(metrics::formatValue(kTtfbBucketsSeconds[i]));
+        return b;
+    }();
+    for (const auto &r : replicas) {
+        const metrics::Labels l = labels(*r);
+        quint64 cumulative = 0;
+        for (std::size_t i = 0; i <= bounds.size(); ++i) {
+            cumulative += r->ttfbBucket(i);
+            metrics::Labels withLe = l;
+            withLe.append({"le", i < bounds.size() ? bounds[i] : QStringLiteral("+Inf")});
+            metrics::writeSample(out, "airlock_replica_ttfb_seconds_bucket", withLe, double(cumulative));
+        }
+        metrics::writeSample(out, "airlock_replica_ttfb_seconds_sum", l, r->ttfbSumSeconds());
+        // The buckets were read one by one: the count is their sum, so that +Inf and _count agree.
+        metrics::writeSample(out, "airlock_replica_ttfb_seconds_count", l, double(cumulative));
+    }
 }
 
 } // namespace airlock::routing

@@ -10,6 +10,8 @@
 //   airlock_replica_hedges_sent_total / _hedges_won_total   counters
 //   airlock_replica_ttfb_p95_seconds{endpoint,replica}     gauge, the recent answers' time to first byte
 //                                                           (absent until enough answers were seen)
+//   airlock_replica_ttfb_seconds{endpoint,replica}         histogram of the answered tries' time to first
+//                                                           byte (buckets kTtfbBucketsSeconds, 25 ms .. 60 s)
 //
 // `replica` is the replica's OpenAI API root (its base URL with one "/v1"). Thread-safe: reads the
 // replicas' atomics and their small mutex only.

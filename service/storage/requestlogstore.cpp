@@ -92,6 +92,11 @@ RequestLogStore::RequestLogStore(Database &db)
 {
 }
 
+void RequestLogStore::setRedactor(std::shared_ptr<const Redactor> redactor)
+{
+    m_writer->setRedactor(std::move(redactor));
+}
+
 RequestLogStore::~RequestLogStore() = default;
 
 Status RequestLogStore::prepareWriter()

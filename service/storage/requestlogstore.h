@@ -36,6 +36,7 @@ class Database;
 
 namespace airlock::storage {
 
+class Redactor;
 class RequestLogRollups;
 class RequestLogWriter;
 
@@ -91,6 +92,8 @@ public:
     // bodies (redaction.h). SQLite only (the QSQLITE driver's handle); error "unsupported_driver"
     // otherwise.
     Status insertBatch(StoredBatch &batch);
+    // The redaction rules of insertBatch (null: every built-in rule).
+    void setRedactor(std::shared_ptr<const Redactor> redactor);
 
     // How often insertBatch writes the rollups (minutes, hours, daily users): 0 (the default) with every
     // batch; otherwise with the first batch at least `ms` after the previous write, and on flushRollups().

@@ -254,8 +254,10 @@ Status RequestLogWriter::insertBodies(StoredRecord &stored)
     // Redacted here, on the writer thread; what is kept in memory afterwards is the redacted text too,
     // so live logs and admin answers never see a secret. Stored as valid UTF-8 (invalid sequences become
     // U+FFFD, as the admin API shows them).
-    r.promptBody = redactSecrets(r.promptBody.left(kMaxCapturedBodyBytes));
-    r.answerBody = redactSecrets(r.answerBody.left(kMaxCapturedBodyBytes));
+    r.promptBody = m_redactor ? m_redactor->redact(r.promptBody.left(kMaxCapturedBodyBytes))
+                              : redactSecrets(r.promptBody.left(kMaxCapturedBodyBytes));
+    r.answerBody = m_redactor ? m_redactor->redact(r.answerBody.left(kMaxCapturedBodyBytes))
+                              : redactSecrets(r.answerBody.left(kMaxCapturedBodyBytes));
     const QByteArray prompt = QString::fromUtf8(r.promptBody).toUtf8();
     const QByteArray answer = QString::fromUtf8(r.answerBody).toUtf8();
     m_insertBody.bindInt(1, stored.id);

@@ -10,6 +10,7 @@
 // "unsupported_driver" for anything but QSQLITE), then one thread (the Database's). The statements are
 // finalized with the object: it must not outlive its Database.
 
+#include "redaction.h"
 #include "requestlogrecord.h"
 #include "result.h"
 #include "sqlitestatement.h"
@@ -17,6 +18,7 @@
 #include <QStringEncoder>
 
 #include <array>
+#include <memory>
 #include <vector>
 
 namespace airlock {
@@ -42,6 +44,8 @@ public:
     // (filled into each StoredRecord), their captured bodies (redacted in place first) and their
     // telemetry (parsed into each StoredRecord, summed per day x engine x model x language).
     Status insert(StoredBatch &batch, qint64 firstId);
+    // The rules captured bodies are redacted with (null: every built-in rule, redaction.h).
+    void setRedactor(std::shared_ptr<const Redactor> redactor) { m_redactor = std::move(redactor); }
 
 private:
     // What one parameter of a prepared statement is bound to (for text: the buffer SQLite reads).
@@ -85,6 +89,7 @@ private:
     QStringEncoder m_utf8 { QStringEncoder::Utf8, QStringConverter::Flag::Stateless };
     SqliteStatement *m_row = nullptr;
     std::vector<BoundParam> *m_rowParams = nullptr;
+    std::shared_ptr<const Redactor> m_redactor;
 };
 
 } // namespace airlock::storage

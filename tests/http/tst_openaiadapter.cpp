@@ -165,7 +165,8 @@ void tst_OpenAiAdapter::refuses_data()
         { s("Code_Completions") });
     row("unknown-model-escaped", json, R"({"model":"caf\u00e9"})", 404, "model_not_found", "model",
         { QStringLiteral("caf\u00e9") });
-    row("disabled-feature", json, R"({"model":"generate_commit_message"})", 403, "feature_disabled", "model",
+    row("disabled-feature", json, R"({"model":"generate_commit_message"})", 403, "feature_disabled",
+        "features.generate_commit_message",
         { s("generate_commit_message"), s("disabled") });
     row("unassigned-feature", json, R"({"model":"code_generations","stream":true})", 403,
         "feature_unassigned", "model", { s("code_generations"), s("assign") });

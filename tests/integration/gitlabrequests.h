@@ -89,6 +89,45 @@ inline QJsonObject agentBody(const QString &question)
     };
 }
 
+// Duo Chat's ReAct agent (/v2/chat/agent) request parts, in the shapes the AI gateway's models define.
+inline QJsonObject agentMessage(const QString &role, const QString &content)
+{
+    return QJsonObject{{QStringLiteral("role"), role}, {QStringLiteral("content"), content}};
+}
+
+// One step of options.agent_scratchpad.steps (GitLab 16.x–17.x).
+inline QJsonObject agentOptionStep(const QString &thought, const QString &tool, const QString &toolInput,
+                                   const QString &observation)
+{
+    return QJsonObject{{QStringLiteral("thought"), thought}, {QStringLiteral("tool"), tool},
+                       {QStringLiteral("tool_input"), toolInput}, {QStringLiteral("observation"), observation}};
+}
+
+inline QJsonObject agentOptions(const QJsonArray &steps)
+{
+    return QJsonObject{{QStringLiteral("agent_scratchpad"),
+                        QJsonObject{{QStringLiteral("agent_type"), QStringLiteral("react")}, {QStringLiteral("steps"), steps}}}};
+}
+
+// The assistant message GitLab 17.10+/18.x sends on a later ReAct step: the steps taken, no content.
+inline QJsonObject agentScratchpadMessage(const QString &thought, const QString &tool, const QString &toolInput,
+                                          const QString &observation)
+{
+    return QJsonObject{
+        {QStringLiteral("role"), QStringLiteral("assistant")},
+        {QStringLiteral("agent_scratchpad"),
+         QJsonArray{QJsonObject{{QStringLiteral("action"),
+                                 QJsonObject{{QStringLiteral("thought"), thought}, {QStringLiteral("tool"), tool},
+                                             {QStringLiteral("tool_input"), toolInput}}},
+                                {QStringLiteral("observation"), observation}}}}};
+}
+
+inline QJsonObject currentFile(const QString &path, const QString &data, bool selected)
+{
+    return QJsonObject{{QStringLiteral("file_path"), path}, {QStringLiteral("data"), data},
+                       {QStringLiteral("selected_code"), selected}};
+}
+
 inline HttpRequest post(const QByteArray &path, const QJsonObject &body, const QByteArray &userId = "user-sha-1")
 {
     return withGitLabHeaders(HttpRequest::postJson(path, body), userId);

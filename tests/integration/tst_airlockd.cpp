@@ -124,6 +124,9 @@ private Q_SLOTS:
                                            << QByteArray("airlockd: --max-request-bytes must be a number of at least 1024") << 2;
         QTest::newRow("completion-cache") << QStringList{QStringLiteral("--completion-cache"), QStringLiteral("many")}
                                           << QByteArray("airlockd: --completion-cache must be a number of entries (0 turns the cache off)") << 2;
+        QTest::newRow("completion-cache-scope")
+            << QStringList{QStringLiteral("--completion-cache-scope"), QStringLiteral("everyone")}
+            << QByteArray("airlockd: --completion-cache-scope must be \"user\", \"shared\" or \"off\", not \"everyone\"") << 2;
         QTest::newRow("auth") << QStringList{QStringLiteral("--auth"), QStringLiteral("maybe")}
                               << QByteArray("airlockd: --auth must be \"required\" or \"disabled\"") << 2;
         QTest::newRow("request-log") << QStringList{QStringLiteral("--request-log"), QStringLiteral("yes")}

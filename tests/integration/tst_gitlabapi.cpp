@@ -103,7 +103,7 @@ private Q_SLOTS:
         body.insert(QStringLiteral("stream"), true);
         const HttpResponse r = send(gl::post("/v2/completions", body));
         QCOMPARE(r.status, 200);
-        QVERIFY(r.header("content-type").startsWith("text/event-stream"));
+        QCOMPARE(r.header("content-type"), QByteArray("text/event-stream; charset=utf-8"));
         QCOMPARE(r.body, QByteArray("return a + b")); // raw text chunks, no SSE framing
         QVERIFY(r.pieces.size() >= 2);
     }
@@ -310,6 +310,17 @@ private Q_SLOTS:
         const QJsonObject body{{QStringLiteral("inputs"), QJsonObject{{QStringLiteral("diff"), QStringLiteral("x")}}}};
         verifyDetail(send(gl::post("/v1/prompts/generate_commit_message", body)), 421,
                      QStringLiteral("400: context length exceeded"));
+    }
+
+    // An upstream 401 says nothing of the model server's message: it can quote the key.
+    void promptModelUnauthorizedIsNotEchoed()
+    {
+        m_fake->setDefaultBehavior(FakeBehavior::error(
+            401, "{\"error\":{\"message\":\"Incorrect API key provided: sk-upst****cret\"}}"));
+        const QJsonObject body{{QStringLiteral("inputs"), QJsonObject{{QStringLiteral("diff"), QStringLiteral("x")}}}};
+        const HttpResponse r = send(gl::post("/v1/prompts/generate_commit_message", body));
+        QCOMPARE(r.status, 421);
+        QCOMPARE(r.body, QByteArray("{\"detail\":\"401: Unauthorized\"}"));
     }
 
     void modelFailureIsInferenceFailed()

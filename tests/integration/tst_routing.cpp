@@ -724,16 +724,7 @@ private Q_SLOTS:
         QCOMPARE(send("/v1/completions", completionBody("code_completions", false)).status, 200);
 
         // The same file given to airlockd --config: refused at start, naming the path.
-        QTemporaryDir dir;
-        QVERIFY(dir.isValid());
-        QFile file(dir.filePath(QStringLiteral("airlock.json")));
-        QVERIFY(file.open(QIODevice::WriteOnly));
-        file.write(json);
-        file.close();
-        const AirlockdRun run = runAirlockd({QStringLiteral("--config"), file.fileName(), QStringLiteral("--data-dir"),
-                                             dir.filePath(QStringLiteral("data")), QStringLiteral("--listen"),
-                                             QStringLiteral("127.0.0.1:0"), QStringLiteral("--admin-listen"),
-                                             QStringLiteral("127.0.0.1:0")});
+        const AirlockdRun run = runAirlockdWithConfig(json);
         QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.err.contains(path.toUtf8()), run.err.constData());
     }

@@ -5,6 +5,7 @@
 #include "auth/authenticator.h"
 #include "dialects/common/chatcapture.h"
 #include "logging/loggingsettings.h"
+#include "storage/redaction.h"
 
 #include <QFile>
 #include <QJsonArray>
@@ -151,6 +152,36 @@ private Q_SLOTS:
             << QStringLiteral("logging.chat_history.redis_password_file");
         QTest::newRow("short metrics token") << QByteArray("{\"logging\":{\"metrics_token_file\":\"short-token\"}}")
                                              << QStringLiteral("logging.metrics_token_file");
+        QTest::newRow("redaction not an object") << QByteArray("{\"logging\":{\"redaction\":[]}}")
+                                                 << QStringLiteral("logging.redaction");
+        QTest::newRow("redaction unknown key") << QByteArray("{\"logging\":{\"redaction\":{\"enable\":[]}}}")
+                                               << QStringLiteral("logging.redaction.enable");
+        QTest::newRow("redaction unknown rule") << QByteArray("{\"logging\":{\"redaction\":{\"disable\":[\"jwt\",\"aws\"]}}}")
+                                                << QStringLiteral("logging.redaction.disable[1]");
+        QTest::newRow("redaction rule name type") << QByteArray("{\"logging\":{\"redaction\":{\"disable\":[7]}}}")
+                                                  << QStringLiteral("logging.redaction.disable[0]");
+        QTest::newRow("redaction bad regex")
+            << QByteArray("{\"logging\":{\"redaction\":{\"rules\":[{\"name\":\"t\",\"pattern\":\"a(\"}]}}}")
+            << QStringLiteral("logging.redaction.rules[0].pattern");
+        QTest::newRow("redaction rule without pattern")
+            << QByteArray("{\"logging\":{\"redaction\":{\"rules\":[{\"name\":\"t\"}]}}}")
+            << QStringLiteral("logging.redaction.rules[0].pattern");
+        QTest::newRow("redaction rule unknown key")
+            << QByteArray("{\"logging\":{\"redaction\":{\"rules\":[{\"name\":\"t\",\"pattern\":\"x\",\"flags\":\"i\"}]}}}")
+            << QStringLiteral("logging.redaction.rules[0].flags");
+    }
+
+    void redactionSection()
+    {
+        auto s = resolveLoggingSettings(
+            {}, section("{\"logging\":{\"redaction\":{\"disable\":[\"jwt\"],\"rules\":[{\"name\":\"ticket\",\"pattern\":\"TKT-[0-9]{4}\"}]}}}"),
+            {}, kNoEnv);
+        QVERIFY(s);
+        QVERIFY(s->redactor);
+        QVERIFY(!s->redactor->ruleNames().contains(QStringLiteral("jwt")));
+        QCOMPARE(s->redactor->redact("id TKT-1234"), QByteArray("id [REDACTED]"));
+        auto none = resolveLoggingSettings({}, {}, {}, kNoEnv);
+        QVERIFY(none && !none->redactor); // every built-in rule
     }
     void badValuesNameTheKey()
     {

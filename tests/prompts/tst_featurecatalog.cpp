@@ -15,6 +15,8 @@ private Q_SLOTS:
     void productIdsPresent();
     void namesAndStages();
     void nonGatewayFeatures();
+    void embeddingsFeature();
+    void promptedMustBeABoolean();
     void flagsDistinct();
     void chatFeatures();
     void findByRoute_data();
@@ -83,10 +85,10 @@ void tst_FeatureCatalog::productIdsPresent()
 {
     // The ids featureids.cpp listed before the catalog existed: still known.
     const QStringList ids{QStringLiteral("fill_merge_request_template"), QStringLiteral("generate_issue_description"),
-                          QStringLiteral("root_cause_analysis")};
+                          QStringLiteral("root_cause_analysis"), QStringLiteral("openai_api")};
     for (const QString &id : ids)
         QVERIFY2(isKnownFeature(id), qPrintable(id));
-    QCOMPARE(knownFeatureIds().size(), gitlabEnumIds().size() + ids.size());
+    QCOMPARE(knownFeatureIds().size(), gitlabEnumIds().size() + ids.size() + 1); // + embeddings (OpenAI API only)
     QCOMPARE(knownFeatureIds(), FeatureCatalog::instance().gatewayFeatureIds());
     QVERIFY(!isKnownFeature(u"no_such_feature"));
 }
@@ -115,6 +117,31 @@ void tst_FeatureCatalog::nonGatewayFeatures()
         QVERIFY(!isKnownFeature(QString::fromLatin1(id)));
         QVERIFY(!knownFeatureIds().contains(QLatin1StringView(id)));
     }
+}
+
+void tst_FeatureCatalog::embeddingsFeature()
+{
+    // Served through the OpenAI API's /v1/embeddings: assignable, with its own flag, and no prompt.
+    const Feature *feature = FeatureCatalog::instance().find(u"embeddings");
+    QVERIFY(feature);
+    QVERIFY(feature->servedByGateway);
+    QVERIFY(!feature->prompted);
+    QVERIFY(!feature->chat);
+    QCOMPARE(feature->flag, QStringLiteral("ai_embeddings"));
+    QCOMPARE(feature->stage, FeatureStage::Ga);
+    QVERIFY(isKnownFeature(u"embeddings"));
+    for (const Feature &other : FeatureCatalog::instance().features()) {
+        if (other.id != feature->id && other.id != QLatin1String("openai_api")) // a pass-through too
+            QVERIFY2(other.prompted, qPrintable(other.id));
+    }
+}
+
+void tst_FeatureCatalog::promptedMustBeABoolean()
+{
+    const auto parsed = FeatureCatalog::fromJson(R"({"features":[{"id":"a","name_en":"A","name_ko":"가","stage":"ga",
+        "flag":"ai_a","prompted":"no","routes":[{"endpoint":"/x"}],"families":[]}]})");
+    QVERIFY(!parsed.ok());
+    QCOMPARE(parsed.error().field, QStringLiteral("features[0].prompted"));
 }
 
 void tst_FeatureCatalog::flagsDistinct()

@@ -293,7 +293,7 @@ void tst_PromptBuilder::familyDefaults_data()
     const QString fim = QStringLiteral("completions");
     const QString chat = QStringLiteral("chat");
     QTest::newRow("codestral") << "codestral" << fim << 0.32 << 64 << "[INST]" << 0.3 << 32768;
-    QTest::newRow("mistral") << "mistral" << fim << 0.0 << 128 << "[INST]" << 0.95 << 32768;
+    QTest::newRow("mistral") << "mistral" << chat << 0.0 << 128 << "[INST]" << 0.95 << 32768; // GitLab's system prompt
     QTest::newRow("mixtral") << "mixtral" << fim << 0.0 << 128 << "[INST]" << 0.95 << 32768;
     QTest::newRow("codegemma") << "codegemma" << fim << 0.95 << 128 << "<|fim_prefix|>" << 0.95 << 8192;
     QTest::newRow("codellama") << "codellama" << fim << 0.95 << 128 << "<PRE>" << 0.95 << 16384;

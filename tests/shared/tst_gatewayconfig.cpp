@@ -16,6 +16,7 @@ private Q_SLOTS:
     void emptyConfig();
     void errors_data();
     void errors();
+    void failureRateEjectionSettings();
     void unknownModelErrorNamesBoth();
     void apiRoot_data();
     void apiRoot();
@@ -215,6 +216,61 @@ void tst_GatewayConfig::errors_data()
     QTest::newRow("feature mapped to unknown model")
         << QByteArray(R"({"models":[)" + modelJson("a") + R"(],"features":{"duo_chat":"b"}})")
         << QStringLiteral("unknown_model") << QStringLiteral("features.duo_chat");
+    QTest::newRow("ejection window_ms a string")
+        << QByteArray(R"({"resilience":{"ejection":{"window_ms":"30s"}}})") << QStringLiteral("invalid_type")
+        << QStringLiteral("resilience.ejection.window_ms");
+    QTest::newRow("ejection window_ms too short")
+        << QByteArray(R"({"resilience":{"ejection":{"window_ms":999}}})") << QStringLiteral("invalid_value")
+        << QStringLiteral("resilience.ejection.window_ms");
+    QTest::newRow("ejection window_ms fractional")
+        << QByteArray(R"({"resilience":{"ejection":{"window_ms":1500.5}}})") << QStringLiteral("invalid_type")
+        << QStringLiteral("resilience.ejection.window_ms");
+    QTest::newRow("ejection failure_rate_percent over 100")
+        << QByteArray(R"({"resilience":{"ejection":{"failure_rate_percent":101}}})")
+        << QStringLiteral("invalid_value") << QStringLiteral("resilience.ejection.failure_rate_percent");
+    QTest::newRow("ejection failure_rate_percent negative")
+        << QByteArray(R"({"resilience":{"ejection":{"failure_rate_percent":-1}}})")
+        << QStringLiteral("invalid_value") << QStringLiteral("resilience.ejection.failure_rate_percent");
+    QTest::newRow("ejection min_requests zero")
+        << QByteArray(R"({"resilience":{"ejection":{"min_requests":0}}})") << QStringLiteral("invalid_value")
+        << QStringLiteral("resilience.ejection.min_requests");
+    QTest::newRow("ejection min_requests a boolean")
+        << QByteArray(R"({"resilience":{"ejection":{"min_requests":true}}})") << QStringLiteral("invalid_type")
+        << QStringLiteral("resilience.ejection.min_requests");
+    QTest::newRow("ejection unknown key")
+        << QByteArray(R"({"resilience":{"ejection":{"window":30000}}})") << QStringLiteral("unknown_key")
+        << QStringLiteral("resilience.ejection.window");
+}
+
+void tst_GatewayConfig::failureRateEjectionSettings()
+{
+    auto defaults = parseGatewayConfig(R"({"models":[]})");
+    QVERIFY(defaults.ok());
+    QCOMPARE(defaults->resilience.ejectFailureRatePercent, 50);
+    QCOMPARE(defaults->resilience.ejectWindowMs, 30000);
+    QCOMPARE(defaults->resilience.ejectMinRequests, 20);
+
+    auto config = parseGatewayConfig(
+        R"({"resilience":{"ejection":{"failure_rate_percent":0,"window_ms":10000,"min_requests":5}}})");
+    QVERIFY2(config.ok(), qPrintable(config.ok() ? QString() : config.error().message));
+    QCOMPARE(config->resilience.ejectFailureRatePercent, 0);
+    QCOMPARE(config->resilience.ejectWindowMs, 10000);
+    QCOMPARE(config->resilience.ejectMinRequests, 5);
+
+    // Written back (only what differs from the defaults) and read again, nothing changes.
+    const QByteArray written = serializeGatewayConfig(*config);
+    const QJsonObject ejection = QJsonDocument::fromJson(written)
+                                     .object()
+                                     .value(QStringLiteral("resilience"))
+                                     .toObject()
+                                     .value(QStringLiteral("ejection"))
+                                     .toObject();
+    QCOMPARE(ejection, (QJsonObject{{QStringLiteral("failure_rate_percent"), 0},
+                                    {QStringLiteral("window_ms"), 10000},
+                                    {QStringLiteral("min_requests"), 5}}));
+    auto again = parseGatewayConfig(written);
+    QVERIFY(again.ok());
+    QCOMPARE(again->resilience, config->resilience);
 }
 
 void tst_GatewayConfig::errors()

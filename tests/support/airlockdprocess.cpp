@@ -1,5 +1,8 @@
 #include "airlockdprocess.h"
 
+#include <QFile>
+#include <QTemporaryDir>
+
 #include "testtiming.h"
 
 #include <QtCore/QRegularExpression>
@@ -22,6 +25,19 @@ AirlockdRun runAirlockd(const QStringList &args, const QProcessEnvironment &env,
     }
     return AirlockdRun { p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
         p.readAllStandardOutput(), p.readAllStandardError() };
+}
+
+AirlockdRun runAirlockdWithConfig(const QByteArray &configJson, int timeoutMs)
+{
+    QTemporaryDir dir;
+    QFile file(dir.filePath(QStringLiteral("airlock.json")));
+    if (!dir.isValid() || !file.open(QIODevice::WriteOnly) || file.write(configJson) != configJson.size())
+        return AirlockdRun { -1, {}, QByteArrayLiteral("the test could not write its configuration file") };
+    file.close();
+    return runAirlockd({ QStringLiteral("--config"), file.fileName(), QStringLiteral("--data-dir"),
+                           dir.filePath(QStringLiteral("data")), QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+                           QStringLiteral("--admin-listen"), QStringLiteral("127.0.0.1:0") },
+        QProcessEnvironment::systemEnvironment(), timeoutMs);
 }
 
 AirlockdProcess::~AirlockdProcess()

@@ -32,6 +32,10 @@ struct AirlockdRun {
 };
 AirlockdRun runAirlockd(const QStringList &args,
     const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment(), int timeoutMs = 30000);
+// airlockd started with `configJson` written to a --config file, a fresh data dir and loopback ports
+// (both in a temporary directory removed afterwards): for configurations that must be refused at start.
+// A configuration that is accepted leaves the gateway running until the timeout kills it (-1).
+AirlockdRun runAirlockdWithConfig(const QByteArray &configJson, int timeoutMs = 30000);
 
 class AirlockdProcess {
 public:

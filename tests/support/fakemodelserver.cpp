@@ -228,6 +228,13 @@ FakeBehavior FakeBehavior::reply(int status, const QByteArray &body, int latency
     return error(status, body, latencyMs);
 }
 
+FakeBehavior FakeBehavior::replyAs(int status, const QByteArray &contentType, const QByteArray &body)
+{
+    FakeBehavior b = error(status, body);
+    b.contentType = contentType;
+    return b;
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Exchange: one request being answered. Owns the responder for as long as the answer takes, so the
 // connection stays open; writes through a QPointer because QHttpServer deletes the socket when the client
@@ -328,7 +335,7 @@ private:
             const QByteArray body = m_behavior.errorBody.isEmpty() ? openAiError(m_behavior.errorStatus,
                                         QStringLiteral("fake upstream error %1").arg(m_behavior.errorStatus))
                                                                    : m_behavior.errorBody;
-            writeWhole(m_behavior.errorStatus, "application/json", body);
+            writeWhole(m_behavior.errorStatus, m_behavior.contentType, body);
             return;
         }
         case Outcome::CloseWithoutAnswer:
@@ -386,6 +393,9 @@ private:
                     QStringLiteral("no route for %1 %2")
                         .arg(QLatin1String(m_request.method), m_request.path)));
             return;
+        case Route::Embeddings:
+            answerEmbeddings();
+            return;
         case Route::ChatCompletions:
         case Route::Completions:
             break;
@@ -421,6 +431,40 @@ private:
             { QStringLiteral("choices"), QJsonArray { choice } },
             { QStringLiteral("usage"), usage },
         };
+        writeWhole(200, "application/json", QJsonDocument(response).toJson(QJsonDocument::Compact));
+    }
+
+    // OpenAI's embeddings list: one vector per input, values derived from the input's position.
+    void answerEmbeddings()
+    {
+        const QJsonValue input = m_body.value(QStringLiteral("input"));
+        if (QJsonDocument::fromJson(m_request.body).isNull() || input.isUndefined()) {
+            writeWhole(400, "application/json",
+                openAiError(400, QStringLiteral("the body must be a JSON object with \"input\"")));
+            return;
+        }
+        QJsonArray inputs;
+        const bool tokenArray = input.isArray() && !input.toArray().isEmpty() && input.toArray().first().isDouble();
+        if (input.isArray() && !tokenArray)
+            inputs = input.toArray();
+        else
+            inputs.append(input);
+        int tokens = 0;
+        QJsonArray data;
+        for (qsizetype i = 0; i < inputs.size(); ++i) {
+            const QJsonValue one = inputs.at(i);
+            tokens += one.isString() ? int(one.toString().split(u' ', Qt::SkipEmptyParts).size())
+                                     : int(one.toArray().size());
+            QJsonArray vector;
+            for (int d = 0; d < m_behavior.embeddingDimensions; ++d)
+                vector.append(double(i + 1) / double(d + 2));
+            data.append(QJsonObject { { QStringLiteral("object"), QStringLiteral("embedding") },
+                { QStringLiteral("index"), int(i) }, { QStringLiteral("embedding"), vector } });
+        }
+        const QJsonObject response { { QStringLiteral("object"), QStringLiteral("list") },
+            { QStringLiteral("data"), data }, { QStringLiteral("model"), m_model },
+            { QStringLiteral("usage"),
+                QJsonObject { { QStringLiteral("prompt_tokens"), tokens }, { QStringLiteral("total_tokens"), tokens } } } };
         writeWhole(200, "application/json", QJsonDocument(response).toJson(QJsonDocument::Compact));
     }
 
@@ -649,6 +693,10 @@ FakeModelServer::FakeModelServer(QObject *parent)
     m_http->route(QStringLiteral("/v1/completions"), QHttpServerRequest::Method::Post,
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
             handle(Route::Completions, request, std::move(responder));
+        });
+    m_http->route(QStringLiteral("/v1/embeddings"), QHttpServerRequest::Method::Post,
+        [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
+            handle(Route::Embeddings, request, std::move(responder));
         });
     m_http->route(QStringLiteral("/v1/models"), QHttpServerRequest::Method::Get,
         [this](const QHttpServerRequest &request, QHttpServerResponder &&responder) {
@@ -888,6 +936,7 @@ FakeBehavior FakeModelServer::pickBehavior(Route route, const RecordedRequest &r
         return FakeBehavior();
     case Route::ChatCompletions:
     case Route::Completions:
+    case Route::Embeddings:
         break;
     }
     if (!m_queue.isEmpty())
@@ -918,7 +967,7 @@ void FakeModelServer::handle(Route route, const QHttpServerRequest &request, QHt
         }
         record.connectionId = connectionId.toULongLong();
     }
-    if (route == Route::ChatCompletions || route == Route::Completions) {
+    if (route == Route::ChatCompletions || route == Route::Completions || route == Route::Embeddings) {
         const QJsonObject body = QJsonDocument::fromJson(record.body).object();
         record.stream = body.value(QStringLiteral("stream")).toBool();
         record.model = body.value(QStringLiteral("model")).toString();

@@ -38,7 +38,7 @@ QT_END_NAMESPACE
 // prober's own tests, which count its aborts and requests in flight).
 // All timestamps are airlock::test::TimePoint (one monotonic clock), comparable with TestHttpClient's.
 //
-// Routes: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, and the health routes model
+// Routes: POST /v1/chat/completions, POST /v1/completions, POST /v1/embeddings, GET /v1/models, and the health routes model
 // servers answer without spending tokens: GET /health (vLLM, TGI, llama.cpp) and GET /api/version (Ollama).
 // Anything else is recorded and answered 404 with an OpenAI-style error. A completion request streams (SSE over chunked framing) if and
 // only if its JSON body has "stream": true.
@@ -46,6 +46,10 @@ QT_END_NAMESPACE
 // completion_tokens: chunkCount). A stream carries it only when the request has
 // "stream_options": {"include_usage": true}, as OpenAI and vLLM do: every chunk then has "usage": null, and
 // a last event with "choices": [] and the usage follows the text (before [DONE]).
+// Embeddings (POST /v1/embeddings) take their behaviour like completions (queue, selector, default): an
+// Answer is OpenAI's list with one vector of embeddingDimensions floats per input (a string, or an array of
+// strings / token ids / token arrays), in the order given, and `usage` {prompt_tokens: the inputs' words or
+// token ids, total_tokens: the same}. A body that is not JSON or has no `input` is answered 400.
 namespace airlock::test {
 
 using HeaderList = QList<QPair<QByteArray, QByteArray>>;
@@ -79,6 +83,7 @@ struct FakeBehavior {
 
     int errorStatus = 500;
     QByteArray errorBody; // empty: an OpenAI error object naming the status
+    QByteArray contentType = "application/json"; // HttpError's Content-Type (e.g. "text/html" for a login page)
     int closeAfterChunks = 1; // CloseMidStream only
     QByteArray rawResponse; // Raw only
     bool closeAfterRaw = true; // Raw only
@@ -96,6 +101,10 @@ struct FakeBehavior {
     // A whole answer with any status and body (the HttpError outcome), e.g. a health route's
     // reply(503, R"({"error":{"code":503,"message":"Loading model"}})").
     static FakeBehavior reply(int status, const QByteArray &body, int latencyMs = 0);
+    // The same with another Content-Type, e.g. replyAs(200, "text/html; charset=utf-8", "<html>…") for a
+    // proxy's login page answering in the model server's place.
+    static FakeBehavior replyAs(int status, const QByteArray &contentType, const QByteArray &body);
+    int embeddingDimensions = 4; // Answer on /v1/embeddings: floats per vector
 };
 
 // One request as it arrived (copied before the handler returns: QHttpServer reuses its request object).
@@ -206,7 +215,7 @@ Q_SIGNALS:
 private:
     class Exchange;
     friend class Exchange;
-    enum class Route { ChatCompletions, Completions, Models, Health, Version, Unknown };
+    enum class Route { ChatCompletions, Completions, Embeddings, Models, Health, Version, Unknown };
 
     void handle(Route route, const QHttpServerRequest &request, QHttpServerResponder &&responder);
     FakeBehavior pickBehavior(Route route, const RecordedRequest &request);

@@ -2,23 +2,18 @@
 
 #include "adminjson.h"
 #include "adminserver.h"
+#include "modeltest.h"
 #include "featurecatalog.h"
 #include "gatewayconfig.h"
 #include "prompts/templatestore.h"
 #include "routing/replicareport.h"
 
-#include <QElapsedTimer>
 #include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QPointer>
-#include <QSslCipher>
-#include <QSslSocket>
-#include <QTimer>
 
 Q_LOGGING_CATEGORY(lcConsoleApi, "airlock.admin.console", QtInfoMsg)
 
@@ -29,19 +24,9 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-constexpr int kMaxDetail = 200;
-
 Result<QJsonObject> jsonObjectBody(const HttpExchange &exchange)
 {
     return admin::jsonObjectBody(exchange, u"send the body as application/json"_s);
-}
-
-QString clip(QString text)
-{
-    text = text.simplified();
-    if (text.size() > kMaxDetail)
-        text = text.left(kMaxDetail - 1) + u'…';
-    return text;
 }
 
 QJsonObject loadJsonResource(const QString &path)
@@ -51,236 +36,6 @@ QJsonObject loadJsonResource(const QString &path)
         return {};
     return QJsonDocument::fromJson(file.readAll()).object();
 }
-
-// One run of POST /api/v1/models/test. Owns the exchange; deletes itself when it has answered or the
-// client left. Steps run one after the other; the first failure skips the rest.
-class ModelTest : public QObject
-{
-public:
-    ModelTest(std::unique_ptr<HttpExchange> exchange, ModelEndpoint endpoint, QString completionApi,
-              QNetworkAccessManager *network)
-        : m_exchange(std::move(exchange))
-        , m_endpoint(std::move(endpoint))
-        , m_completionApi(std::move(completionApi))
-        , m_network(network)
-    {
-        m_exchange->onClientGone([this] { cancel(); });
-    }
-
-    void start() { reach(); }
-
-private:
-    struct Step
-    {
-        QString name;
-        bool ok = false;
-        bool skipped = false;
-        QString detail;
-        qint64 ms = -1;
-    };
-
-    bool tls() const { return m_endpoint.baseUrl.scheme() == "https"_L1; }
-
-    void cancel()
-    {
-        m_cancelled = true;
-        if (m_socket)
-            m_socket->abort();
-        if (m_reply)
-            m_reply->abort();
-        deleteLater();
-    }
-
-    void pass(const QString &name, const QString &detail)
-    {
-        m_steps.append(Step{name, true, false, detail, m_timer.elapsed()});
-    }
-
-    void failAndFinish(const QString &name, const QString &detail)
-    {
-        m_steps.append(Step{name, false, false, clip(detail), m_timer.elapsed()});
-        finish();
-    }
-
-    void reach()
-    {
-        const QUrl url = m_endpoint.baseUrl;
-        const quint16 port = quint16(url.port(tls() ? 443 : 80));
-        m_socket = new QSslSocket(this);
-        m_timer.start();
-        auto *timeout = new QTimer(m_socket);
-        timeout->setSingleShot(true);
-        connect(timeout, &QTimer::timeout, this, [this, url] {
-            const QString step = m_reached ? u"tls"_s : u"reachable"_s;
-            m_socket->abort();
-            failAndFinish(step, u"no answer from %1 within %2 ms"_s.arg(url.authority()).arg(m_endpoint.timeouts.connectMs));
-        });
-        timeout->start(std::max(500, m_endpoint.timeouts.connectMs) * (tls() ? 2 : 1));
-        connect(m_socket, &QAbstractSocket::connected, this, [this, url, timeout] {
-            m_reached = true;
-            pass(u"reachable"_s, u"connected to %1"_s.arg(url.authority()));
-            if (!tls()) {
-                timeout->stop();
-                m_socket->disconnectFromHost();
-                models();
-                return;
-            }
-            m_timer.start();
-        });
-        connect(m_socket, &QSslSocket::encrypted, this, [this, timeout] {
-            timeout->stop();
-            const QSslCertificate cert = m_socket->peerCertificate();
-            const QString subject = cert.subjectInfo(QSslCertificate::CommonName).join(u", "_s);
-            pass(u"tls"_s, u"%1, certificate for %2 valid until %3"_s.arg(
-                               m_socket->sessionCipher().protocolString(), subject,
-                               cert.expiryDate().toString(Qt::ISODate)));
-            m_socket->disconnectFromHost();
-            models();
-        });
-        connect(m_socket, &QSslSocket::sslErrors, this, [this, timeout](const QList<QSslError> &errors) {
-            timeout->stop();
-            QStringList why;
-            for (const QSslError &e : errors)
-                why << e.errorString();
-            m_socket->abort();
-            failAndFinish(u"tls"_s, why.join(u"; "_s));
-        });
-        connect(m_socket, &QAbstractSocket::errorOccurred, this, [this, timeout](QAbstractSocket::SocketError) {
-            if (!timeout->isActive() || m_done)
-                return; // already reported (timeout or TLS errors), or a close after success
-            timeout->stop();
-            failAndFinish(m_reached ? u"tls"_s : u"reachable"_s, m_socket->errorString());
-        });
-        if (tls())
-            m_socket->connectToHostEncrypted(url.host(), port);
-        else
-            m_socket->connectToHost(url.host(), port);
-    }
-
-    QNetworkRequest request(const QString &path) const
-    {
-        QNetworkRequest request(m_endpoint.apiUrl(path));
-        if (!m_endpoint.apiKey.isEmpty())
-            request.setRawHeader("Authorization", "Bearer " + m_endpoint.apiKey.toUtf8());
-        request.setRawHeader("Accept", "application/json");
-        request.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-        return request;
-    }
-
-    static QString replyError(QNetworkReply *reply, const QByteArray &body)
-    {
-        const int status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (status == 0)
-            return reply->errorString();
-        const QJsonValue error = QJsonDocument::fromJson(body).object().value("error"_L1);
-        const QString message = error.isObject() ? error.toObject().value("message"_L1).toString()
-                                                 : error.toString();
-        return u"HTTP %1%2"_s.arg(status).arg(message.isEmpty() ? QString() : u": "_s + message);
-    }
-
-    void models()
-    {
-        m_timer.start();
-        QNetworkRequest req = request(u"models"_s);
-        req.setTransferTimeout(std::max(1000, m_endpoint.timeouts.firstByteMs));
-        m_reply = m_network->get(req);
-        connect(m_reply, &QNetworkReply::finished, this, [this] {
-            QNetworkReply *reply = m_reply;
-            reply->deleteLater();
-            const QByteArray body = reply->readAll();
-            if (reply->error() != QNetworkReply::NoError)
-                return failAndFinish(u"models"_s, replyError(reply, body));
-            QStringList ids;
-            for (const QJsonValue &model : QJsonDocument::fromJson(body).object().value("data"_L1).toArray())
-                ids << model.toObject().value("id"_L1).toString();
-            if (!ids.contains(m_endpoint.identifier)) {
-                return failAndFinish(u"models"_s, u"the server does not list \"%1\"; it serves: %2"_s.arg(
-                                                      m_endpoint.identifier,
-                                                      ids.isEmpty() ? u"nothing"_s : ids.mid(0, 8).join(u", "_s)));
-            }
-            pass(u"models"_s, u"\"%1\" is listed (%2 model(s) served)"_s.arg(m_endpoint.identifier).arg(ids.size()));
-            completion();
-        });
-    }
-
-    void completion()
-    {
-        const bool chat = m_completionApi == "chat"_L1;
-        QJsonObject body{{u"model"_s, m_endpoint.identifier}, {u"max_tokens"_s, 8}, {u"temperature"_s, 0},
-                         {u"stream"_s, false}};
-        if (chat)
-            body.insert(u"messages"_s, QJsonArray{QJsonObject{{u"role"_s, u"user"_s}, {u"content"_s, u"Reply with OK."_s}}});
-        else
-            body.insert(u"prompt"_s, u"def hello():\n"_s);
-        QNetworkRequest req = request(chat ? u"chat/completions"_s : u"completions"_s);
-        req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
-        req.setTransferTimeout(std::max(1000, m_endpoint.timeouts.firstByteMs));
-        m_timer.start();
-        m_reply = m_network->post(req, QJsonDocument(body).toJson(QJsonDocument::Compact));
-        connect(m_reply, &QNetworkReply::finished, this, [this, chat] {
-            QNetworkReply *reply = m_reply;
-            reply->deleteLater();
-            const QByteArray answer = reply->readAll();
-            if (reply->error() != QNetworkReply::NoError)
-                return failAndFinish(u"completion"_s, replyError(reply, answer));
-            const QJsonObject choice =
-                QJsonDocument::fromJson(answer).object().value("choices"_L1).toArray().first().toObject();
-            if (choice.isEmpty())
-                return failAndFinish(u"completion"_s, u"the answer has no choices"_s);
-            const QString text = chat ? choice.value("message"_L1).toObject().value("content"_L1).toString()
-                                      : choice.value("text"_L1).toString();
-            pass(u"completion"_s, u"answered in %1 ms: \"%2\""_s.arg(m_timer.elapsed()).arg(clip(text)));
-            finish();
-        });
-    }
-
-    void finish()
-    {
-        if (m_done)
-            return;
-        m_done = true;
-        QStringList names{u"reachable"_s};
-        if (tls())
-            names << u"tls"_s;
-        names << u"models"_s << u"completion"_s;
-        QJsonArray steps;
-        bool ok = true;
-        for (const QString &name : std::as_const(names)) {
-            const auto it = std::find_if(m_steps.cbegin(), m_steps.cend(), [&](const Step &s) { return s.name == name; });
-            QJsonObject o{{u"name"_s, name}};
-            if (it == m_steps.cend()) {
-                ok = false;
-                o.insert(u"ok"_s, false);
-                o.insert(u"skipped"_s, true);
-                o.insert(u"detail"_s, u"not run: an earlier step failed"_s);
-            } else {
-                ok = ok && it->ok;
-                o.insert(u"ok"_s, it->ok);
-                o.insert(u"skipped"_s, false);
-                o.insert(u"detail"_s, it->detail);
-                o.insert(u"ms"_s, it->ms);
-            }
-            steps.append(o);
-        }
-        qCInfo(lcConsoleApi).noquote() << "model test of" << m_endpoint.baseUrl.toDisplayString()
-                                       << (ok ? "passed" : "failed");
-        if (!m_cancelled)
-            writeJson(*m_exchange, QJsonObject{{u"ok"_s, ok}, {u"steps"_s, steps}});
-        deleteLater();
-    }
-
-    std::unique_ptr<HttpExchange> m_exchange;
-    ModelEndpoint m_endpoint;
-    QString m_completionApi;
-    QNetworkAccessManager *m_network;
-    QPointer<QSslSocket> m_socket;
-    QPointer<QNetworkReply> m_reply;
-    QElapsedTimer m_timer;
-    QList<Step> m_steps;
-    bool m_reached = false;
-    bool m_done = false;
-    bool m_cancelled = false;
-};
 
 } // namespace
 
@@ -436,8 +191,7 @@ struct ConsoleApi::Private
                 endpoint->apiKey = stored->apiKey;
         }
         const QString api = builder.defaults(endpoint->family).completionApi;
-        auto *test = new ModelTest(std::move(e), *endpoint, api, &network);
-        test->start();
+        startModelTest(std::move(e), *endpoint, api, &network);
     }
 
     void render(HttpExchange &e) const

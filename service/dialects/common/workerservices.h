@@ -15,6 +15,7 @@ namespace airlock::logging {
 class ChatHistory;
 }
 namespace airlock::routing {
+class CompletionCache;
 class ConfigHolder;
 }
 namespace airlock::upstream {
@@ -30,6 +31,7 @@ struct WorkerServices
     auth::Authenticator *auth = nullptr;   // null: authentication is off (auth mode "disabled")
     RequestObserver *observer = nullptr;   // null: no request log / metrics
     logging::ChatHistory *chatHistory = nullptr; // null: no chat history (request log off)
+    routing::CompletionCache *completionCache = nullptr; // null: no completion cache (OpenAI /v1/completions)
     // The auth state for /monitoring/ready ({"mode":"required"|"disabled", ...}); fixed per process.
     QJsonObject authStatus;
 };

@@ -1,5 +1,7 @@
 #include "gitlabapiprivate.h"
 
+#include "agentrequest.h"
+
 #include "dialects/common/chatcapture.h"
 #include "featurecatalog.h"
 #include "gitlabrelay.h"
@@ -256,82 +258,12 @@ void GitLabApi::Private::agent(std::unique_ptr<HttpExchange> exchange)
         return;
     const QJsonObject &body = prelude->body;
     GitLabValidator v;
-    const auto messages = v.array(body, QStringLiteral("messages"), {}, true, 1);
+    AgentRequest request;
+    QString badRequest;
+    readAgentRequest(body, v, request, badRequest);
     prompts::ChatInput input;
     input.feature = QStringLiteral("duo_chat");
-    QString question; // the last user message, for the chat history
-    // clang-format off
-    QString system = QStringLiteral(
-        "You are GitLab Duo Chat, a helpful assistant for software development. Answer the user's last question. "
-        "You can reason step by step. When you know the answer, reply in this format:\n"
-        "Thought: <your reasoning>\nFinal Answer: <the answer for the user, in Markdown>\n"
-        "If you need information from a tool, reply with:\nThought: <why>\nAction: <tool name>\nAction Input: <input>\n"
-        "and nothing else.");
-    // clang-format on
-    if (const auto unavailable = v.array(body, QStringLiteral("unavailable_resources"), {}, false);
-        unavailable && !unavailable->isEmpty()) {
-        QStringList names;
-        for (const QJsonValue &r : *unavailable)
-            names << r.toString();
-        system += QStringLiteral("\nThese resources are not available: %1.")
-                      .arg(names.join(QStringLiteral(", ")));
-    }
-    input.messages.append(QJsonObject {
-        { QStringLiteral("role"), QStringLiteral("system") }, { QStringLiteral("content"), system } });
-    if (messages) {
-        for (qsizetype i = 0; i < messages->size(); ++i) {
-            const QStringList loc { QStringLiteral("messages"), QString::number(i) };
-            const QJsonObject m = messages->at(i).toObject();
-            const auto role = v.oneOf(m, QStringLiteral("role"), loc,
-                { QStringLiteral("user"), QStringLiteral("assistant"), QStringLiteral("system") }, true);
-            QString content = v.string(m, QStringLiteral("content"), loc, true).value_or(QString());
-            if (role == QLatin1String("user"))
-                question = content; // what the user wrote, without the context added below
-            if (const auto ctx = v.object(m, QStringLiteral("context"), loc, false)) {
-                content += QStringLiteral("\n\nContext (%1):\n%2")
-                               .arg(ctx->value(QStringLiteral("type")).toString(),
-                                   ctx->value(QStringLiteral("content")).toString());
-            }
-            if (const auto file = v.object(m, QStringLiteral("current_file"), loc, false)) {
-                content += QStringLiteral("\n\nCurrent file %1:\n%2")
-                               .arg(file->value(QStringLiteral("file_path")).toString(),
-                                   file->value(QStringLiteral("selected_code")).toBool()
-                                       ? file->value(QStringLiteral("data")).toString()
-                                       : file->value(QStringLiteral("data")).toString());
-            }
-            if (const auto extra = v.array(m, QStringLiteral("additional_context"), loc, false)) {
-                for (const QJsonValue &item : *extra) {
-                    const QJsonObject o = item.toObject();
-                    content += QStringLiteral("\n\nAdditional context (%1 %2):\n%3")
-                                   .arg(o.value(QStringLiteral("category")).toString(),
-                                       o.value(QStringLiteral("id")).toString(),
-                                       o.value(QStringLiteral("content")).toString());
-                }
-            }
-            if (role)
-                input.messages.append(QJsonObject {
-                    { QStringLiteral("role"), *role }, { QStringLiteral("content"), content } });
-        }
-    }
-    // Steps already taken (tool observations) continue the scratchpad.
-    const QJsonObject options = body.value(QStringLiteral("options")).toObject();
-    const QJsonArray steps = options.value(QStringLiteral("agent_scratchpad"))
-                                 .toObject()
-                                 .value(QStringLiteral("steps"))
-                                 .toArray();
-    if (!steps.isEmpty()) {
-        QString scratch;
-        for (const QJsonValue &s : steps) {
-            const QJsonObject step = s.toObject();
-            scratch += QStringLiteral("Thought: %1\nAction: %2\nAction Input: %3\nObservation: %4\n")
-                           .arg(step.value(QStringLiteral("thought")).toString(),
-                               step.value(QStringLiteral("tool")).toString(),
-                               step.value(QStringLiteral("tool_input")).toString(),
-                               step.value(QStringLiteral("observation")).toString());
-        }
-        input.messages.append(QJsonObject { { QStringLiteral("role"), QStringLiteral("assistant") },
-            { QStringLiteral("content"), scratch } });
-    }
+    input.messages = reactMessages(request);
     ModelDetails details;
     if (const auto metadata = v.object(body, QStringLiteral("model_metadata"), {}, false)) {
         details.endpoint = metadata->value(QStringLiteral("endpoint")).toString();
@@ -339,6 +271,10 @@ void GitLabApi::Private::agent(std::unique_ptr<HttpExchange> exchange)
     }
     if (!v.ok()) {
         respondValidation(*exchange, v);
+        return;
+    }
+    if (!badRequest.isEmpty()) {
+        respondDetail(*exchange, 400, badRequest, QStringLiteral("invalid_request"));
         return;
     }
     const routing::EndpointRuntime *endpoint = authorizeAndRoute(*exchange, *prelude, QStringLiteral("duo_chat"),
@@ -359,7 +295,7 @@ void GitLabApi::Private::agent(std::unique_ptr<HttpExchange> exchange)
     // the first step; a later step (tool observations in the scratchpad) adds only its final answer.
     if (services.observer)
         beginChatCapture(
-            exchange->record(), chatHistoryOwner(prelude->principal), steps.isEmpty() ? question : QString());
+            exchange->record(), chatHistoryOwner(prelude->principal), request.continuing() ? QString() : request.question);
     start(std::move(exchange), *prelude, endpoint, std::move(*first), build, true);
 }
 

@@ -9,6 +9,7 @@
 #include "modelendpointmatch.h"
 #include "principal.h"
 #include "prompts/promptbuilder.h"
+#include "routing/policyclearance.h"
 #include "suggestionrelay.h"
 
 #include <QJsonObject>
@@ -29,14 +30,18 @@ struct GitLabApi::Private {
         std::shared_ptr<const routing::ConfigSnapshot> snapshot;
         Principal principal;
         QJsonObject body;
+        // Set by authorizeAndRoute() (or authorizeModelCheck()) when the policy allowed the request;
+        // start() relays nothing without it.
+        std::optional<routing::PolicyClearance> clearance;
     };
 
     // Common start of every GitLab request: headers into the record, authentication, body parsing
     // (when `parseBody`). Empty when it has answered the refusal itself.
     std::optional<Prelude> begin(http::HttpExchange &exchange, bool parseBody);
-    // Scope, flags and stage for `feature`, then the endpoint that serves it (routeFeature()): the
-    // first try's endpoint of the feature's route. Null when it has answered the refusal itself.
-    const routing::EndpointRuntime *authorizeAndRoute(http::HttpExchange &exchange, const Prelude &prelude,
+    // Scope, then the policy step (policy/requestpolicy.h: switches, flags, stage, assignment) for
+    // `feature`, whose clearance it keeps in `prelude`, then the endpoint that serves it (routeFeature()):
+    // the first try's endpoint of the feature's route. Null when it has answered the refusal itself.
+    const routing::EndpointRuntime *authorizeAndRoute(http::HttpExchange &exchange, Prelude &prelude,
         const QString &feature, const QString &scopeMessage, const ModelDetails &details);
     // The admin's template override for `feature` on `endpoint`, if any.
     static std::optional<prompts::TemplateOverride> overrideFor(

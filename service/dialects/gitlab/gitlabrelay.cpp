@@ -84,7 +84,7 @@ void GitLabRelay::upstreamHttpError(HttpExchange &exchange, int status, const QB
 void TextRelay::streamStarted(HttpExchange &exchange)
 {
     if (m_stream)
-        exchange.beginStream(200, "text/event-stream", { { "Cache-Control", "no-cache" } });
+        exchange.beginStream(200, "text/event-stream; charset=utf-8", { { "Cache-Control", "no-cache" } });
 }
 
 void TextRelay::delta(HttpExchange &exchange, const QString &text)

@@ -19,11 +19,26 @@ QJsonArray locArray(const GitLabValidator::Loc &loc)
 
 } // namespace
 
-void GitLabValidator::add(const Loc &loc, const QString &type, const QString &msg)
+void GitLabValidator::add(const Loc &loc, const QString &type, const QString &msg, const QJsonValue &input)
 {
-    m_errors.append(QJsonObject{{QStringLiteral("loc"), locArray(loc)},
-                                {QStringLiteral("msg"), msg},
-                                {QStringLiteral("type"), type}});
+    QJsonObject error{{QStringLiteral("type"), type},
+                      {QStringLiteral("loc"), locArray(loc)},
+                      {QStringLiteral("msg"), msg}};
+    if (!input.isUndefined())
+        error.insert(QStringLiteral("input"), input);
+    m_errors.append(error);
+}
+
+QString GitLabValidator::expected(const QStringList &allowed)
+{
+    // Pydantic's wording: 'a', 'b' or 'c'.
+    QStringList quoted;
+    for (const QString &a : allowed)
+        quoted << QLatin1Char('\'') + a + QLatin1Char('\'');
+    if (quoted.size() < 2)
+        return quoted.join(QString());
+    const QString last = quoted.takeLast();
+    return quoted.join(QStringLiteral(", ")) + QStringLiteral(" or ") + last;
 }
 
 QByteArray GitLabValidator::body() const
@@ -45,19 +60,19 @@ std::optional<QString> GitLabValidator::string(const QJsonObject &o, const QStri
     const QJsonValue value = o.value(key);
     if (value.isUndefined() || (value.isNull() && !nullable)) {
         if (required)
-            add(here, QStringLiteral("missing"), QStringLiteral("Field required"));
+            add(here, QStringLiteral("missing"), QStringLiteral("Field required"), o);
         return std::nullopt;
     }
     if (value.isNull())
         return std::nullopt;
     if (!value.isString()) {
-        add(here, QStringLiteral("string_type"), QStringLiteral("Input should be a valid string"));
+        add(here, QStringLiteral("string_type"), QStringLiteral("Input should be a valid string"), value);
         return std::nullopt;
     }
     const QString s = value.toString();
     if (maxLength >= 0 && s.size() > maxLength) {
         add(here, QStringLiteral("string_too_long"),
-            QStringLiteral("String should have at most %1 characters").arg(maxLength));
+            QStringLiteral("String should have at most %1 characters").arg(maxLength), value);
         return std::nullopt;
     }
     return s;
@@ -68,14 +83,14 @@ std::optional<qint64> GitLabValidator::integer(const QJsonObject &o, const QStri
     const QJsonValue value = o.value(key);
     if (value.isUndefined() || value.isNull()) {
         if (required)
-            add(loc + QStringList{key}, QStringLiteral("missing"), QStringLiteral("Field required"));
+            add(loc + QStringList{key}, QStringLiteral("missing"), QStringLiteral("Field required"), o);
         return std::nullopt;
     }
     const double d = value.toDouble();
     // Range first: casting a double outside qint64 (1e300) is undefined behaviour. 2^63 itself is out.
     constexpr double kLimit = 9223372036854775808.0;
     if (!value.isDouble() || !(d > -kLimit && d < kLimit) || d != double(qint64(d))) {
-        add(loc + QStringList{key}, QStringLiteral("int_type"), QStringLiteral("Input should be a valid integer"));
+        add(loc + QStringList{key}, QStringLiteral("int_type"), QStringLiteral("Input should be a valid integer"), value);
         return std::nullopt;
     }
     return qint64(d);
@@ -86,11 +101,11 @@ std::optional<bool> GitLabValidator::boolean(const QJsonObject &o, const QString
     const QJsonValue value = o.value(key);
     if (value.isUndefined() || value.isNull()) {
         if (required)
-            add(loc + QStringList{key}, QStringLiteral("missing"), QStringLiteral("Field required"));
+            add(loc + QStringList{key}, QStringLiteral("missing"), QStringLiteral("Field required"), o);
         return std::nullopt;
     }
     if (!value.isBool()) {
-        add(loc + QStringList{key}, QStringLiteral("bool_type"), QStringLiteral("Input should be a valid boolean"));
+        add(loc + QStringList{key}, QStringLiteral("bool_type"), QStringLiteral("Input should be a valid boolean"), value);
         return std::nullopt;
     }
     return value.toBool();
@@ -103,14 +118,15 @@ std::optional<double> GitLabValidator::number(const QJsonObject &o, const QStrin
     if (value.isUndefined() || value.isNull())
         return std::nullopt;
     if (!value.isDouble()) {
-        add(loc + QStringList{key}, QStringLiteral("float_type"), QStringLiteral("Input should be a valid number"));
+        add(loc + QStringList{key}, QStringLiteral("float_type"), QStringLiteral("Input should be a valid number"), value);
         return std::nullopt;
     }
     const double d = value.toDouble();
     if (d < min || d > max) {
         add(loc + QStringList{key}, d < min ? QStringLiteral("greater_than_equal") : QStringLiteral("less_than_equal"),
             d < min ? QStringLiteral("Input should be greater than or equal to %1").arg(min)
-                    : QStringLiteral("Input should be less than or equal to %1").arg(max));
+                    : QStringLiteral("Input should be less than or equal to %1").arg(max),
+            value);
         return std::nullopt;
     }
     return d;
@@ -122,12 +138,12 @@ std::optional<QJsonObject> GitLabValidator::object(const QJsonObject &o, const Q
     const QJsonValue value = o.value(key);
     if (value.isUndefined() || value.isNull()) {
         if (required)
-            add(loc + QStringList{key}, QStringLiteral("missing"), QStringLiteral("Field required"));
+            add(loc + QStringList{key}, QStringLiteral("missing"), QStringLiteral("Field required"), o);
         return std::nullopt;
     }
     if (!value.isObject()) {
         add(loc + QStringList{key}, QStringLiteral("model_type"),
-            QStringLiteral("Input should be a valid dictionary or object to extract fields from"));
+            QStringLiteral("Input should be a valid dictionary or object to extract fields from"), value);
         return std::nullopt;
     }
     return value.toObject();
@@ -139,39 +155,40 @@ std::optional<QJsonArray> GitLabValidator::array(const QJsonObject &o, const QSt
     const QJsonValue value = o.value(key);
     if (value.isUndefined() || value.isNull()) {
         if (required)
-            add(loc + QStringList{key}, QStringLiteral("missing"), QStringLiteral("Field required"));
+            add(loc + QStringList{key}, QStringLiteral("missing"), QStringLiteral("Field required"), o);
         return std::nullopt;
     }
     if (!value.isArray()) {
-        add(loc + QStringList{key}, QStringLiteral("list_type"), QStringLiteral("Input should be a valid list"));
+        add(loc + QStringList{key}, QStringLiteral("list_type"), QStringLiteral("Input should be a valid list"), value);
         return std::nullopt;
     }
     const QJsonArray a = value.toArray();
     if (maxItems >= 0 && a.size() > maxItems) {
         add(loc + QStringList{key}, QStringLiteral("too_long"),
-            QStringLiteral("List should have at most %1 items after validation, not %2").arg(maxItems).arg(a.size()));
+            QStringLiteral("List should have at most %1 items after validation, not %2").arg(maxItems).arg(a.size()),
+            value);
         return std::nullopt;
     }
     if (minItems >= 0 && a.size() < minItems) {
         add(loc + QStringList{key}, QStringLiteral("too_short"),
-            QStringLiteral("List should have at least %1 item after validation, not %2").arg(minItems).arg(a.size()));
+            QStringLiteral("List should have at least %1 %2 after validation, not %3")
+                .arg(minItems)
+                .arg(minItems == 1 ? QStringLiteral("item") : QStringLiteral("items"))
+                .arg(a.size()),
+            value);
         return std::nullopt;
     }
     return a;
 }
 
 std::optional<QString> GitLabValidator::oneOf(const QJsonObject &o, const QString &key, const Loc &loc,
-                                              const QStringList &allowed, bool required)
+                                              const QStringList &allowed, bool required, const QString &type)
 {
     const auto value = string(o, key, loc, required);
     if (!value)
         return std::nullopt;
     if (!allowed.contains(*value)) {
-        QStringList quoted;
-        for (const QString &a : allowed)
-            quoted << QLatin1Char('\'') + a + QLatin1Char('\'');
-        add(loc + QStringList{key}, QStringLiteral("literal_error"),
-            QStringLiteral("Input should be %1").arg(quoted.join(QStringLiteral(", "))));
+        add(loc + QStringList{key}, type, QStringLiteral("Input should be %1").arg(expected(allowed)), *value);
         return std::nullopt;
     }
     return value;

@@ -5,6 +5,7 @@
 #include "gitlabresponses.h"
 #include "gitlabvalidator.h"
 #include "jsonscanner.h"
+#include "policy/requestpolicy.h"
 #include "versionconstraint.h"
 
 #include <QJsonDocument>
@@ -17,7 +18,8 @@ using http::reasonPhrase;
 
 namespace {
 
-// /v1/prompts/{id}: a JSON string, or raw text; a model-server HTTP error is 421 "<status>: <reason>".
+// /v1/prompts/{id}: a JSON string, or raw text; a model-server HTTP error is 421 "<status>: <reason>"
+// (the reason phrase alone for 401 and 403).
 class PromptRelay final : public TextRelay {
 public:
     using TextRelay::TextRelay;
@@ -32,7 +34,8 @@ protected:
         QString reason = QString::fromUtf8(reasonPhrase(status));
         const QJsonObject error
             = QJsonDocument::fromJson(body).object().value(QStringLiteral("error")).toObject();
-        if (!error.value(QStringLiteral("message")).toString().isEmpty())
+        // The model server's words about its own credentials can quote the key: never passed on.
+        if (status != 401 && status != 403 && !error.value(QStringLiteral("message")).toString().isEmpty())
             reason = error.value(QStringLiteral("message")).toString();
         respondDetail(exchange, 421, QStringLiteral("%1: %2").arg(status).arg(reason),
             QStringLiteral("upstream_status_%1").arg(status));
@@ -82,6 +85,12 @@ void GitLabApi::Private::prompt(std::unique_ptr<HttpExchange> exchange)
     // one-word answer.
     if (promptId == QLatin1String("model_configuration/check")) {
         exchange->record().feature = QStringLiteral("model_configuration_check");
+        auto cleared = policy::RequestPolicy::authorizeModelCheck(*prelude->snapshot);
+        if (!cleared) {
+            respondDetail(*exchange, 403, cleared.error().message, cleared.error().code);
+            return;
+        }
+        prelude->clearance = std::move(cleared).value();
         const routing::EndpointRuntime *endpoint = nullptr;
         if (details.present()) {
             const Routed routed = routeFeature(*prelude->snapshot, QStringLiteral("__check__"), details);

@@ -15,13 +15,21 @@ QList<ReActParser::Event> ReActParser::feed(const QString &text)
             return events;
         m_final = true;
         m_finalStart = at + marker.size();
-        while (m_finalStart < m_text.size() && m_text.at(m_finalStart) == QLatin1Char(' '))
-            ++m_finalStart;
         m_emitted = m_finalStart;
     }
-    if (m_text.size() > m_emitted) {
-        events.append(Event { Event::Type::FinalAnswerDelta, m_text.mid(m_emitted), {}, {}, {} });
-        m_emitted = m_text.size();
+    // Spaces after the marker are not the answer's, also when they arrive in a later chunk.
+    if (m_emitted == m_finalStart) {
+        while (m_emitted < m_text.size() && m_text.at(m_emitted) == QLatin1Char(' '))
+            ++m_emitted;
+        m_finalStart = m_emitted;
+    }
+    // Trailing whitespace waits for more text: the answer's own end is stripped, as GitLab's parser does.
+    qsizetype end = m_text.size();
+    while (end > m_emitted && m_text.at(end - 1).isSpace())
+        --end;
+    if (end > m_emitted) {
+        events.append(Event { Event::Type::FinalAnswerDelta, m_text.mid(m_emitted, end - m_emitted), {}, {}, {} });
+        m_emitted = end;
     }
     return events;
 }
@@ -35,7 +43,11 @@ QList<ReActParser::Event> ReActParser::finish()
         QStringLiteral("(?:Thought:\\s*(?<thought>.*?)\\s*)?Action:\\s*(?<tool>[^\\n]+?)\\s*\\n+\\s*Action Input:\\s*(?<input>.*?)\\s*$"),
         QRegularExpression::DotMatchesEverythingOption);
     // clang-format on
-    const auto match = action.match(m_text);
+    // The model continues after "Thought:" (the prompt's format), so its text may start with the thought
+    // itself, as GitLab's parser assumes.
+    const QString text = m_text.trimmed().startsWith(QLatin1String("Thought:")) ? m_text
+                                                                                 : QStringLiteral("Thought: ") + m_text;
+    const auto match = action.match(text);
     if (match.hasMatch()) {
         return { Event { Event::Type::Action, {}, match.captured(u"tool"), match.captured(u"input"),
             match.captured(u"thought") } };

@@ -6,6 +6,7 @@
 #include "gitlabvalidator.h"
 #include "jsonscanner.h"
 #include "policy/featurepolicy.h"
+#include "policy/requestpolicy.h"
 #include "routing/supersederegistry.h"
 
 #include <QElapsedTimer>
@@ -86,22 +87,20 @@ std::optional<GitLabApi::Private::Prelude> GitLabApi::Private::begin(HttpExchang
 }
 
 const routing::EndpointRuntime *GitLabApi::Private::authorizeAndRoute(HttpExchange &exchange,
-    const Prelude &prelude, const QString &feature, const QString &scopeMessage, const ModelDetails &details)
+    Prelude &prelude, const QString &feature, const QString &scopeMessage, const ModelDetails &details)
 {
     exchange.record().feature = feature;
     if (!scopeAllows(prelude.principal, feature)) {
         respondDetail(exchange, 403, scopeMessage, QStringLiteral("insufficient_scope"));
         return nullptr;
     }
-    if (const Feature *entry = FeatureCatalog::instance().find(feature)) {
-        const auto st = policy::checkFeatureAllowed(prelude.snapshot->flags(), *entry,
-            policy::parseNamespaceIdsHeader(
-                exchange.request().header("x-gitlab-feature-enabled-by-namespace-ids")));
-        if (!st) {
-            respondDetail(exchange, 403, st.error().message, st.error().code);
-            return nullptr;
-        }
+    auto cleared = policy::authorize(*prelude.snapshot, feature,
+        policy::parseNamespaceIdsHeader(exchange.request().header("x-gitlab-feature-enabled-by-namespace-ids")));
+    if (!cleared) {
+        respondDetail(exchange, 403, cleared.error().message, cleared.error().code);
+        return nullptr;
     }
+    prelude.clearance = std::move(cleared).value();
     const Routed routed = routeFeature(*prelude.snapshot, feature, details);
     if (!routed.endpoint) {
         respondDetail(exchange, routed.status, routed.detail, routed.code);
@@ -143,6 +142,12 @@ void GitLabApi::Private::start(std::unique_ptr<HttpExchange> exchange, const Pre
     const routing::EndpointRuntime *endpoint, Prepared first, Builder build, bool stream,
     const QByteArray &supersedeKey)
 {
+    if (!prelude.clearance) {
+        // A handler that did not pass the policy step: a defect, refused rather than relayed.
+        respondDetail(*exchange, 500, QStringLiteral("the request did not pass the policy step"),
+            QStringLiteral("policy_not_checked"));
+        return;
+    }
     const prompts::BuiltRequest &built = first.built;
     ProxyJob job;
     // Register first: a superseded request must be cancellable from the moment it exists.
@@ -183,7 +188,7 @@ void GitLabApi::Private::start(std::unique_ptr<HttpExchange> exchange, const Pre
     if (exchange->record().captureBodies)
         exchange->record().promptBody = built.prompt.toUtf8().left(kMaxCapturedBodyBytes);
     const QPointer<ProxyOperation> op = ProxyOperation::start(
-        std::move(exchange), std::move(job), services.client, std::move(first.relay), services.observer);
+        std::move(exchange), *prelude.clearance, std::move(job), services.client, std::move(first.relay), services.observer);
     if (!entered.ticket)
         return;
     *pending = op;

@@ -73,7 +73,7 @@ public:
             if (m_ctx.format == SuggestionContext::Format::Json)
                 respondJson(exchange, 200, suggestionBody(m_ctx, {}, QStringLiteral("length"), 0, 0));
             else
-                exchange.respond(200, "text/event-stream", {});
+                exchange.respond(200, "text/event-stream; charset=utf-8", {});
             return;
         }
         GitLabRelay::error(exchange, error);
@@ -83,13 +83,13 @@ protected:
     void streamStarted(HttpExchange &exchange) override
     {
         if (m_ctx.format == SuggestionContext::Format::Sse) {
-            exchange.beginStream(200, "text/event-stream",
+            exchange.beginStream(200, "text/event-stream; charset=utf-8",
                 { { "X-Streaming-Format", "sse" }, { "Cache-Control", "no-cache" } });
             exchange.writeChunk(sseEvent("stream_start",
                 compact(QJsonObject { { QStringLiteral("metadata"),
                     QJsonObject { { QStringLiteral("model"), modelObject(m_ctx, 0, 0) } } } })));
         } else if (m_ctx.format == SuggestionContext::Format::RawText) {
-            exchange.beginStream(200, "text/event-stream", { { "Cache-Control", "no-cache" } });
+            exchange.beginStream(200, "text/event-stream; charset=utf-8", { { "Cache-Control", "no-cache" } });
         }
     }
 
@@ -140,12 +140,15 @@ protected:
                     ? m_ctx.prompts->postProcessGeneration(m_ctx.family, text, m_ctx.prefix)
                     : m_ctx.prompts->postProcessCompletion(m_ctx.family, text, m_ctx.stop));
         }
-        if (m_ctx.cache && !m_ctx.cacheKey.isEmpty())
-            m_ctx.cache->insert(m_ctx.cacheKey, { texts, answer.promptTokens, answer.completionTokens });
         if (m_ctx.format == SuggestionContext::Format::Json) {
-            respondJson(exchange, 200,
-                suggestionBody(
-                    m_ctx, texts, answer.finishReason, answer.promptTokens, answer.completionTokens));
+            const QByteArray body = compact(
+                suggestionBody(m_ctx, texts, answer.finishReason, answer.promptTokens, answer.completionTokens));
+            // Stored as sent, so that a hit answers exactly this (finish_reason, counts, id, created).
+            if (m_ctx.cache && !m_ctx.cacheKey.isEmpty()) {
+                m_ctx.cache->insert(m_ctx.cacheKey,
+                    { body, QByteArrayLiteral("application/json"), answer.promptTokens, answer.completionTokens });
+            }
+            exchange.respond(200, "application/json", body);
             return;
         }
         // Streamed form requested, but the server answered whole.

@@ -2,6 +2,7 @@
 
 #include "gitlabresponses.h"
 #include "gitlabvalidator.h"
+#include "dialects/common/cacheowner.h"
 #include "routing/completioncache.h"
 
 #include <QJsonArray>
@@ -132,10 +133,16 @@ void GitLabApi::Private::suggestions(
         : stream ? SuggestionContext::Format::RawText
                  : SuggestionContext::Format::Json;
     const bool upstreamStream = format != SuggestionContext::Format::Json;
+    // Exact-match cache (non-streamed completions): the same inputs from the same user (or anyone's, with
+    // the shared scope) get the same answer. No owner: the user-scoped cache does not serve this request.
+    std::optional<QString> cacheOwner;
+    if (!generation && format == SuggestionContext::Format::Json && shared.cache)
+        cacheOwner = dialects::cacheOwner(shared.cache->scope(), &prelude->principal, exchange->record().userId);
     // The prompt for one endpoint of the route (its family, its identifier, the admin's override) and
     // the context its answer is post-processed with.
-    const auto prepare = [prompts = shared.prompts, cache = shared.cache, snapshot = prelude->snapshot, input,
-                             feature, generation, format, upstreamStream](const routing::EndpointRuntime &e)
+    const auto prepare = [prompts = shared.prompts, cache = cacheOwner ? shared.cache : nullptr,
+                             owner = cacheOwner.value_or(QString()), snapshot = prelude->snapshot, input, feature,
+                             generation, format, upstreamStream](const routing::EndpointRuntime &e)
         -> Result<std::pair<prompts::BuiltRequest, SuggestionContext>> {
         const ModelEndpoint &model = e.endpoint;
         const auto override = overrideFor(*snapshot, e, feature);
@@ -153,10 +160,9 @@ void GitLabApi::Private::suggestions(
         ctx.prefix = input.prefix;
         ctx.format = format;
         ctx.stop = built->stop;
-        // Exact-match cache (non-streamed completions): the same inputs give the same suggestion.
-        if (!generation && format == SuggestionContext::Format::Json && cache) {
+        if (cache) {
             ctx.cache = cache;
-            ctx.cacheKey = routing::CompletionCache::key({ model.name, model.identifier, built->prompt,
+            ctx.cacheKey = routing::CompletionCache::key({ owner, model.name, model.identifier, built->prompt,
                 QString::number(built->temperature), input.fileName });
         }
         return std::pair { std::move(*built), std::move(ctx) };
@@ -170,14 +176,17 @@ void GitLabApi::Private::suggestions(
     exchange->record().promptTokens = built.promptTokensEstimate;
     if (ctx.cache) {
         if (auto hit = ctx.cache->find(ctx.cacheKey)) {
+            // The original answer, byte for byte.
             exchange->record().cached = true;
             exchange->record().modelEndpoint = endpoint->endpoint.name;
             exchange->record().modelIdentifier = endpoint->endpoint.identifier;
-            respondJson(*exchange, 200,
-                suggestionBody(
-                    ctx, hit->choices, QStringLiteral("length"), hit->promptTokens, hit->completionTokens));
+            exchange->record().promptTokens = hit->promptTokens;
+            exchange->record().answerTokens = hit->completionTokens;
+            exchange->addResponseHeader(routing::kCacheHeader, "hit");
+            exchange->respond(200, hit->contentType, hit->body);
             return;
         }
+        exchange->addResponseHeader(routing::kCacheHeader, "miss");
     }
 
     QByteArray supersedeKey;

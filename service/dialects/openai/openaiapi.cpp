@@ -1,9 +1,15 @@
 #include "openaiapi.h"
 
+#include "completioncaching.h"
 #include "dialects/common/chatcapture.h"
+#include "embeddingsapi.h"
+#include "openaicaller.h"
+#include "openairequest.h"
 #include "featurecatalog.h"
 #include "jsonscanner.h"
 #include "auth/authenticator.h"
+#include "policy/featurepolicy.h"
+#include "policy/requestpolicy.h"
 #include "routing/router.h"
 
 #include <QDateTime>
@@ -31,15 +37,6 @@ using dialects::chatHistoryOwner;
 using dialects::lastUserMessage;
 
 namespace {
-
-bool isJsonContentType(QByteArrayView value)
-{
-    const qsizetype semi = value.indexOf(';');
-    QByteArrayView type = semi < 0 ? value : value.first(semi);
-    while (!type.isEmpty() && (type.back() == ' ' || type.back() == '\t'))
-        type.chop(1);
-    return type.compare("application/json", Qt::CaseInsensitive) == 0;
-}
 
 int statusForRoutingError(const QString &code)
 {
@@ -201,6 +198,14 @@ private:
 class PassThroughRelay final : public ResponseRelay
 {
 public:
+    PassThroughRelay() = default;
+    // A whole 2xx answer is also stored in `cache` under `key` (see completioncaching.h).
+    PassThroughRelay(routing::CompletionCache *cache, QByteArray key)
+        : m_cache(cache)
+        , m_cacheKey(std::move(key))
+    {
+    }
+
     void head(HttpExchange &exchange, int status, const QByteArray &contentType) override
     {
         m_status = status;
@@ -238,6 +243,8 @@ public:
         if (m_status >= 200 && m_status < 300) {
             readUsage(m_body, &exchange.record().promptTokens, &exchange.record().answerTokens);
             m_chat.whole(exchange.record(), m_body);
+            if (m_cache)
+                storeAnswer(*m_cache, m_cacheKey, exchange.record(), m_contentType, m_body);
         }
         // Upstream 4xx/5xx pass through with their body: the model server's message is the useful one.
         exchange.respond(m_status, m_contentType.isEmpty() ? QByteArrayView("application/json") : m_contentType, m_body);
@@ -261,18 +268,9 @@ private:
     bool m_streaming = false;
     StreamUsageReader m_usage;
     OpenAiAnswerCapture m_chat;
+    routing::CompletionCache *m_cache = nullptr;
+    QByteArray m_cacheKey;
 };
-
-// The client's body with its "model" value (bytes [begin, end)) replaced by the endpoint's identifier.
-QByteArray withModel(const QByteArray &body, qsizetype begin, qsizetype end, const QByteArray &identifierJson)
-{
-    QByteArray out;
-    out.reserve(body.size() - (end - begin) + identifierJson.size());
-    out.append(QByteArrayView(body).first(begin));
-    out.append(identifierJson);
-    out.append(QByteArrayView(body).sliced(end));
-    return out;
-}
 
 } // namespace
 
@@ -288,49 +286,30 @@ void OpenAiApi::registerRoutes(GatewayServer &server)
     server.addRoute("POST", "/v1/completions",
                     [this](std::unique_ptr<HttpExchange> e) { proxy(std::move(e), Kind::Completions); });
     server.addRoute("GET", "/v1/models", [this](std::unique_ptr<HttpExchange> e) { listModels(std::move(e)); });
+    EmbeddingsApi::registerRoutes(server, m_services);
     // These paths sit under prefixes another dialect answers for ("/v1/chat/"): claim their 404/405s.
     for (const char *path : {"/v1/chat/completions", "/v1/completions", "/v1/models"})
         server.setFallback(path, &GatewayServer::defaultFallback);
 }
 
 Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,
-                                  std::shared_ptr<const routing::ConfigSnapshot> snapshot, ApiError *apiError)
+                                  std::shared_ptr<const routing::ConfigSnapshot> snapshot, ApiError *apiError,
+                                  std::optional<routing::PolicyClearance> *clearance)
 {
     auto refuse = [apiError](int status, const char *code, QString message, QString param = {}) {
         *apiError = ApiError::make(status, QLatin1String(code), std::move(message), std::move(param));
         return Error::make(apiError->code, apiError->message, apiError->param);
     };
 
-    const QByteArray contentType = request.header("content-type");
-    if (!isJsonContentType(contentType)) {
-        return refuse(415, "unsupported_media_type",
-                      contentType.isEmpty()
-                          ? QStringLiteral("the Content-Type header is missing; send application/json")
-                          : QStringLiteral("Content-Type \"%1\" is not supported; send application/json")
-                                .arg(QString::fromLatin1(contentType)));
-    }
-    const auto scan = scanJson(request.body);
-    if (!scan) {
-        return refuse(400, scan.error().code == QLatin1String("invalid_utf8") ? "invalid_utf8" : "invalid_json",
-                      QStringLiteral("the request body is not valid JSON: %1").arg(scan.error().message));
-    }
-    if (scan->rootType != JsonType::Object)
-        return refuse(400, "invalid_body", QStringLiteral("the request body must be a JSON object"));
+    const auto scan = scanObjectBody(request, apiError);
+    if (!scan)
+        return Error::make(apiError->code, apiError->message, apiError->param);
+    QString modelName;
+    const JsonMember *model = readModel(request, *scan, &modelName, apiError);
+    if (!model)
+        return Error::make(apiError->code, apiError->message, apiError->param);
 
     int count = 0;
-    const JsonMember *model = scan->find("model", &count);
-    if (!model)
-        return refuse(400, "missing_field", QStringLiteral("the field \"model\" is required"), QStringLiteral("model"));
-    if (count > 1)
-        return refuse(400, "duplicate_field", QStringLiteral("the field \"model\" appears more than once"),
-                      QStringLiteral("model"));
-    if (model->type != JsonType::String)
-        return refuse(400, "invalid_type", QStringLiteral("the field \"model\" must be a string"), QStringLiteral("model"));
-    const QString modelName = decodeJsonString(QByteArrayView(request.body).sliced(model->valueBegin,
-                                                                                   model->valueEnd - model->valueBegin));
-    if (modelName.isEmpty())
-        return refuse(400, "missing_field", QStringLiteral("the field \"model\" must not be empty"), QStringLiteral("model"));
-
     bool stream = false;
     const JsonMember *streamMember = scan->find("stream", &count);
     if (streamMember) {
@@ -343,27 +322,27 @@ Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,
         stream = request.body.at(streamMember->valueBegin) == 't';
     }
 
+    // The admin's switches, flags, stage gate and assignments hold here as on every other dialect.
+    auto cleared = policy::RequestPolicy::authorizeModel(
+        *snapshot, modelName,
+        policy::parseNamespaceIdsHeader(request.header("x-gitlab-feature-enabled-by-namespace-ids")));
+    if (!cleared) {
+        const Error &e = cleared.error();
+        return refuse(e.code == QLatin1String("model_not_found") ? 404 : 403, e.code.toLatin1().constData(),
+                      e.message, e.field);
+    }
+    if (clearance)
+        *clearance = std::move(cleared).value();
+
     const auto route = routing::resolveModel(*snapshot, modelName);
     if (!route) {
         return refuse(statusForRoutingError(route.error().code), route.error().code.toLatin1().constData(),
                       route.error().message, QStringLiteral("model"));
     }
 
-    ProxyJob job;
-    job.endpoint = route->endpoint;
-    job.plan = route->plan;
-    job.api = kind == Kind::ChatCompletions ? routing::UpstreamApi::ChatCompletions : routing::UpstreamApi::Completions;
+    const auto api = kind == Kind::ChatCompletions ? routing::UpstreamApi::ChatCompletions : routing::UpstreamApi::Completions;
+    ProxyJob job = routedJob(*route, request, *model, api, [] { return std::make_unique<PassThroughRelay>(); });
     job.stream = stream;
-    job.feature = route->feature;
-    job.body = withModel(request.body, model->valueBegin, model->valueEnd, route->endpoint->identifierJson);
-    if (route->plan && route->plan->totalEndpoints() > 1) {
-        // A fallback endpoint gets the same body with its own served identifier.
-        job.prepare = [body = request.body, begin = model->valueBegin, end = model->valueEnd,
-                       api = job.api](const routing::EndpointRuntime &endpoint) {
-            return std::optional<routing::PreparedRequest>(routing::PreparedRequest{
-                api, withModel(body, begin, end, endpoint.identifierJson), std::make_unique<PassThroughRelay>()});
-        };
-    }
     job.snapshot = std::move(snapshot);
     return job;
 }
@@ -371,43 +350,20 @@ Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,
 void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
 {
     exchange->record().dialect = QStringLiteral("openai");
-    std::shared_ptr<const void> lease;
-    std::optional<Principal> scopedPrincipal;
-    if (m_services.auth) {
-        QElapsedTimer authTimer;
-        authTimer.start();
-        auto principal = m_services.auth->authenticate(exchange->request(), auth::Dialect::OpenAi);
-        exchange->record().authMs = authTimer.nsecsElapsed() / 1e6;
-        if (!principal) {
-            exchange->record().errorCode = principal.error().code;
-            if (const int seconds = auth::retryAfterSeconds(principal.error()))
-                exchange->addResponseHeader("Retry-After", QByteArray::number(seconds));
-            else if (auth::statusFor(principal.error()) == 401)
-                exchange->addResponseHeader("WWW-Authenticate", "Bearer");
-            exchange->respondError(ApiError::make(auth::statusFor(principal.error()), principal.error().code,
-                                                  principal.error().message));
-            return;
-        }
-        exchange->record().userId = principal->subject;
-        exchange->record().tokenIssuer = principal->issuer;
-        exchange->record().tokenId = principal->tokenId;
-        lease = std::move(principal->lease);
-        scopedPrincipal = std::move(principal).value();
-    }
+    auto caller = authenticateCaller(*exchange, m_services.auth);
+    if (!caller)
+        return;
+    const std::optional<Principal> &scopedPrincipal = caller->principal;
     ApiError error;
-    auto job = adapt(exchange->request(), kind, m_services.config->current(), &error);
+    std::optional<routing::PolicyClearance> clearance;
+    auto job = adapt(exchange->request(), kind, m_services.config->current(), &error, &clearance);
     if (!job) {
         exchange->respondError(error);
         return;
     }
     exchange->record().feature = job->feature; // empty when the model was named, not a feature
-    if (scopedPrincipal && !scopeAllows(*scopedPrincipal, job->feature)) {
-        const QString feature = job->feature.isEmpty() ? QStringLiteral("a model endpoint by name") : job->feature;
-        exchange->respondError(ApiError::make(
-            403, QStringLiteral("insufficient_scope"),
-            QStringLiteral("the token may not use %1: it needs the scope %2")
-                .arg(feature, scopesForFeature(job->feature).join(QStringLiteral(" or "))),
-            QStringLiteral("model")));
+    if (auto refused = checkScope(*caller, job->feature)) {
+        exchange->respondError(*refused);
         return;
     }
     // Chat features of an authenticated user feed that user's chat history (see chatcapture.h).
@@ -420,18 +376,31 @@ void OpenAiApi::proxy(std::unique_ptr<HttpExchange> exchange, Kind kind)
             beginChatCapture(exchange->record(), owner, lastUserMessage(messages));
         }
     }
-    job->authLease = std::move(lease);
-    ProxyOperation::start(std::move(exchange), std::move(job).value(), m_services.client,
-                          std::make_unique<PassThroughRelay>(), m_services.observer);
+    // Non-streamed /v1/completions: the exact-match cache (completioncaching.h) may answer at once.
+    QByteArray cacheKey;
+    if (kind == Kind::Completions && !job->stream && m_services.completionCache
+        && answerFromCache(*exchange, *m_services.completionCache, *job,
+                           scopedPrincipal ? &*scopedPrincipal : nullptr, &cacheKey))
+        return;
+    auto relay = cacheKey.isEmpty() ? std::make_unique<PassThroughRelay>()
+                                    : std::make_unique<PassThroughRelay>(m_services.completionCache, cacheKey);
+    job->authLease = std::move(caller->lease);
+    ProxyOperation::start(std::move(exchange), *clearance, std::move(job).value(), m_services.client,
+                          std::move(relay), m_services.observer);
 }
 
 void OpenAiApi::listModels(std::unique_ptr<HttpExchange> exchange)
 {
     const auto snapshot = m_services.config->current();
     const GatewayConfig &config = snapshot->config();
+    // Only what the policy would serve to this caller is listed.
+    const QList<qint64> namespaceIds =
+        policy::parseNamespaceIdsHeader(exchange->request().header("x-gitlab-feature-enabled-by-namespace-ids"));
     QJsonArray data;
     const qint64 created = 0;
     for (const ModelEndpoint &m : config.models) {
+        if (!policy::RequestPolicy::authorizeModel(*snapshot, m.name, namespaceIds))
+            continue;
         data.append(QJsonObject{{QStringLiteral("id"), m.name},
                                 {QStringLiteral("object"), QStringLiteral("model")},
                                 {QStringLiteral("created"), created},
@@ -439,7 +408,7 @@ void OpenAiApi::listModels(std::unique_ptr<HttpExchange> exchange)
                                 {QStringLiteral("family"), familyName(m.family)}});
     }
     for (auto it = config.features.cbegin(); it != config.features.cend(); ++it) {
-        if (it.value() == kDisabled)
+        if (it.value() == kDisabled || !policy::authorize(*snapshot, it.key(), namespaceIds))
             continue;
         data.append(QJsonObject{{QStringLiteral("id"), it.key()},
                                 {QStringLiteral("object"), QStringLiteral("model")},

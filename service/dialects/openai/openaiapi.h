@@ -20,10 +20,13 @@ public:
     void registerRoutes(http::GatewayServer &server);
 
     enum class Kind { ChatCompletions, Completions };
-    // The adapter's validation and rewrite, exposed for tests and fuzzing: on success the job's body has
-    // the served identifier in `model`.
+    // The adapter's validation, policy step (policy/requestpolicy.h: `model` as a feature or a model
+    // endpoint mapped to one; refusals are 403 naming the flag, 404 for an unknown model) and rewrite,
+    // exposed for tests and fuzzing: on success the job's body has the served identifier in `model` and
+    // `clearance` (when given) holds the policy's clearance.
     static Result<routing::ProxyJob> adapt(const http::HttpRequest &request, Kind kind,
-                                  std::shared_ptr<const routing::ConfigSnapshot> snapshot, http::ApiError *error);
+                                  std::shared_ptr<const routing::ConfigSnapshot> snapshot, http::ApiError *error,
+                                  std::optional<routing::PolicyClearance> *clearance = nullptr);
 
 private:
     void proxy(std::unique_ptr<http::HttpExchange> exchange, Kind kind);
