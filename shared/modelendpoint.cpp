@@ -10,7 +10,7 @@ namespace airlock {
 
 namespace {
 
-constexpr std::array<std::pair<ModelFamily, const char *>, 12> kFamilies{{
+constexpr std::array<std::pair<ModelFamily, const char *>, 13> kFamilies{{
     {ModelFamily::Mistral, "mistral"},
     {ModelFamily::Mixtral, "mixtral"},
     {ModelFamily::Codestral, "codestral"},
@@ -19,6 +19,7 @@ constexpr std::array<std::pair<ModelFamily, const char *>, 12> kFamilies{{
     {ModelFamily::DeepSeekCoder, "deepseekcoder"},
     {ModelFamily::Llama3, "llama3"},
     {ModelFamily::QwenCoder, "qwen2.5-coder"},
+    {ModelFamily::StarCoder2, "starcoder2"},
     {ModelFamily::Claude3, "claude_3"},
     {ModelFamily::Gpt, "gpt"},
     {ModelFamily::Gemini, "gemini"},

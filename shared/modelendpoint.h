@@ -21,6 +21,7 @@ enum class ModelFamily {
     DeepSeekCoder,
     Llama3,
     QwenCoder,
+    StarCoder2,
     Claude3,
     Gpt,
     Gemini,

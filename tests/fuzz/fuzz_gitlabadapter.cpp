@@ -150,9 +150,9 @@ constexpr std::array<Route, 16> kRoutes{{
     {"/v1/prompts/summarize_review", Kind::Prompt}, // experiment stage: refused
 }};
 
-constexpr std::array<ModelFamily, 12> kFamilies{
+constexpr std::array<ModelFamily, 13> kFamilies{
     ModelFamily::Mistral,  ModelFamily::Mixtral, ModelFamily::Codestral, ModelFamily::CodeLlama,
-    ModelFamily::CodeGemma, ModelFamily::DeepSeekCoder, ModelFamily::Llama3, ModelFamily::QwenCoder,
+    ModelFamily::CodeGemma, ModelFamily::DeepSeekCoder, ModelFamily::Llama3, ModelFamily::QwenCoder, ModelFamily::StarCoder2,
     ModelFamily::Claude3,  ModelFamily::Gpt,     ModelFamily::Gemini,    ModelFamily::General,
 };
 

@@ -163,8 +163,20 @@ private Q_SLOTS:
     // An OpenAI request naming the endpoint, not a feature, is the features that endpoint serves.
     void namedEndpointIsItsFeatures()
     {
+        // config() also assigns summarize_review, an experiment with experiments off: a feature the
+        // namespace is not offered does not close the endpoint its other features use.
         m_gw->apply(config());
         QCOMPARE(send(HttpRequest::post("/v1/completions", openAiCompletionBody("fake"))).status, 200);
+
+        // An endpoint that serves nothing but that experiment is refused by the stage gate.
+        GatewayConfig experimentOnly = config();
+        experimentOnly.features.clear();
+        experimentOnly.features.insert(QStringLiteral("summarize_review"), QStringLiteral("fake"));
+        m_gw->apply(experimentOnly);
+        HttpResponse gated = send(HttpRequest::post("/v1/chat/completions", chatBody("fake")));
+        QCOMPARE(gated.status, 403);
+        QCOMPARE(gated.json().value(QStringLiteral("error")).toObject().value(QStringLiteral("param")).toString(),
+                 QStringLiteral("stage"));
 
         m_gw->apply(config(QJsonObject{{QStringLiteral("ai_global_switch"), false}}));
         HttpResponse r = send(HttpRequest::post("/v1/completions", openAiCompletionBody("fake")));

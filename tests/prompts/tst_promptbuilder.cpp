@@ -52,7 +52,7 @@ private:
 namespace {
 
 const char *const kFamilies[] = {"codestral", "mistral", "mixtral", "codegemma", "codellama", "deepseekcoder",
-                                 "qwen2.5-coder", "llama3", "general", "gpt", "claude_3"};
+                                 "qwen2.5-coder", "starcoder2", "llama3", "general", "gpt", "claude_3"};
 
 ModelEndpoint endpointFor(ModelFamily family)
 {
@@ -299,6 +299,7 @@ void tst_PromptBuilder::familyDefaults_data()
     QTest::newRow("codellama") << "codellama" << fim << 0.95 << 128 << "<PRE>" << 0.95 << 16384;
     QTest::newRow("deepseekcoder") << "deepseekcoder" << fim << 0.0 << 128 << QString() << 0.95 << 32768;
     QTest::newRow("qwen2.5-coder") << "qwen2.5-coder" << fim << 0.2 << 128 << "<|endoftext|>" << 0.95 << 32768;
+    QTest::newRow("starcoder2") << "starcoder2" << fim << 0.2 << 128 << "<|endoftext|>" << 0.95 << 16384;
     QTest::newRow("llama3") << "llama3" << chat << 0.2 << 128 << QString() << 0.95 << 32768;
     QTest::newRow("general") << "general" << chat << 0.2 << 128 << QString() << 0.95 << 32768;
     QTest::newRow("gpt") << "gpt" << chat << 0.2 << 128 << QString() << 0.95 << 32768;
