@@ -117,6 +117,8 @@ public:
         return status;
     }
 
+    QObject *context() { return &m_context; }
+
     // Runs on the worker's thread before it serves: more routes and listener settings (auth, TLS).
     void setExtras(std::function<void(http::GatewayServer &, http::GuardedTcpServer &)> extras)
     {
@@ -535,6 +537,19 @@ Status Gateway::reloadTls()
     if (!d->auth)
         return Error::make(QStringLiteral("not_running"), QStringLiteral("the gateway is not running"));
     return d->auth->reloadTls();
+}
+
+QList<QObject *> Gateway::workerContexts() const
+{
+    QList<QObject *> contexts;
+    for (const auto &worker : d->workers)
+        contexts.append(worker->context());
+    return contexts;
+}
+
+quint64 Gateway::requestsServed() const
+{
+    return d->metrics ? d->metrics->requestsObserved() : 0;
 }
 
 auth::AuthModule *Gateway::auth() const

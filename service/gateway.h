@@ -11,6 +11,7 @@
 #include "gatewayconfig.h"
 #include "result.h"
 
+#include <QList>
 #include <QObject>
 
 #include <memory>
@@ -46,6 +47,12 @@ public:
     // state stays). reloadTls() reports whether the certificates could be loaded.
     void reload();
     Status reloadTls();
+    // One object living on each worker thread, for liveness checks (platform/threadheartbeat.h); empty
+    // when not running.
+    QList<QObject *> workerContexts() const;
+    // Requests finished since start() (as the request log and metrics saw them).
+    quint64 requestsServed() const;
+
     // Tokens, keys, trust (null before start()).
     auth::AuthModule *auth() const;
 

@@ -7,7 +7,9 @@
 #include "gateway.h"
 #include "http/tlscontext.h"
 #include "platform/crashhandler.h"
+#include "platform/servicenotifier.h"
 #include "platform/signalhandler.h"
+#include "servicemonitor.h"
 #include "tokencommand.h"
 
 #include <QCoreApplication>
@@ -52,9 +54,13 @@ int main(int argc, char *argv[])
     SignalHandler signalHandler;
     if (auto st = signalHandler.install(); !st)
         return fail(st.error().message);
-    QObject::connect(&signalHandler, &SignalHandler::terminationRequested, &app, [](int) { QCoreApplication::quit(); });
-
     Gateway gateway(options);
+    // Under systemd (Type=notify): READY=1 below, watchdog pings while every worker answers, STOPPING=1.
+    ServiceMonitor service(gateway, ServiceNotifier::fromEnvironment());
+    QObject::connect(&signalHandler, &SignalHandler::terminationRequested, &app, [&service](int) {
+        service.stopping();
+        QCoreApplication::quit();
+    });
     QObject::connect(&signalHandler, &SignalHandler::reloadRequested, &gateway, [&gateway] { gateway.reload(); });
     if (auto st = gateway.start(); !st)
         return fail(st.error().message);
@@ -63,6 +69,7 @@ int main(int argc, char *argv[])
                         << gateway.adminAddress().toString() << ", data in " << gateway.dataDir() << ", auth "
                         << (gateway.auth()->enabled() ? QStringLiteral("required") : QStringLiteral("DISABLED (lab mode: no token needed)"))
                         << (gateway.auth()->gatewayTls()->enabled() ? QStringLiteral(", TLS") : QString()) << Qt::endl;
+    service.started(); // every listener accepts by now
     const int rc = app.exec();
     gateway.stop();
     return rc;

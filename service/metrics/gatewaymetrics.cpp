@@ -1,5 +1,7 @@
 #include "gatewaymetrics.h"
 
+#include <atomic>
+
 #include "prometheus.h"
 
 #include <QDateTime>
@@ -42,6 +44,7 @@ Labels zip(std::initializer_list<const char *> names, const QStringList &values)
 
 struct GatewayMetrics::Private
 {
+    std::atomic<quint64> requests{0};
     mutable QMutex mutex;
     struct InFlight
     {
@@ -84,8 +87,14 @@ void GatewayMetrics::inferenceFinished(const RequestRecord &record)
         --it->count;
 }
 
+quint64 GatewayMetrics::requestsObserved() const
+{
+    return d->requests.load(std::memory_order_relaxed);
+}
+
 void GatewayMetrics::observe(const RequestRecord &r)
 {
+    d->requests.fetch_add(1, std::memory_order_relaxed);
     const bool error = r.status >= 400 || r.status == 0;
     const QString status = QString::number(r.status);
     const QString handler = (r.status == 404 || r.status == 405) && r.modelEndpoint.isEmpty()

@@ -43,6 +43,9 @@ public:
     void observeSuggestionTelemetry(const QString &lang, const QString &model, qint64 requests, qint64 accepts,
                                     qint64 errors);
 
+    // Requests observed so far (every finished request, errors included); thread-safe.
+    quint64 requestsObserved() const;
+
     // Extra families appended at render time (must be thread-safe; called on the rendering thread).
     using Collector = std::function<void(QByteArray &out)>;
     void addCollector(Collector collector);
