@@ -42,6 +42,7 @@
 #include <QLoggingCategory>
 #include <QRandomGenerator>
 #include <QTextStream>
+#include <QPointer>
 #include <QThread>
 
 Q_LOGGING_CATEGORY(lcGateway, "airlock.gateway", QtInfoMsg)
@@ -112,10 +113,27 @@ public:
                     return;
                 }
                 m_state->server.serve(tcp);
+                m_tcp = tcp;
+                m_live = m_state->server.liveRequests();
             },
             Qt::BlockingQueuedConnection);
         return status;
     }
+
+    // Stops accepting connections (the open ones go on); on the worker's thread.
+    void stopAccepting()
+    {
+        QMetaObject::invokeMethod(
+            &m_context,
+            [this] {
+                if (m_tcp)
+                    m_tcp->close();
+            },
+            Qt::BlockingQueuedConnection);
+    }
+
+    // Requests of this worker not finished yet (any thread).
+    int liveRequests() const { return m_live ? m_live->load(std::memory_order_acquire) : 0; }
 
     QObject *context() { return &m_context; }
 
@@ -133,6 +151,8 @@ private:
     QThread m_thread;
     QObject m_context; // lives on m_thread; invokeMethod target
     std::unique_ptr<WorkerState> m_state;
+    QPointer<http::GuardedTcpServer> m_tcp; // the worker thread's; used only there
+    std::shared_ptr<const std::atomic<int>> m_live;
 };
 
 // The declarative file's "auth" section belongs to auth (auth/authmodule.h); the rest is the gateway
@@ -537,6 +557,20 @@ Status Gateway::reloadTls()
     if (!d->auth)
         return Error::make(QStringLiteral("not_running"), QStringLiteral("the gateway is not running"));
     return d->auth->reloadTls();
+}
+
+void Gateway::stopAccepting()
+{
+    for (const auto &worker : d->workers)
+        worker->stopAccepting();
+}
+
+int Gateway::liveRequests() const
+{
+    int live = 0;
+    for (const auto &worker : d->workers)
+        live += worker->liveRequests();
+    return live;
 }
 
 QList<QObject *> Gateway::workerContexts() const

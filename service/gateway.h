@@ -4,7 +4,8 @@
 // admin listener. airlockd's main and the console's embedded mode both create exactly this.
 //
 // Lifecycle: construct, start() (returns once every listener accepts connections, or an error),
-// stop() or destroy (drains nothing yet: in-flight requests are cut). Lives on the thread that
+// stop() or destroy (in-flight requests are cut). A graceful stop first calls stopAccepting() and waits
+// until liveRequests() is 0 or a grace period ends (airlockd's main does on SIGTERM). Lives on the thread that
 // created it, which must run an event loop (the admin listener and config changes use it).
 
 #include "gatewayoptions.h"
@@ -47,6 +48,12 @@ public:
     // state stays). reloadTls() reports whether the certificates could be loaded.
     void reload();
     Status reloadTls();
+    // The data path's listeners stop accepting connections; open connections and requests in flight
+    // go on (the admin API too) until stop().
+    void stopAccepting();
+    // Data-path requests not finished yet (streams included).
+    int liveRequests() const;
+
     // One object living on each worker thread, for liveness checks (platform/threadheartbeat.h); empty
     // when not running.
     QList<QObject *> workerContexts() const;

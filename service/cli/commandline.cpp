@@ -69,6 +69,10 @@ Result<CommandLine> parseCommandLine(const QCoreApplication &app)
     const QCommandLineOption workersOption(QStringLiteral("workers"),
                                            QStringLiteral("Worker threads serving the gateway port (default: one per core)."),
                                            QStringLiteral("N"), QStringLiteral("0"));
+    const QCommandLineOption shutdownGraceOption(
+        QStringLiteral("shutdown-grace"),
+        QStringLiteral("On SIGTERM: seconds the requests in flight may take to finish after the listeners close (default 25)."),
+        QStringLiteral("SECONDS"), QStringLiteral("25"));
     const QCommandLineOption maxRequestOption(QStringLiteral("max-request-bytes"),
                                               QStringLiteral("Largest request body accepted (default 1048576)."),
                                               QStringLiteral("BYTES"), QStringLiteral("1048576"));
@@ -125,7 +129,7 @@ Result<CommandLine> parseCommandLine(const QCoreApplication &app)
         QStringLiteral("allow-core-dumps"),
         QStringLiteral("Let the kernel write a core dump on a crash (off by default: a core holds model API keys and tokens)."));
     parser.addOption(allowCoreDumpsOption);
-    parser.addOptions({configOption, dataDirOption, listenOption, adminListenOption, workersOption, maxRequestOption,
+    parser.addOptions({configOption, dataDirOption, listenOption, adminListenOption, workersOption, shutdownGraceOption, maxRequestOption,
                        outputOption, authOption, tlsCertOption, tlsKeyOption, adminTlsCertOption, adminTlsKeyOption,
                        subjectOption, scopesOption, ttlOption, descriptionOption, noSupersedeOption, cacheOption, cacheScopeOption,
                        requestLogOption, chatHistoryOption, chatRedisOption, chatRedisPasswordOption, metricsTokenOption});
@@ -163,6 +167,10 @@ Result<CommandLine> parseCommandLine(const QCoreApplication &app)
     options.workers = parser.value(workersOption).toInt(&ok);
     if (!ok || options.workers < 0 || options.workers > 1024)
         return cliError(QStringLiteral("--workers must be a number from 0 (one per core) to 1024"));
+    const int graceSeconds = parser.value(shutdownGraceOption).toInt(&ok);
+    if (!ok || graceSeconds < 0 || graceSeconds > 3600)
+        return cliError(QStringLiteral("--shutdown-grace must be a number of seconds from 0 to 3600"));
+    command.shutdownGraceMs = graceSeconds * 1000;
     options.limits.maxRequestBytes = parser.value(maxRequestOption).toLongLong(&ok);
     if (!ok || options.limits.maxRequestBytes < 1024)
         return cliError(QStringLiteral("--max-request-bytes must be a number of at least 1024"));

@@ -22,6 +22,7 @@ struct CommandLine
     QString output;              // --output of config export
     TokenArguments token;        // the token subcommand's arguments
     GatewayOptions options;      // what the gateway starts with (only when positional is empty)
+    int shutdownGraceMs = 25000; // --shutdown-grace: how long SIGTERM waits for requests in flight
 };
 
 // Parses the application's arguments. --help and --version print and exit the process (QCommandLineParser).

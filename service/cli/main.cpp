@@ -13,6 +13,8 @@
 #include "tokencommand.h"
 
 #include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QTimer>
 #include <QTextStream>
 
 using namespace airlock;
@@ -57,9 +59,28 @@ int main(int argc, char *argv[])
     Gateway gateway(options);
     // Under systemd (Type=notify): READY=1 below, watchdog pings while every worker answers, STOPPING=1.
     ServiceMonitor service(gateway, ServiceNotifier::fromEnvironment());
-    QObject::connect(&signalHandler, &SignalHandler::terminationRequested, &app, [&service](int) {
+    // SIGTERM: a graceful stop. The listeners close at once (a load balancer's next connection goes to
+    // another instance), requests in flight may finish within the grace period, then the rest is cut.
+    // A second signal stops at once.
+    QTimer drainPoll;
+    QElapsedTimer draining;
+    const int graceMs = command->shutdownGraceMs;
+    QObject::connect(&drainPoll, &QTimer::timeout, &app, [&] {
+        if (gateway.liveRequests() == 0 || draining.elapsed() >= graceMs) {
+            if (const int cut = gateway.liveRequests())
+                QTextStream(stderr) << "airlockd: " << cut << " request(s) still in flight after the grace period: cut\n";
+            QCoreApplication::quit();
+        }
+    });
+    QObject::connect(&signalHandler, &SignalHandler::terminationRequested, &app, [&](int) {
+        if (draining.isValid()) {
+            QCoreApplication::quit();
+            return;
+        }
         service.stopping();
-        QCoreApplication::quit();
+        gateway.stopAccepting();
+        draining.start();
+        drainPoll.start(50);
     });
     QObject::connect(&signalHandler, &SignalHandler::reloadRequested, &gateway, [&gateway] { gateway.reload(); });
     if (auto st = gateway.start(); !st)

@@ -98,6 +98,7 @@ void GatewayServer::dispatch(HttpRequest &&copy, QTcpSocket *socket)
         // queue; health checks still answer.
         m_observer->refused();
         auto refusal = std::make_unique<HttpExchange>(socket, std::move(copy), nullptr);
+        refusal->countIn(m_live);
         refusal->addResponseHeader("Retry-After", "1");
         refusal->respondError(ApiError::make(503, QStringLiteral("request_log_backlog"),
                                              QStringLiteral("the request log is behind (its queue is full): "
@@ -105,6 +106,7 @@ void GatewayServer::dispatch(HttpRequest &&copy, QTcpSocket *socket)
         return;
     }
     auto exchange = std::make_unique<HttpExchange>(socket, std::move(copy), m_observer);
+    exchange->countIn(m_live);
     const HttpRequest &req = exchange->request();
 
     QByteArrayList allowed;

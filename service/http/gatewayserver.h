@@ -14,6 +14,7 @@
 #include <QAbstractHttpServer>
 #include <QHash>
 
+#include <atomic>
 #include <functional>
 #include <memory>
 
@@ -57,6 +58,8 @@ public:
 
     // Requests dispatched by this server (for tests and metrics).
     quint64 requestCount() const { return m_requests; }
+    // Requests of this server not finished yet (their exchanges alive); readable from any thread.
+    std::shared_ptr<const std::atomic<int>> liveRequests() const { return m_live; }
 
 protected:
     bool handleRequest(const QHttpServerRequest &request, QTcpSocket *socket) override;
@@ -83,6 +86,7 @@ private:
     QHash<QByteArray, UpgradeCheck> m_webSocketRoutes;
     UpgradeRefusal m_refusal; // of the upgrade handleRequest() just refused; written by missingHandler()
     quint64 m_requests = 0;
+    std::shared_ptr<std::atomic<int>> m_live = std::make_shared<std::atomic<int>>(0);
     RequestObserver *m_observer = nullptr;
 };
 

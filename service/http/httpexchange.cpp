@@ -80,6 +80,16 @@ HttpExchange::~HttpExchange()
         m_record.totalMs = m_finishedMs >= 0 ? m_finishedMs : m_timer.nsecsElapsed() / 1e6;
         m_observer->requestFinished(std::move(m_record));
     }
+    if (m_liveCounter)
+        m_liveCounter->fetch_sub(1, std::memory_order_acq_rel);
+}
+
+void HttpExchange::countIn(std::shared_ptr<std::atomic<int>> counter)
+{
+    if (m_liveCounter || !counter)
+        return;
+    counter->fetch_add(1, std::memory_order_acq_rel);
+    m_liveCounter = std::move(counter);
 }
 
 bool HttpExchange::clientConnected() const

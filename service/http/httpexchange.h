@@ -20,6 +20,8 @@
 #include <QList>
 #include <QPointer>
 
+#include <atomic>
+#include <memory>
 #include <functional>
 #include <utility>
 
@@ -68,6 +70,10 @@ public:
     bool responseStarted() const { return m_started; }
     bool responseFinished() const { return m_finished; }
 
+    // Counts this exchange in `counter` until it is destroyed (the server's requests in flight, for a
+    // graceful drain).
+    void countIn(std::shared_ptr<std::atomic<int>> counter);
+
     // Runs once if the client leaves before the response is finished. Replaces any earlier handler.
     void onClientGone(std::function<void()> handler);
 
@@ -87,6 +93,7 @@ public:
     void abortStream();
 
 private:
+    std::shared_ptr<std::atomic<int>> m_liveCounter;
     void appendHead(QByteArray &out, int status, QByteArrayView contentType, const HeaderPairs &extra, qint64 length);
     void finish();
     void captureAnswer(QByteArrayView data); // body capture (record().captureBodies), capped

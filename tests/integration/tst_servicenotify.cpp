@@ -8,9 +8,15 @@
 #include "platform/servicenotifier.h"
 #include "platform/threadheartbeat.h"
 #include "servicemonitor.h"
+#include "testtiming.h"
 
+#include <QFile>
+#include <QProcess>
 #include <QSemaphore>
 #include <QTest>
+
+#include <csignal>
+#include <sys/types.h>
 
 using namespace airlock;
 using namespace airlock::test;
@@ -146,6 +152,62 @@ private Q_SLOTS:
 
         QVERIFY2(airlockd.stop(), airlockd.standardError().constData()); // SIGTERM, exit code 0
         QVERIFY(readUntil(manager, "STOPPING=1", &seen));
+    }
+
+    // SIGTERM drains: the port stops accepting at once, the request in flight still gets its whole
+    // answer, then airlockd exits 0.
+    void sigtermDrainsTheRequestsInFlight()
+    {
+        FakeModelServer fake;
+        FakeBehavior held = FakeBehavior::answer(3);
+        held.holdUntilReleased = true;
+        fake.setDefaultBehavior(held);
+        FakeServiceManager manager;
+        QVERIFY2(manager.isListening(), qPrintable(manager.errorMessage()));
+        QTemporaryDir dir;
+        QFile config(dir.filePath(QStringLiteral("airlock.json")));
+        QVERIFY(config.open(QIODevice::WriteOnly));
+        config.write("{\"models\":[{\"name\":\"m\",\"family\":\"codestral\",\"base_url\":\"" + fake.baseUrl().toEncoded()
+                     + "\",\"identifier\":\"served\"}],\"features\":{\"duo_chat\":\"m\"}}");
+        config.close();
+        AirlockdProcess airlockd;
+        AirlockdProcess::Options o;
+        o.dataDir = dir.filePath(QStringLiteral("data"));
+        o.config = config.fileName();
+        o.args = {QStringLiteral("--auth"), QStringLiteral("disabled"), QStringLiteral("--shutdown-grace"), QStringLiteral("120")};
+        o.env.insert(QStringLiteral("NOTIFY_SOCKET"), QString::fromLocal8Bit(manager.socketPath()));
+        o.env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QStringLiteral("notify-admin-token"));
+        QVERIFY2(airlockd.start(o), qPrintable(airlockd.errorMessage()));
+        const quint16 port = airlockd.port();
+        QList<QByteArray> seen;
+        QVERIFY(readUntil(manager, "READY=1", &seen));
+
+        TestHttpClient client(port);
+        client.sendRequest(HttpRequest::post("/v1/chat/completions",
+                                             "{\"model\":\"duo_chat\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}"));
+        QVERIFY(waitUntil([&] { return fake.heldCount() == 1; }, 20000));
+
+        QCOMPARE(::kill(pid_t(airlockd.process()->processId()), SIGTERM), 0);
+        QVERIFY(readUntil(manager, "STOPPING=1", &seen));
+        // The listeners close right after STOPPING=1: a new connection is refused.
+        bool refused = false;
+        for (int i = 0; i < 100 && !refused; ++i) {
+            TestHttpClient probe(port);
+            probe.connectToServer();
+            refused = !probe.waitForConnected(2000) && probe.connectionFailed();
+            if (!refused)
+                QTest::qWait(100); // the worker threads close their listeners one after the other
+        }
+        QVERIFY(refused);
+        QCOMPARE(airlockd.process()->state(), QProcess::Running); // still serving the request in flight
+
+        QCOMPARE(fake.releaseHeld(), 1);
+        QVERIFY(client.waitForResponses(1, 20000));
+        QCOMPARE(client.responses().first().status, 200);
+        QVERIFY(client.responses().first().complete);
+        QVERIFY(airlockd.process()->waitForFinished(30000));
+        QCOMPARE(airlockd.process()->exitStatus(), QProcess::NormalExit);
+        QCOMPARE(airlockd.process()->exitCode(), 0);
     }
 };
 
