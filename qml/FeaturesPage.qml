@@ -176,6 +176,7 @@ Page {
         }
 
         anchors.centerIn: parent
+        focus: true // the keyboard moves into it when it opens
         width: Math.min(page.width - 2 * Theme.margin, 720)
         height: Math.min(page.height - 2 * Theme.margin, 640)
         modal: true
