@@ -456,6 +456,18 @@ void tst_KeyboardFlow::routeEditor()
     QVERIFY2(m_core->config()->errorMessage().isEmpty(), qPrintable(m_core->config()->errorMessage()));
     const QJsonValue stored = m_env->admin("GET", u"api/v1/config"_s).json.value("features"_L1).toObject().value("code_completions"_L1);
     QCOMPARE(stored, QJsonValue(kModel));
+
+    // On the Models page the model's replica shows its health, read live from the gateway: the fake
+    // model server answers the probe.
+    key(Qt::Key_2, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 1, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(item(u"replicaState"_s) && item(u"replicaState"_s)->property("tone").toString() == "ok"_L1,
+                             kTimeoutMs);
+    QVERIFY(m_core->replicaHealth()->isRunning());
+    shoot(u"06-replica-health"_s);
+    key(Qt::Key_3, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 2, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_core->replicaHealth()->isRunning(), kTimeoutMs); // only while the page is shown
 }
 
 void tst_KeyboardFlow::issueToken()
