@@ -3,9 +3,12 @@
 #include "adminclient.h"
 #include "configedits.h"
 #include "consolelog.h"
+#include "routeforms.h"
 
 #include <QJsonArray>
 #include <QJsonObject>
+
+#include <algorithm>
 
 namespace airlock {
 
@@ -129,7 +132,17 @@ Result<ModelEndpoint> ConfigController::endpointFromFields(const QVariantMap &fi
     if (!family)
         return Error::make(u"invalid_value"_s, tr("Choose a model family."), u"family"_s);
     m.family = *family;
-    m.baseUrl = QUrl(fields.value(u"baseUrl"_s).toString().trimmed(), QUrl::StrictMode);
+    if (fields.contains(u"replicas"_s)) {
+        // The form's servers: one of weight 1 is a plain base_url, anything more a replica list.
+        const QList<ModelReplica> replicas = replicasFromList(fields.value(u"replicas"_s).toList());
+        if (replicas.isEmpty())
+            return Error::make(u"invalid_value"_s, tr("Give the base URL of at least one server."), u"replicas"_s);
+        m.baseUrl = replicas.constFirst().baseUrl;
+        if (replicas.size() > 1 || replicas.constFirst().weight != 1)
+            m.replicas = replicas;
+    } else {
+        m.baseUrl = QUrl(fields.value(u"baseUrl"_s).toString().trimmed(), QUrl::StrictMode);
+    }
     m.identifier = fields.value(u"identifier"_s).toString().trimmed();
     m.apiKey = fields.value(u"apiKey"_s).toString();
     const auto number = [&fields](const QString &key, int fallback) {
@@ -159,10 +172,11 @@ bool ConfigController::saveModel(const QString &originalName, const QVariantMap 
                                             [&](const ModelEndpoint &m) { return m.name == originalName; })
         - next.models.cbegin();
     if (!originalName.isEmpty() && existing < next.models.size()) {
-        // The form edits one URL: the first replica's. The other replicas, and the server kind (not in
-        // the form), stay as they are.
+        // The server kind is not in the form: it stays as it is. Fields with "replicas" give the whole
+        // list; fields with only "baseUrl" edit the first replica's URL and keep the others.
         endpoint->server = next.models.at(existing).server;
-        if (const QList<ModelReplica> replicas = next.models.at(existing).replicas; !replicas.isEmpty()) {
+        if (const QList<ModelReplica> replicas = next.models.at(existing).replicas;
+            !fields.contains(u"replicas"_s) && !replicas.isEmpty()) {
             endpoint->replicas = replicas;
             endpoint->replicas.first().baseUrl = endpoint->baseUrl;
         }
@@ -196,6 +210,32 @@ bool ConfigController::assignFeature(const QString &feature, const QString &mode
 {
     GatewayConfig next = m_config;
     assignFeatureModel(next, feature, model.isEmpty() ? QString(kDisabled) : model);
+    return put(next, {}, {});
+}
+
+bool ConfigController::saveRoute(const QString &feature, const QVariantList &tiers)
+{
+    const ModelRoute route = routeFromTiers(tiers);
+    if (route.tiers.isEmpty()) {
+        setErrorMessage(LiveText([] { return tr("A route needs at least one tier with a model."); }));
+        return false;
+    }
+    for (qsizetype i = 0; i < route.tiers.size(); ++i) {
+        const QList<RouteTarget> &tier = route.tiers.at(i);
+        const bool unnamed = std::any_of(tier.cbegin(), tier.cend(), [](const RouteTarget &t) { return t.model.isEmpty(); });
+        if (tier.isEmpty() || unnamed) {
+            setErrorMessage(LiveText([n = i + 1] { return tr("Tier %1: choose a model for every target.").arg(n); }));
+            return false;
+        }
+    }
+    GatewayConfig next = m_config;
+    if (isSingleModel(route)) {
+        // One model alone is the plain assignment, as before routes existed.
+        assignFeatureModel(next, feature, route.tiers.constFirst().constFirst().model);
+    } else {
+        next.routes.insert(feature, route);
+        next.features.insert(feature, route.primaryModel());
+    }
     return put(next, {}, {});
 }
 

@@ -61,7 +61,8 @@ public:
     // After a language switch: emits errorMessageChanged() so the message is read again.
     void retranslate();
 
-    // `fields`: name, family, baseUrl, identifier, apiKey (empty: keep the stored one), maxConcurrency,
+    // `fields`: name, family, replicas (routeforms.h: [{baseUrl, weight}], the whole list) or baseUrl
+    // (the first replica's URL alone; the others are kept), identifier, apiKey (empty: keep the stored one), maxConcurrency,
     // connectTimeoutMs, firstByteTimeoutMs, idleTimeoutMs, totalTimeoutMs. `originalName` is the model
     // being edited (empty: a new one); renaming moves its feature assignments along and keeps its stored
     // API key unless a new one is typed ("renamed_from" in PUT /api/v1/config). Returns false (and
@@ -70,6 +71,10 @@ public:
     Q_INVOKABLE bool removeModel(const QString &name);
     // `model`: a model name or "disabled".
     Q_INVOKABLE bool assignFeature(const QString &feature, const QString &model);
+    // Routes `feature` over `tiers` (routeforms.h: fallback order, each a list of {model, weight}). A
+    // single model with no fallback is saved as the plain assignment; weights, duplicates and limits are
+    // checked by the gateway, whose refusal names the field (errorMessage, failed()).
+    Q_INVOKABLE bool saveRoute(const QString &feature, const QVariantList &tiers);
     Q_INVOKABLE bool setFlagEnabled(const QString &flag, bool enabled);
     // Tests the endpoint described by `fields` (as saveModel) on the gateway; results in testSteps. With no
     // key typed, the gateway uses the one stored for `storedName` (the model being edited), else for

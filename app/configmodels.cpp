@@ -1,5 +1,7 @@
 #include "configmodels.h"
 
+#include "routeforms.h"
+
 #include <QJsonObject>
 
 namespace airlock {
@@ -56,6 +58,7 @@ QVariant ModelListModel::data(const QModelIndex &index, int role) const
             urls << replica.baseUrl.toString();
         return urls;
     }
+    case ReplicasRole: return replicasToList(m.servers());
     default: return {};
     }
 }
@@ -73,7 +76,8 @@ QHash<int, QByteArray> ModelListModel::roleNames() const
             {IdleTimeoutRole, "idleTimeoutMs"},
             {TotalTimeoutRole, "totalTimeoutMs"},
             {AssignedFeaturesRole, "assignedFeatures"},
-            {ReplicaUrlsRole, "replicaUrls"}};
+            {ReplicaUrlsRole, "replicaUrls"},
+            {ReplicasRole, "replicas"}};
 }
 
 void ModelListModel::setConfig(const GatewayConfig &config)
@@ -117,13 +121,11 @@ QString routeSummary(const ModelRoute &route)
         return {};
     QStringList tiers;
     for (const QList<RouteTarget> &tier : route.tiers) {
-        int total = 0;
-        for (const RouteTarget &t : tier)
-            total += t.weight;
+        const QList<int> percents = tierPercents(tier);
         QStringList targets;
-        for (const RouteTarget &t : tier) {
-            targets << (tier.size() == 1 ? t.model
-                                         : QStringLiteral("%1 %2 %").arg(t.model).arg(qRound(100.0 * t.weight / total)));
+        for (qsizetype i = 0; i < tier.size(); ++i) {
+            const QString &model = tier.at(i).model;
+            targets << (tier.size() == 1 ? model : QStringLiteral("%1 %2 %").arg(model).arg(percents.at(i)));
         }
         tiers << targets.join(QStringLiteral(" · "));
     }
@@ -162,6 +164,13 @@ QVariant FeatureListModel::data(const QModelIndex &index, int role) const
     case SuitsRole: return !model || families.contains(familyName(model->family));
     case FamiliesRole: return families;
     case RouteSummaryRole: return routeSummary(m_config.routes.value(id));
+    case RouteTiersRole: {
+        if (const auto route = m_config.routes.constFind(id); route != m_config.routes.cend())
+            return routeToTiers(*route);
+        if (assigned.isEmpty() || assigned == kDisabled)
+            return QVariantList();
+        return routeToTiers(ModelRoute{{{RouteTarget{assigned, 1}}}});
+    }
     default: return {};
     }
 }
@@ -174,7 +183,7 @@ QHash<int, QByteArray> FeatureListModel::roleNames() const
             {FlagEnabledRole, "flagEnabled"}, {ChatRole, "chat"},
             {AssignedModelRole, "assignedModel"}, {AssignedFamilyRole, "assignedFamily"},
             {SuitsRole, "suits"},          {FamiliesRole, "families"},
-            {RouteSummaryRole, "routeSummary"}};
+            {RouteSummaryRole, "routeSummary"}, {RouteTiersRole, "routeTiers"}};
 }
 
 void FeatureListModel::setCatalog(const QJsonArray &catalog)

@@ -2,10 +2,12 @@
 
 // List models over the gateway configuration the ConfigController holds.
 //
-// ModelListModel: the registered model endpoints (api keys are write-only: only whether one is stored).
+// ModelListModel: the registered model endpoints (api keys are write-only: only whether one is stored);
+// "replicas" is the form's list of servers (routeforms.h), one entry for an endpoint with just a base URL.
 // FeatureListModel: the feature catalog (GET /api/v1/catalog) joined with the assignments and flags of
 // the configuration: per feature its names, stage, flag state, assigned model and whether the assigned
-// model's family is known to suit it. Both are reset when the configuration or the catalog changes.
+// model's family is known to suit it, and its route as the route editor edits it (routeTiers,
+// routeforms.h: a single model is one tier of one target, "disabled" no tier). Both are reset when the configuration or the catalog changes.
 
 #include "gatewayconfig.h"
 
@@ -25,7 +27,7 @@ class ModelListModel : public QAbstractListModel
 public:
     enum Role { NameRole = Qt::UserRole + 1, FamilyRole, BaseUrlRole, IdentifierRole, HasApiKeyRole,
                 MaxConcurrencyRole, ConnectTimeoutRole, FirstByteTimeoutRole, IdleTimeoutRole, TotalTimeoutRole,
-                AssignedFeaturesRole, ReplicaUrlsRole };
+                AssignedFeaturesRole, ReplicaUrlsRole, ReplicasRole };
     Q_ENUM(Role)
 
     explicit ModelListModel(QObject *parent = nullptr);
@@ -57,7 +59,8 @@ class FeatureListModel : public QAbstractListModel
     Q_PROPERTY(QVariantMap names READ names NOTIFY namesChanged)
 public:
     enum Role { IdRole = Qt::UserRole + 1, NameRole, NameEnRole, NameKoRole, StageRole, FlagRole, FlagEnabledRole,
-                ChatRole, AssignedModelRole, AssignedFamilyRole, SuitsRole, FamiliesRole, RouteSummaryRole };
+                ChatRole, AssignedModelRole, AssignedFamilyRole, SuitsRole, FamiliesRole, RouteSummaryRole,
+                RouteTiersRole };
     Q_ENUM(Role)
 
     explicit FeatureListModel(QObject *parent = nullptr);

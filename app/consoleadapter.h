@@ -28,6 +28,7 @@ class ConsoleAdapter : public QObject
     Q_PROPERTY(airlock::ConnectionController *connection READ connection CONSTANT)
     Q_PROPERTY(airlock::SavedConnections *connections READ connections CONSTANT)
     Q_PROPERTY(airlock::ConfigController *config READ config CONSTANT)
+    Q_PROPERTY(airlock::ReplicaHealthController *replicaHealth READ replicaHealth CONSTANT)
     Q_PROPERTY(airlock::TokensController *tokens READ tokens CONSTANT)
     Q_PROPERTY(airlock::LogsController *logs READ logs CONSTANT)
     Q_PROPERTY(airlock::MetricsController *metrics READ metrics CONSTANT)
@@ -47,6 +48,7 @@ public:
     ConnectionController *connection() const { return m_core->connection(); }
     SavedConnections *connections() const { return m_core->connections(); }
     ConfigController *config() const { return m_core->config(); }
+    ReplicaHealthController *replicaHealth() const { return m_core->replicaHealth(); }
     TokensController *tokens() const { return m_core->tokens(); }
     LogsController *logs() const { return m_core->logs(); }
     MetricsController *metrics() const { return m_core->metrics(); }
@@ -99,6 +101,13 @@ struct ConfigControllerForeign
     QML_FOREIGN(airlock::ConfigController)
     QML_NAMED_ELEMENT(ConfigController)
     QML_UNCREATABLE("provided by Console.config")
+};
+struct ReplicaHealthControllerForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::ReplicaHealthController)
+    QML_NAMED_ELEMENT(ReplicaHealthController)
+    QML_UNCREATABLE("provided by Console.replicaHealth")
 };
 struct TokensControllerForeign
 {
@@ -204,6 +213,13 @@ struct EndpointHealthModelForeign
     QML_FOREIGN(airlock::EndpointHealthModel)
     QML_NAMED_ELEMENT(EndpointHealthModel)
     QML_UNCREATABLE("provided by Console.metrics.endpoints")
+};
+struct ReplicaHealthModelForeign
+{
+    Q_GADGET
+    QML_FOREIGN(airlock::ReplicaHealthModel)
+    QML_NAMED_ELEMENT(ReplicaHealthModel)
+    QML_UNCREATABLE("provided by Console.replicaHealth.replicas")
 };
 struct ChartSeriesForeign
 {

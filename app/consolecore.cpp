@@ -9,6 +9,7 @@ using namespace Qt::StringLiterals;
 ConsoleCore::ConsoleCore(QObject *parent)
     : QObject(parent)
     , m_config(m_connection.client())
+    , m_replicaHealth(m_connection.client())
     , m_tokens(m_connection.client())
     , m_logs(m_connection.client())
     , m_metrics(m_connection.client())
@@ -28,6 +29,7 @@ ConsoleCore::ConsoleCore(QObject *parent)
         m_connection.retranslate();
         m_saved.retranslate();
         m_config.retranslate();
+        m_replicaHealth.retranslate();
         m_logs.retranslate();
         m_metrics.retranslate();
         m_playground.retranslate();
@@ -45,6 +47,7 @@ ConsoleCore::~ConsoleCore()
 {
     m_logs.stop();
     m_metrics.stop();
+    m_replicaHealth.stop();
     m_playground.stop();
 }
 
@@ -83,6 +86,7 @@ void ConsoleCore::onStateChanged()
         m_logs.records()->clear();
         m_metrics.clear();
         m_config.clear();
+        m_replicaHealth.clear();
         m_tokens.clear();
         m_settings.clear();
         m_playground.clear();

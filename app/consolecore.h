@@ -11,6 +11,7 @@
 #include "logscontroller.h"
 #include "metricscontroller.h"
 #include "playgroundcontroller.h"
+#include "replicahealth.h"
 #include "savedconnections.h"
 #include "settingscontroller.h"
 #include "tokenscontroller.h"
@@ -29,6 +30,7 @@ public:
     ConnectionController *connection() { return &m_connection; }
     SavedConnections *connections() { return &m_saved; }
     ConfigController *config() { return &m_config; }
+    ReplicaHealthController *replicaHealth() { return &m_replicaHealth; }
     TokensController *tokens() { return &m_tokens; }
     LogsController *logs() { return &m_logs; }
     MetricsController *metrics() { return &m_metrics; }
@@ -49,6 +51,7 @@ private:
     ConnectionController m_connection;
     SavedConnections m_saved;
     ConfigController m_config;
+    ReplicaHealthController m_replicaHealth;
     TokensController m_tokens;
     LogsController m_logs;
     MetricsController m_metrics;

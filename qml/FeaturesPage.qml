@@ -6,7 +6,8 @@ import Airlock.Console
 import Airlock.Console.Components
 
 // The feature catalog as a table: per feature the model endpoint that serves it (or Disabled), its
-// stage, its flag, and a warning when the assigned model's family is not known to suit it.
+// stage, its flag, and a warning when the assigned model's family is not known to suit it. The drop-down's
+// last choice opens the route editor: tiers in fallback order, each a weighted split over models.
 // Keyboard: Tab reaches the table (arrow keys move the highlighted row), then each row's drop-down (Space
 // opens it, arrows choose, Enter applies) and flag switch (Space toggles).
 Page {
@@ -72,7 +73,9 @@ Page {
                 required property string assignedFamily
                 required property bool suits
                 required property string routeSummary
-                readonly property var choices: Util.prepend("disabled", Console.config.modelNames)
+                required property var routeTiers
+                // "disabled", the models, and "" for the route editor (no model has an empty name).
+                readonly property var choices: Util.prepend("disabled", Console.config.modelNames).concat([""])
 
                 width: ListView.view.width
                 implicitHeight: rowLayout.implicitHeight + Theme.spacing
@@ -105,7 +108,8 @@ Page {
                         objectName: "featureModelBox-" + featureRow.featureId
                         model: featureRow.choices
                         currentIndex: Math.max(0, featureRow.choices.indexOf(featureRow.assignedModel))
-                        displayText: currentIndex <= 0 ? qsTr("Disabled") : currentText
+                        displayText: currentIndex <= 0 ? qsTr("Disabled")
+                                   : featureRow.routeSummary.length > 0 ? qsTr("%1 + route").arg(currentText) : currentText
                         Accessible.name: qsTr("Model endpoint for %1").arg(featureRow.name)
                         Layout.preferredWidth: 240
                         delegate: ItemDelegate {
@@ -113,10 +117,18 @@ Page {
                             required property int index
                             required property string modelData
                             width: choiceDelegate.ListView.view.width
-                            text: index === 0 ? qsTr("Disabled") : modelData
+                            text: index === 0 ? qsTr("Disabled")
+                                : modelData.length === 0 ? qsTr("Route: split and fallbacks…") : modelData
                             highlighted: choiceDelegate.ListView.isCurrentItem
                         }
-                        onActivated: (choice) => Console.config.assignFeature(featureRow.featureId, featureRow.choices[choice])
+                        onActivated: (choice) => {
+                            if (featureRow.choices[choice].length > 0) {
+                                Console.config.assignFeature(featureRow.featureId, featureRow.choices[choice])
+                                return
+                            }
+                            modelBox.currentIndex = Qt.binding(() => Math.max(0, featureRow.choices.indexOf(featureRow.assignedModel)))
+                            routeDialog.openFor(featureRow.featureId, featureRow.name, featureRow.routeTiers)
+                        }
                     }
                     Switch {
                         checked: featureRow.flagEnabled
@@ -143,6 +155,82 @@ Page {
                         wrapMode: Text.Wrap
                         Layout.fillWidth: true
                     }
+                }
+            }
+        }
+    }
+    Dialog {
+        id: routeDialog
+        objectName: "routeDialog"
+
+        property string featureId
+        property string featureName
+
+        function openFor(id: string, name: string, tiers: var) {
+            featureId = id
+            featureName = name
+            routeEditor.tiers = tiers
+            routeEditor.reset()
+            page.config.clearError()
+            open()
+        }
+
+        anchors.centerIn: parent
+        focus: true // the keyboard moves into it when it opens
+        width: Math.min(page.width - 2 * Theme.margin, 720)
+        height: Math.min(page.height - 2 * Theme.margin, 640)
+        modal: true
+        title: qsTr("Route of %1").arg(featureName)
+
+        Connections {
+            target: page.config
+            enabled: routeDialog.opened
+            function onSaved() { routeDialog.close() }
+        }
+
+        ColumnLayout {
+            anchors.fill: parent
+            spacing: Theme.spacing
+            Label {
+                text: qsTr("The first tier takes the traffic, split by weight. A later tier is used only when no model of the tiers before it can take a request. A single model with no fallback is saved as a plain assignment.")
+                wrapMode: Text.Wrap
+                opacity: 0.8
+                Layout.fillWidth: true
+            }
+            ScrollView {
+                id: routeScroll
+                contentWidth: availableWidth
+                clip: true
+                Layout.fillWidth: true
+                Layout.fillHeight: true
+                RouteEditor {
+                    id: routeEditor
+                    objectName: "routeEditor"
+                    width: routeScroll.availableWidth
+                    modelNames: page.config.modelNames
+                }
+            }
+            ErrorBanner {
+                objectName: "routeError"
+                text: page.config.errorMessage
+                Layout.fillWidth: true
+            }
+        }
+
+        footer: Pane {
+            RowLayout {
+                anchors.right: parent.right
+                spacing: Theme.spacing
+                Button {
+                    objectName: "saveRouteButton"
+                    text: qsTr("Save route")
+                    highlighted: true
+                    enabled: !page.config.busy
+                    onClicked: page.config.saveRoute(routeDialog.featureId, routeEditor.draft)
+                }
+                Button {
+                    text: qsTr("Cancel")
+                    onClicked: routeDialog.close()
                 }
             }
         }

@@ -235,7 +235,9 @@ ApplicationWindow {
                     connection: Console.connection
                     active: pages.currentIndex === 0
                 }
-                ModelsPage {}
+                ModelsPage {
+                    active: pages.currentIndex === 1
+                }
                 FeaturesPage {}
                 TokensPage {}
                 LogsPage {

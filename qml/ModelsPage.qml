@@ -5,7 +5,9 @@ import QtQuick.Layouts
 import Airlock.Console
 import Airlock.Console.Components
 
-// Model endpoints: the list on the left; the form on the right edits the selected one or adds a new one.
+// Model endpoints: the list on the left; the form on the right edits the selected one or adds a new one,
+// with its replicas (base URL and weight each). While the page is visible the replicas' health (state,
+// last probe error, requests in flight, time to first byte) is read from the gateway every few seconds.
 // "Test connection" runs the checks on the gateway (reachable, TLS, /v1/models, one tiny completion) and
 // shows each step. API keys are write-only: an empty key field keeps the stored key (also across a rename).
 // Keyboard: Tab walks the list and the form; Enter in a text field saves.
@@ -13,13 +15,17 @@ Page {
     id: page
 
     readonly property ConfigController config: Console.config
+    readonly property ReplicaHealthController health: Console.replicaHealth
+    // The page is on screen (Main.qml): the replicas' health is polled while it is and a gateway is connected.
+    property bool active: false
+    readonly property bool polling: active && Console.connection.state === ConnectionController.Connected
     property string editing: ""      // name of the model being edited; "" = a new one
 
     title: qsTr("Models")
 
     function fields(): var {
         return {
-            name: nameField.text, family: familyBox.currentText, baseUrl: urlField.text,
+            name: nameField.text, family: familyBox.currentText, replicas: replicaEditor.draft,
             identifier: identifierField.text, apiKey: keyField.text,
             maxConcurrency: concurrencyBox.value, connectTimeoutMs: connectBox.value,
             firstByteTimeoutMs: firstByteBox.value, idleTimeoutMs: idleBox.value, totalTimeoutMs: totalBox.value
@@ -30,7 +36,7 @@ Page {
         editing = m["name"]
         nameField.text = m["name"]
         familyBox.currentIndex = familyBox.indexOfValue(m["family"])
-        urlField.text = m["baseUrl"]
+        replicaEditor.replicas = m["replicas"]
         identifierField.text = m["identifier"]
         keyField.text = ""
         concurrencyBox.value = m["maxConcurrency"]
@@ -51,7 +57,7 @@ Page {
         modelList.currentIndex = -1
         nameField.text = ""
         familyBox.currentIndex = familyBox.indexOfValue("codestral")
-        urlField.text = "http://127.0.0.1:8000/v1"
+        replicaEditor.replicas = [{ baseUrl: "http://127.0.0.1:8000/v1", weight: 1 }]
         identifierField.text = ""
         keyField.text = ""
         concurrencyBox.value = 64
@@ -63,7 +69,12 @@ Page {
         nameField.forceActiveFocus()
     }
 
-    Component.onCompleted: addNew()
+    Component.onCompleted: {
+        addNew()
+        if (polling)
+            health.start()
+    }
+    onPollingChanged: polling ? health.start() : health.stop()
 
     Connections {
         target: page.config
@@ -184,14 +195,15 @@ Page {
                         Accessible.name: qsTr("Family")
                         Layout.fillWidth: true
                     }
-                    FieldLabel { text: qsTr("Base URL") }
-                    TextField {
-                        id: urlField
-                        objectName: "modelUrlField"
-                        placeholderTextColor: Theme.systemPalette.placeholderText
-                        placeholderText: "http://gpu-1:8000/v1"
-                        selectByMouse: true
-                        Accessible.name: qsTr("Base URL")
+                    FieldLabel {
+                        text: replicaEditor.draft.length > 1 ? qsTr("Replicas (base URL, weight)") : qsTr("Base URL")
+                        Layout.alignment: Qt.AlignTop
+                        Layout.topMargin: Theme.spacing
+                    }
+                    ReplicaListEditor {
+                        id: replicaEditor
+                        objectName: "replicaEditor"
+                        firstUrlObjectName: "modelUrlField"
                         Layout.fillWidth: true
                         onAccepted: page.save()
                     }
@@ -338,6 +350,83 @@ Page {
                                                                                   : qsTr("The endpoint is not usable yet.")
                         color: page.config.testResult === ConfigController.Passed ? Theme.ok : Theme.error
                         font.bold: true
+                    }
+                }
+
+                SectionCard {
+                    id: healthCard
+                    objectName: "replicaHealthCard"
+                    // The stored endpoint's replicas as routing sees them (a new one has none yet).
+                    readonly property var rows: { page.health.revision; return page.health.replicas.rowsFor(page.editing) }
+                    title: qsTr("Replica health")
+                    visible: page.editing.length > 0
+                    Layout.fillWidth: true
+
+                    ErrorBanner {
+                        text: page.health.errorMessage
+                        Layout.fillWidth: true
+                    }
+                    Label {
+                        text: qsTr("The gateway reports no replica of this endpoint yet.")
+                        visible: healthCard.rows.length === 0 && page.health.errorMessage.length === 0
+                        opacity: 0.7
+                        wrapMode: Text.Wrap
+                        Layout.fillWidth: true
+                    }
+                    Repeater {
+                        model: healthCard.rows
+                        delegate: RowLayout {
+                            id: healthRow
+                            required property var modelData
+                            readonly property string state: modelData["state"]
+                            readonly property string probe: modelData["probe"]
+                            readonly property string tone: state === "ejected" || state === "dead" ? "error"
+                                                         : state === "not_ready" ? "busy"
+                                                         : probe === "unknown" ? "neutral" : "ok"
+                            spacing: Theme.spacing
+                            Layout.fillWidth: true
+                            Accessible.role: Accessible.StaticText
+                            Accessible.name: modelData["replica"] + ": " + stateBadge.text
+
+                            StatusBadge {
+                                id: stateBadge
+                                objectName: "replicaState"
+                                text: Texts.replicaState(healthRow.state, healthRow.probe)
+                                tone: healthRow.tone
+                                Layout.preferredWidth: 130
+                            }
+                            ColumnLayout {
+                                spacing: 0
+                                Layout.fillWidth: true
+                                Label {
+                                    text: healthRow.modelData["replica"]
+                                    font.family: Theme.monoFont
+                                    elide: Text.ElideMiddle
+                                    Layout.fillWidth: true
+                                }
+                                Label {
+                                    objectName: "replicaProbeError"
+                                    visible: text.length > 0
+                                    text: healthRow.modelData["error"]
+                                    color: Theme.error
+                                    wrapMode: Text.Wrap
+                                    font.pixelSize: Theme.smallSize
+                                    Layout.fillWidth: true
+                                }
+                            }
+                            Label {
+                                objectName: "replicaNumbers"
+                                text: {
+                                    const parts = [qsTr("%1 in flight").arg(healthRow.modelData["outstanding"])]
+                                    if (healthRow.modelData["ttfbMs"] >= 0)
+                                        parts.push(qsTr("first byte %1 ms").arg(healthRow.modelData["ttfbMs"]))
+                                    if (healthRow.modelData["ejectedForMs"] >= 0)
+                                        parts.push(qsTr("back in %1 s").arg(Math.ceil(healthRow.modelData["ejectedForMs"] / 1000)))
+                                    return parts.join(" · ")
+                                }
+                                opacity: 0.8
+                            }
+                        }
                     }
                 }
             }

@@ -21,6 +21,15 @@ QtObject {
         default: return qsTr("No traffic")
         }
     }
+    // A replica of GET /api/v1/replicas: its routing state, and whether a probe has answered yet.
+    function replicaState(state: string, probe: string): string {
+        switch (state) {
+        case "ejected": return qsTr("Ejected")
+        case "dead": return qsTr("Down")
+        case "not_ready": return qsTr("Not ready")
+        default: return probe === "unknown" ? qsTr("Probing…") : qsTr("Healthy")
+        }
+    }
     function testStep(name: string): string {
         switch (name) {
         case "reachable": return qsTr("Server reachable")

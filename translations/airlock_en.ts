@@ -55,6 +55,30 @@
         <source>Turned off by its flag.</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>%1 + route</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Route: split and fallbacks…</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Route of %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The first tier takes the traffic, split by weight. A later tier is used only when no model of the tiers before it can take a request. A single model with no fallback is saved as a plain assignment.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Save route</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>LogsPage</name>
@@ -351,6 +375,30 @@
         <source>Leave empty to keep the stored key</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>Replicas (base URL, weight)</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Replica health</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>The gateway reports no replica of this endpoint yet.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 in flight</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>first byte %1 ms</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>back in %1 s</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>OverviewPage</name>
@@ -621,6 +669,88 @@
     </message>
 </context>
 <context>
+    <name>ReplicaListEditor</name>
+    <message>
+        <source>Base URL of replica %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Weight of replica %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Remove replica %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Add replica</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>RouteEditor</name>
+    <message>
+        <source>No tier: the feature is disabled. Add a tier to route it.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Tier %1 · takes the traffic</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Tier %1 · fallback</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Move tier %1 up</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Move tier %1 down</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Remove tier %1</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Choose a model</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Model %1 of tier %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Weight of model %1 of tier %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Remove model %1 of tier %2</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Add model to this tier</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Add tier</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Add fallback tier</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
         <source>Settings</source>
@@ -850,6 +980,22 @@
     </message>
     <message>
         <source>1 year</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Ejected</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Down</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Probing…</source>
         <translation type="unfinished" />
     </message>
 </context>
@@ -1113,6 +1259,18 @@
         <source>The gateway refused the change: %1</source>
         <translation type="unfinished" />
     </message>
+    <message>
+        <source>Give the base URL of at least one server.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>A route needs at least one tier with a model.</source>
+        <translation type="unfinished" />
+    </message>
+    <message>
+        <source>Tier %1: choose a model for every target.</source>
+        <translation type="unfinished" />
+    </message>
 </context>
 <context>
     <name>airlock::ConnectionController</name>
@@ -1218,6 +1376,13 @@
     </message>
     <message>
         <source>Back to the built-in template.</source>
+        <translation type="unfinished" />
+    </message>
+</context>
+<context>
+    <name>airlock::ReplicaHealthController</name>
+    <message>
+        <source>Cannot read the replicas' health: %1</source>
         <translation type="unfinished" />
     </message>
 </context>

@@ -55,6 +55,30 @@
         <source>Turned off by its flag.</source>
         <translation>플래그로 꺼져 있습니다.</translation>
     </message>
+    <message>
+        <source>%1 + route</source>
+        <translation>%1 + 경로</translation>
+    </message>
+    <message>
+        <source>Route: split and fallbacks…</source>
+        <translation>경로: 분할과 대체…</translation>
+    </message>
+    <message>
+        <source>Route of %1</source>
+        <translation>%1의 경로</translation>
+    </message>
+    <message>
+        <source>The first tier takes the traffic, split by weight. A later tier is used only when no model of the tiers before it can take a request. A single model with no fallback is saved as a plain assignment.</source>
+        <translation>첫 번째 계층이 가중치에 따라 나누어 트래픽을 받습니다. 뒤의 계층은 앞 계층의 어떤 모델도 요청을 받을 수 없을 때만 사용됩니다. 대체 없는 단일 모델은 일반 할당으로 저장됩니다.</translation>
+    </message>
+    <message>
+        <source>Save route</source>
+        <translation>경로 저장</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>취소</translation>
+    </message>
 </context>
 <context>
     <name>LogsPage</name>
@@ -350,6 +374,30 @@
         <source>Leave empty to keep the stored key</source>
         <translation>저장된 키를 유지하려면 비워 두세요</translation>
     </message>
+    <message>
+        <source>Replicas (base URL, weight)</source>
+        <translation>복제본 (기본 URL, 가중치)</translation>
+    </message>
+    <message>
+        <source>Replica health</source>
+        <translation>복제본 상태</translation>
+    </message>
+    <message>
+        <source>The gateway reports no replica of this endpoint yet.</source>
+        <translation>게이트웨이가 아직 이 엔드포인트의 복제본을 보고하지 않았습니다.</translation>
+    </message>
+    <message>
+        <source>%1 in flight</source>
+        <translation>처리 중 %1건</translation>
+    </message>
+    <message>
+        <source>first byte %1 ms</source>
+        <translation>첫 바이트 %1 ms</translation>
+    </message>
+    <message>
+        <source>back in %1 s</source>
+        <translation>%1초 후 복귀</translation>
+    </message>
 </context>
 <context>
     <name>OverviewPage</name>
@@ -618,6 +666,88 @@
     </message>
 </context>
 <context>
+    <name>ReplicaListEditor</name>
+    <message>
+        <source>Base URL of replica %1</source>
+        <translation>복제본 %1의 기본 URL</translation>
+    </message>
+    <message>
+        <source>Weight of replica %1</source>
+        <translation>복제본 %1의 가중치</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Remove replica %1</source>
+        <translation>복제본 %1 제거</translation>
+    </message>
+    <message>
+        <source>Add replica</source>
+        <translation>복제본 추가</translation>
+    </message>
+</context>
+<context>
+    <name>RouteEditor</name>
+    <message>
+        <source>No tier: the feature is disabled. Add a tier to route it.</source>
+        <translation>계층이 없습니다: 기능이 비활성화됩니다. 라우팅하려면 계층을 추가하세요.</translation>
+    </message>
+    <message>
+        <source>Tier %1 · takes the traffic</source>
+        <translation>계층 %1 · 트래픽 처리</translation>
+    </message>
+    <message>
+        <source>Tier %1 · fallback</source>
+        <translation>계층 %1 · 대체</translation>
+    </message>
+    <message>
+        <source>Move tier %1 up</source>
+        <translation>계층 %1 위로 이동</translation>
+    </message>
+    <message>
+        <source>Move tier %1 down</source>
+        <translation>계층 %1 아래로 이동</translation>
+    </message>
+    <message>
+        <source>Remove tier %1</source>
+        <translation>계층 %1 제거</translation>
+    </message>
+    <message>
+        <source>Choose a model</source>
+        <translation>모델 선택</translation>
+    </message>
+    <message>
+        <source>Model %1 of tier %2</source>
+        <translation>계층 %2의 모델 %1</translation>
+    </message>
+    <message>
+        <source>Weight of model %1 of tier %2</source>
+        <translation>계층 %2의 모델 %1 가중치</translation>
+    </message>
+    <message>
+        <source>%1 %</source>
+        <translation>%1 %</translation>
+    </message>
+    <message>
+        <source>Remove model %1 of tier %2</source>
+        <translation>계층 %2의 모델 %1 제거</translation>
+    </message>
+    <message>
+        <source>Add model to this tier</source>
+        <translation>이 계층에 모델 추가</translation>
+    </message>
+    <message>
+        <source>Add tier</source>
+        <translation>계층 추가</translation>
+    </message>
+    <message>
+        <source>Add fallback tier</source>
+        <translation>대체 계층 추가</translation>
+    </message>
+</context>
+<context>
     <name>SettingsPage</name>
     <message>
         <source>Settings</source>
@@ -848,6 +978,22 @@
     <message>
         <source>1 year</source>
         <translation>1년</translation>
+    </message>
+    <message>
+        <source>Ejected</source>
+        <translation>제외됨</translation>
+    </message>
+    <message>
+        <source>Down</source>
+        <translation>중단됨</translation>
+    </message>
+    <message>
+        <source>Not ready</source>
+        <translation>준비 안 됨</translation>
+    </message>
+    <message>
+        <source>Probing…</source>
+        <translation>확인 중…</translation>
     </message>
 </context>
 <context>
@@ -1110,6 +1256,18 @@
         <source>The gateway refused the change: %1</source>
         <translation>게이트웨이가 변경을 거부했습니다: %1</translation>
     </message>
+    <message>
+        <source>Give the base URL of at least one server.</source>
+        <translation>서버를 하나 이상 기본 URL로 지정하세요.</translation>
+    </message>
+    <message>
+        <source>A route needs at least one tier with a model.</source>
+        <translation>경로에는 모델이 있는 계층이 하나 이상 필요합니다.</translation>
+    </message>
+    <message>
+        <source>Tier %1: choose a model for every target.</source>
+        <translation>계층 %1: 모든 대상에 모델을 선택하세요.</translation>
+    </message>
 </context>
 <context>
     <name>airlock::ConnectionController</name>
@@ -1216,6 +1374,13 @@
     <message>
         <source>Back to the built-in template.</source>
         <translation>기본 제공 템플릿으로 되돌렸습니다.</translation>
+    </message>
+</context>
+<context>
+    <name>airlock::ReplicaHealthController</name>
+    <message>
+        <source>Cannot read the replicas' health: %1</source>
+        <translation>복제본 상태를 읽을 수 없습니다: %1</translation>
     </message>
 </context>
 <context>

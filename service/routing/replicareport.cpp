@@ -54,6 +54,8 @@ QJsonObject replicaJson(const ReplicaState &replica, qint64 nowMs)
     const qint64 until = replica.ejectedUntilMs();
     if (until > nowMs)
         o.insert(QStringLiteral("ejected_for_ms"), double(until - nowMs));
+    if (const double p95 = replica.ttfbP95(); p95 >= 0)
+        o.insert(QStringLiteral("ttfb_p95_ms"), qRound64(p95));
     return o;
 }
 

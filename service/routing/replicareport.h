@@ -31,7 +31,8 @@ namespace airlock::routing {
 QString replicaHealthName(const ReplicaState &replica, qint64 nowMs);
 
 // {"replica": <api root>, "state": ..., "probe": "unknown"|"ready"|"not_ready"|"down",
-//  "error": <last probe detail, when not ready>, "outstanding": n, "ejected_for_ms": <ms the ejection still lasts> (when ejected)}
+//  "error": <last probe detail, when not ready>, "outstanding": n, "ejected_for_ms": <ms the ejection still lasts> (when ejected),
+//  "ttfb_p95_ms": <the recent answers' p95 time to first byte> (once enough answers were seen)}
 QJsonObject replicaJson(const ReplicaState &replica, qint64 nowMs);
 // Every replica of `endpoint`, in configuration order.
 QJsonArray replicasJson(const EndpointRuntime &endpoint, qint64 nowMs);

@@ -9,6 +9,8 @@
 #include "jsonrowsmodel.h"
 #include "metricscontroller.h"
 #include "playgroundcontroller.h"
+#include "replicahealth.h"
+#include "routeforms.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
@@ -77,6 +79,8 @@ private Q_SLOTS:
     void modelList();
     void featureList();
     void routesAndReplicas();
+    void routeForms();
+    void replicaHealthRows();
     void tokenList();
     void logListCap();
     void testSteps();
@@ -200,6 +204,85 @@ void tst_ConsoleModels::routesAndReplicas()
              (QStringList{u"http://127.0.0.1:8000/v1"_s, u"http://127.0.0.1:8001/v1"_s}));
     QCOMPARE(gemma.value(u"assignedFeatures"_s).toStringList(), (QStringList{u"code_completions"_s, u"duo_chat"_s}));
     QCOMPARE(models.get(0).toMap().value(u"replicaUrls"_s).toStringList(), QStringList{u"http://127.0.0.1:8000/v1"_s});
+}
+
+// The route editor's and the replica list's values: round trips, percents per tier, what is kept as
+// typed for the gateway to judge.
+void tst_ConsoleModels::routeForms()
+{
+    ModelRoute route;
+    route.tiers = {{RouteTarget{u"a"_s, 2}, RouteTarget{u"b"_s, 1}}, {RouteTarget{u"c"_s, 7}}};
+    QCOMPARE(tierPercents(route.tiers.at(0)), (QList<int>{67, 33}));
+    QCOMPARE(tierPercents({RouteTarget{u"a"_s, 0}, RouteTarget{u"b"_s, 0}}), (QList<int>{0, 0}));
+    const QVariantList tiers = routeToTiers(route);
+    QCOMPARE(tiers.size(), 2);
+    QCOMPARE(tiers.at(0).toList().at(1).toMap().value(u"percent"_s).toInt(), 33);
+    QCOMPARE(tiers.at(1).toList().at(0).toMap().value(u"percent"_s).toInt(), 100);
+    QCOMPARE(routeFromTiers(tiers), route);
+    QVERIFY(!isSingleModel(route));
+    QVERIFY(isSingleModel(routeFromTiers(QVariantList{QVariantList{QVariantMap{{u"model"_s, u" a "_s}, {u"weight"_s, 4}}}})));
+    // As QML hands them: numbers as doubles, a weight that is not a number (0: the gateway refuses it).
+    const ModelRoute typed = routeFromTiers(QVariantList{QVariantList{QVariantMap{{u"model"_s, u"a"_s}, {u"weight"_s, 3.0}},
+                                                                      QVariantMap{{u"model"_s, u"b"_s}, {u"weight"_s, u"x"_s}}}});
+    QCOMPARE(typed.tiers.at(0), (QList<RouteTarget>{{u"a"_s, 3}, {u"b"_s, 0}}));
+
+    const QList<ModelReplica> replicas{{QUrl(u"http://h1:8000/v1"_s), 1}, {QUrl(u"http://h2:8000"_s), 5}};
+    QCOMPARE(replicasFromList(replicasToList(replicas)), replicas);
+    QCOMPARE(replicasFromList(QVariantList{QVariantMap{{u"baseUrl"_s, u" http://h3:1/v1 "_s}}}),
+             (QList<ModelReplica>{{QUrl(u"http://h3:1/v1"_s), 1}}));
+
+    // The model form's replicas: one of weight 1 is the plain base URL, more a replica list; none is refused.
+    QVariantMap fields{{u"name"_s, u"m"_s}, {u"family"_s, u"codestral"_s}, {u"identifier"_s, u"id"_s},
+                       {u"replicas"_s, replicasToList({replicas.at(0)})}};
+    auto endpoint = ConfigController::endpointFromFields(fields);
+    QVERIFY2(endpoint, qPrintable(endpoint ? QString() : endpoint.error().message));
+    QCOMPARE(endpoint->baseUrl, QUrl(u"http://h1:8000/v1"_s));
+    QVERIFY(endpoint->replicas.isEmpty());
+    fields.insert(u"replicas"_s, replicasToList(replicas));
+    endpoint = ConfigController::endpointFromFields(fields);
+    QVERIFY(endpoint);
+    QCOMPARE(endpoint->replicas, replicas);
+    QCOMPARE(endpoint->baseUrl, replicas.at(0).baseUrl);
+    fields.insert(u"replicas"_s, QVariantList{});
+    endpoint = ConfigController::endpointFromFields(fields);
+    QVERIFY(!endpoint);
+    QCOMPARE(endpoint.error().field, u"replicas"_s);
+}
+
+// GET /api/v1/replicas flattened into rows, per endpoint, with the optional fields' fallbacks.
+void tst_ConsoleModels::replicaHealthRows()
+{
+    const QJsonObject answer = QJsonDocument::fromJson(R"({"endpoints": [
+        {"name": "a", "server": "vllm", "replicas": [
+            {"replica": "http://h1:8000/v1", "state": "ready", "probe": "ready", "outstanding": 2},
+            {"replica": "http://h2:8000/v1", "state": "ejected", "probe": "down", "error": "connection refused",
+             "outstanding": 0, "ejected_for_ms": 4200.4, "ttfb_p95_ms": 120}]},
+        {"name": "b", "server": "openai", "replicas": [
+            {"replica": "http://h3:8000/v1", "state": "ready", "probe": "unknown", "outstanding": 0}]}]})").object();
+    ReplicaHealthController health(nullptr);
+    QSignalSpy updated(&health, &ReplicaHealthController::updated);
+    health.apply(answer);
+    QCOMPARE(updated.size(), 1);
+    ReplicaHealthModel *model = health.replicas();
+    QAbstractItemModelTester tester(model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QCOMPARE(model->rowCount(), 3);
+    const QVariantList a = model->rowsFor(u"a"_s);
+    QCOMPARE(a.size(), 2);
+    QCOMPARE(a.at(0).toMap().value(u"server"_s).toString(), u"vllm"_s);
+    QCOMPARE(a.at(0).toMap().value(u"outstanding"_s).toInt(), 2);
+    QCOMPARE(a.at(0).toMap().value(u"error"_s).toString(), QString());
+    QCOMPARE(a.at(0).toMap().value(u"ejectedForMs"_s).toLongLong(), -1);
+    QCOMPARE(a.at(0).toMap().value(u"ttfbMs"_s).toLongLong(), -1);
+    QCOMPARE(a.at(1).toMap().value(u"state"_s).toString(), u"ejected"_s);
+    QCOMPARE(a.at(1).toMap().value(u"error"_s).toString(), u"connection refused"_s);
+    QCOMPARE(a.at(1).toMap().value(u"ejectedForMs"_s).toLongLong(), 4200);
+    QCOMPARE(a.at(1).toMap().value(u"ttfbMs"_s).toLongLong(), 120);
+    QCOMPARE(model->rowsFor(u"b"_s).at(0).toMap().value(u"probe"_s).toString(), u"unknown"_s);
+    QVERIFY(model->rowsFor(u"nope"_s).isEmpty());
+    const int revision = health.revision();
+    health.clear();
+    QCOMPARE(model->rowCount(), 0);
+    QCOMPARE(health.revision(), revision + 1);
 }
 
 void tst_ConsoleModels::tokenList()

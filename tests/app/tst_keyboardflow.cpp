@@ -98,6 +98,7 @@ private Q_SLOTS:
     void addModel();
     void testConnection();
     void assignCodeCompletion();
+    void routeEditor();
     void issueToken();
     void watchRequest();
     void settings();
@@ -338,8 +339,8 @@ void tst_KeyboardFlow::addModel()
     QVERIFY2(isNamed(focused(), u"modelUrlField"_s), qPrintable(describe(focused())));
     key(Qt::Key_A, Qt::ControlModifier);
     type(m_env->fake()->baseUrl().toString());
-    key(Qt::Key_Tab);
-    QVERIFY2(isNamed(focused(), u"modelIdentifierField"_s), qPrintable(describe(focused())));
+    // Past the replica list's "Add replica" button.
+    TAB_TO(u"modelIdentifierField"_s);
     type(u"fake-model"_s);
     key(Qt::Key_Tab);
     QVERIFY2(isNamed(focused(), u"modelKeyField"_s), qPrintable(describe(focused())));
@@ -412,6 +413,61 @@ void tst_KeyboardFlow::assignCodeCompletion()
     const QString last = u"featureModelBox-"_s + m_core->config()->features()->featureIds().constLast();
     TAB_TO(last);
     BACKTAB_TO(boxName);
+}
+
+// The drop-down's last choice opens the route editor; in it, by keyboard: a fallback tier added, the
+// save refused while its target has no model (the dialog stays, with the message), the tier removed,
+// and the route of one model saved as the plain assignment.
+void tst_KeyboardFlow::routeEditor()
+{
+    const QString boxName = u"featureModelBox-code_completions"_s;
+    TAB_TO(boxName);
+    QQuickItem *box = focused();
+    auto *popup = box->property("popup").value<QObject *>();
+    QVERIFY(popup);
+    key(Qt::Key_Space);
+    QTRY_VERIFY_WITH_TIMEOUT(popup->property("opened").toBool(), kTimeoutMs);
+    key(Qt::Key_Down); // the model -> "Route: split and fallbacks…"
+    QCOMPARE(box->property("highlightedIndex").toInt(), 2);
+    key(Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(item(u"routeEditor"_s) && item(u"routeEditor"_s)->isVisible(), kTimeoutMs);
+    // The drop-down still shows the assignment, and the editor the route of that one model.
+    QTRY_COMPARE_WITH_TIMEOUT(box->property("displayText").toString(), kModel, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(item(u"routeModel-0-0"_s), kTimeoutMs);
+    QCOMPARE(item(u"routeModel-0-0"_s)->property("currentText").toString(), kModel);
+    QCOMPARE(item(u"routePercent-0-0"_s)->property("text").toString(), u"100 %"_s);
+
+    TAB_TO(u"addTier"_s);
+    key(Qt::Key_Space);
+    QTRY_VERIFY_WITH_TIMEOUT(item(u"routeModel-1-0"_s), kTimeoutMs);
+    shoot(u"05-route-editor"_s);
+    TAB_TO(u"saveRouteButton"_s);
+    key(Qt::Key_Space);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_core->config()->errorMessage().isEmpty(), kTimeoutMs);
+    QVERIFY(item(u"routeError"_s)->isVisible());
+    QVERIFY(item(u"routeEditor"_s)->isVisible());
+
+    TAB_TO(u"removeTier-1"_s);
+    key(Qt::Key_Space);
+    QTRY_VERIFY_WITH_TIMEOUT(!item(u"routeModel-1-0"_s), kTimeoutMs);
+    TAB_TO(u"saveRouteButton"_s);
+    key(Qt::Key_Space);
+    QTRY_VERIFY_WITH_TIMEOUT(!item(u"routeEditor"_s) || !item(u"routeEditor"_s)->isVisible(), kTimeoutMs);
+    QVERIFY2(m_core->config()->errorMessage().isEmpty(), qPrintable(m_core->config()->errorMessage()));
+    const QJsonValue stored = m_env->admin("GET", u"api/v1/config"_s).json.value("features"_L1).toObject().value("code_completions"_L1);
+    QCOMPARE(stored, QJsonValue(kModel));
+
+    // On the Models page the model's replica shows its health, read live from the gateway: the fake
+    // model server answers the probe.
+    key(Qt::Key_2, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 1, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(item(u"replicaState"_s) && item(u"replicaState"_s)->property("tone").toString() == "ok"_L1,
+                             kTimeoutMs);
+    QVERIFY(m_core->replicaHealth()->isRunning());
+    shoot(u"06-replica-health"_s);
+    key(Qt::Key_3, Qt::ControlModifier);
+    QTRY_COMPARE_WITH_TIMEOUT(m_adapter->pageIndex(), 2, kTimeoutMs);
+    QTRY_VERIFY_WITH_TIMEOUT(!m_core->replicaHealth()->isRunning(), kTimeoutMs); // only while the page is shown
 }
 
 void tst_KeyboardFlow::issueToken()
