@@ -205,6 +205,32 @@ private Q_SLOTS:
         QCOMPARE(m_fake->requestCount(), 0);
     }
 
+    // Every GitLab route answers a missing or refused token with GitLab's 401 body ({"error": reason})
+    // and X-Process-Time, as GitLab's gateway middleware does.
+    void gitlabRoutesRefuseWithGitLabsBody_data()
+    {
+        QTest::addColumn<QByteArray>("path");
+        for (const char *path : {"/v2/code/completions", "/v2/completions", "/v2/code/generations", "/v3/code/completions",
+                                 "/v4/code/suggestions", "/v1/chat/explain_code", "/v2/chat/agent",
+                                 "/v1/prompts/generate_commit_message", "/v1/x-ray/libraries", "/v1/code/user_access_token"})
+            QTest::newRow(path) << QByteArray(path);
+    }
+    void gitlabRoutesRefuseWithGitLabsBody()
+    {
+        QFETCH(QByteArray, path);
+        for (const QByteArray &token : {QByteArray(), QByteArray("not-a-jwt")}) {
+            HttpRequest r = gitlab::withGitLabHeaders(HttpRequest::postJson(path, gitlab::completionBody()));
+            if (!token.isEmpty())
+                r.withBearer(token);
+            const HttpResponse answer = TestHttpClient::fetch(m_gw->port(), r);
+            QCOMPARE(answer.status, 401);
+            QVERIFY(answer.hasHeader("x-process-time"));
+            QCOMPARE(answer.header("content-type"), QByteArray("application/json"));
+            QVERIFY2(!answer.json().value(QStringLiteral("error")).toString().isEmpty(), answer.body.constData());
+        }
+        QCOMPARE(m_fake->requestCount(), 0);
+    }
+
     void issuedTokenWorksAndIsShownOnlyOnce()
     {
         QString id;

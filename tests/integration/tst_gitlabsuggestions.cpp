@@ -546,6 +546,28 @@ private Q_SLOTS:
         QVERIFY(!anonymous.json().value(QStringLiteral("error")).toString().isEmpty());
     }
 
+    // The policy step holds on /v3 and /v4: the global switch, a disabled assignment.
+    void policyStepHolds()
+    {
+        GatewayConfig c = config();
+        c.flags = QJsonObject{{QStringLiteral("ai_global_switch"), false}};
+        m_gw->apply(c);
+        for (const QByteArray &path : {QByteArray("/v3/code/completions"), QByteArray("/v4/code/suggestions")}) {
+            const HttpResponse r = send(gl::post(path, gl::componentsBody(kCompletion, gl::editorPayload())));
+            QCOMPARE(r.status, 403);
+            QVERIFY2(r.json().value(QStringLiteral("detail")).toString().contains(QStringLiteral("ai_global_switch")), r.body.constData());
+        }
+        c = config();
+        c.features.insert(QStringLiteral("code_generations"), QString(kDisabled));
+        m_gw->apply(c);
+        const HttpResponse generation = send(gl::post("/v3/code/completions", gl::componentsBody(kGeneration, gl::editorPayload())));
+        QCOMPARE(generation.status, 403);
+        QVERIFY2(generation.json().value(QStringLiteral("detail")).toString().contains(QStringLiteral("code_generations")),
+                 generation.body.constData());
+        QCOMPARE(send(gl::post("/v3/code/completions", gl::componentsBody(kCompletion, gl::editorPayload()))).status, 200);
+        QCOMPARE(m_fake->requestCount(), 1);
+    }
+
     void otherMethodsAndPaths()
     {
         const HttpResponse get = send(gl::withGitLabHeaders(HttpRequest::get("/v3/code/completions")));

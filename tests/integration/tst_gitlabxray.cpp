@@ -190,6 +190,13 @@ private Q_SLOTS:
         const HttpResponse r = send(gl::post("/v1/x-ray/libraries", filePromptBody()));
         QCOMPARE(r.status, 403);
         QVERIFY(r.json().value(QStringLiteral("detail")).toString().contains(QStringLiteral("repository_xray")));
+        // ... and the global switch holds it too (the one policy step).
+        c.features.insert(QStringLiteral("repository_xray"), QStringLiteral("fake"));
+        c.flags = QJsonObject{{QStringLiteral("ai_global_switch"), false}};
+        m_gw->apply(c);
+        const HttpResponse off = send(gl::post("/v1/x-ray/libraries", filePromptBody()));
+        QCOMPARE(off.status, 403);
+        QVERIFY(off.json().value(QStringLiteral("detail")).toString().contains(QStringLiteral("ai_global_switch")));
         QCOMPARE(m_fake->requestCount(), 0);
     }
 };
