@@ -19,6 +19,7 @@ struct Principal
     QStringList scopes;    // `scopes`
     QString realm;         // `gitlab_realm`
     QString instanceId;    // `gitlab_instance_id`
+    QString duoSeatCount;  // `duo_seat_count` (GitLab's instance tokens); empty: absent
     QString globalUserId;  // X-Gitlab-Global-User-Id (GitLab requests)
     qint64 expiresAt = 0;  // epoch seconds
     bool anonymous = false; // auth mode "disabled"
@@ -34,7 +35,7 @@ inline constexpr QLatin1StringView kDirectModelScope{"direct_model_access"};
 
 // The scopes any one of which allows `feature` (feature ids as in featureids.h; empty = a request that
 // named a model endpoint directly). GitLab's scopes: complete_code / generate_code (or the older
-// code_suggestions for both), duo_chat for chat features (or the narrower explain_vulnerability,
+// code_suggestions for both; Repository X-Ray as generation), duo_chat for chat features (or the narrower explain_vulnerability,
 // troubleshoot_job, summarize_comments), and the feature's own name for the rest.
 inline QStringList scopesForFeature(const QString &feature)
 {
@@ -42,7 +43,7 @@ inline QStringList scopesForFeature(const QString &feature)
         return {QString(kDirectModelScope)};
     if (feature == QLatin1String("code_completions"))
         return {QStringLiteral("complete_code"), QStringLiteral("code_suggestions")};
-    if (feature == QLatin1String("code_generations"))
+    if (feature == QLatin1String("code_generations") || feature == QLatin1String("repository_xray"))
         return {QStringLiteral("generate_code"), QStringLiteral("code_suggestions")};
     if (feature == QLatin1String("duo_chat_explain_vulnerability"))
         return {QStringLiteral("explain_vulnerability"), QStringLiteral("duo_chat")};

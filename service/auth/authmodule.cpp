@@ -527,12 +527,12 @@ QByteArray AuthModule::jwksJson() const
 }
 
 Result<UserAccessToken> AuthModule::mintUserAccessToken(const QString &globalUserId, const QString &realm,
-                                                        const QString &instanceId)
+                                                        const QString &instanceId, const QString &duoSeatCount)
 {
     const SigningKey key = m_keys->active();
     const qint64 now = nowSeconds();
     const qint64 expiresAt = now + kUserAccessTokenTtl;
-    const QJsonObject claims{{QStringLiteral("iss"), QString(kSelfIssuer)},
+    QJsonObject claims{{QStringLiteral("iss"), QString(kSelfIssuer)},
                              {QStringLiteral("aud"), QString(kAudience)},
                              {QStringLiteral("sub"), globalUserId},
                              {QStringLiteral("gitlab_realm"), realm},
@@ -542,6 +542,8 @@ Result<UserAccessToken> AuthModule::mintUserAccessToken(const QString &globalUse
                              {QStringLiteral("iat"), now},
                              {QStringLiteral("nbf"), now - 5},
                              {QStringLiteral("exp"), expiresAt}};
+    if (!duoSeatCount.trimmed().isEmpty())
+        claims.insert(QStringLiteral("duo_seat_count"), duoSeatCount);
     const QByteArray token = signJwt(key, claims);
     if (token.isEmpty())
         return Error::make(QStringLiteral("signing_failed"), QStringLiteral("Token could not be signed"));

@@ -134,9 +134,11 @@ public:
     // updated with each publication (keysPublished). Thread-safe: worker threads read it.
     QByteArray jwksJson() const;
     // A user access token for a GitLab user (dialects/gitlab/useraccesstokenapi.h): iss = aud =
-    // gitlab-ai-gateway, sub = the global user id, scopes [complete_code], valid 1 h. Thread-safe.
+    // gitlab-ai-gateway, sub = the global user id, scopes [complete_code], valid 1 h; duo_seat_count
+    // carried over from the instance token that asked for it (`duoSeatCount`, left out when blank), as
+    // GitLab's gateway issues it. Thread-safe.
     Result<UserAccessToken> mintUserAccessToken(const QString &globalUserId, const QString &realm,
-                                                const QString &instanceId);
+                                                const QString &instanceId, const QString &duoSeatCount = {});
 
     // {"mode":"required"|"disabled", ...} for readiness and info.
     QJsonObject status() const;

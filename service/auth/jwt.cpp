@@ -118,6 +118,13 @@ Result<ParsedJwt> parseJwt(QByteArrayView token)
         return invalidClaim("gitlab_realm", "is not a string");
     if (!stringClaim("gitlab_instance_id", &claims.instanceId))
         return invalidClaim("gitlab_instance_id", "is not a string");
+    const QJsonValue seats = c.value(QLatin1String("duo_seat_count"));
+    if (seats.isString())
+        claims.duoSeatCount = seats.toString();
+    else if (seats.isDouble() && seats.toDouble() == double(seats.toInteger()))
+        claims.duoSeatCount = QString::number(seats.toInteger());
+    else if (!seats.isUndefined() && !seats.isNull())
+        return invalidClaim("duo_seat_count", "is not a string or an integer");
     const QJsonValue aud = c.value(QLatin1String("aud"));
     if (aud.isString()) {
         claims.audience << aud.toString();

@@ -38,6 +38,7 @@ struct JwtClaims
     QStringList scopes;
     QString realm;      // gitlab_realm
     QString instanceId; // gitlab_instance_id
+    QString duoSeatCount; // duo_seat_count (GitLab sends a string; a number is read as its digits); empty: absent
     qint64 expiresAt = 0;
     qint64 notBefore = 0; // 0: absent
     qint64 issuedAt = 0;  // 0: absent

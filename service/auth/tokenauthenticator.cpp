@@ -32,6 +32,11 @@ Status checkGitLabHeaders(const JwtClaims &claims, const http::HttpRequest &requ
         return mismatch("X-Gitlab-Realm", "gitlab_realm");
     if (!claims.instanceId.isEmpty() && QString::fromUtf8(request.header("x-gitlab-instance-id")) != claims.instanceId)
         return mismatch("X-Gitlab-Instance-Id", "gitlab_instance_id");
+    // The seat count GitLab bought: a request that names one must name the token's. A request without
+    // the header passes (GitLab's gateway logs it and serves it: older instances do not send it).
+    const QByteArray seats = request.header("x-gitlab-duo-seat-count");
+    if (!claims.duoSeatCount.isEmpty() && !seats.isEmpty() && QString::fromUtf8(seats) != claims.duoSeatCount)
+        return mismatch("X-Gitlab-Duo-Seat-Count", "duo_seat_count");
     if (selfIssued) {
         if (QString::fromUtf8(request.header("x-gitlab-global-user-id")) != claims.subject)
             return mismatch("X-Gitlab-Global-User-Id", "sub");
@@ -182,6 +187,7 @@ Result<Principal> TokenAuthenticator::verifyToken(QByteArrayView token, Dialect 
     p.scopes = claims->scopes;
     p.realm = claims->realm;
     p.instanceId = claims->instanceId;
+    p.duoSeatCount = claims->duoSeatCount;
     p.expiresAt = claims->expiresAt;
     if (request)
         p.globalUserId = QString::fromUtf8(request->header("x-gitlab-global-user-id"));

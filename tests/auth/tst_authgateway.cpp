@@ -205,6 +205,32 @@ private Q_SLOTS:
         QCOMPARE(m_fake->requestCount(), 0);
     }
 
+    // Every GitLab route answers a missing or refused token with GitLab's 401 body ({"error": reason})
+    // and X-Process-Time, as GitLab's gateway middleware does.
+    void gitlabRoutesRefuseWithGitLabsBody_data()
+    {
+        QTest::addColumn<QByteArray>("path");
+        for (const char *path : {"/v2/code/completions", "/v2/completions", "/v2/code/generations", "/v3/code/completions",
+                                 "/v4/code/suggestions", "/v1/chat/explain_code", "/v2/chat/agent",
+                                 "/v1/prompts/generate_commit_message", "/v1/x-ray/libraries", "/v1/code/user_access_token"})
+            QTest::newRow(path) << QByteArray(path);
+    }
+    void gitlabRoutesRefuseWithGitLabsBody()
+    {
+        QFETCH(QByteArray, path);
+        for (const QByteArray &token : {QByteArray(), QByteArray("not-a-jwt")}) {
+            HttpRequest r = gitlab::withGitLabHeaders(HttpRequest::postJson(path, gitlab::completionBody()));
+            if (!token.isEmpty())
+                r.withBearer(token);
+            const HttpResponse answer = TestHttpClient::fetch(m_gw->port(), r);
+            QCOMPARE(answer.status, 401);
+            QVERIFY(answer.hasHeader("x-process-time"));
+            QCOMPARE(answer.header("content-type"), QByteArray("application/json"));
+            QVERIFY2(!answer.json().value(QStringLiteral("error")).toString().isEmpty(), answer.body.constData());
+        }
+        QCOMPARE(m_fake->requestCount(), 0);
+    }
+
     void issuedTokenWorksAndIsShownOnlyOnce()
     {
         QString id;
@@ -427,6 +453,71 @@ private Q_SLOTS:
         // A token the gateway issued cannot mint more.
         const HttpResponse refused = request(userToken);
         QCOMPARE(refused.status, 403);
+        QVERIFY(!parsed->claims.raw.contains(QStringLiteral("duo_seat_count")));
+
+        // The IDE's token serves /v2, not the endpoints GitLab Rails calls (/v3, /v4 completions), as
+        // GitLab's gateway has it (test_v3_code.py TestUnauthorizedIssuer).
+        const auto direct = [&](const QByteArray &token, const QByteArray &path, const QJsonObject &body,
+                                const QByteArray &seats = {}) {
+            HttpRequest r = HttpRequest::postJson(path, body);
+            r.withBearer(token)
+                .withHeader("X-Gitlab-Authentication-Type", "oidc")
+                .withHeader("X-Gitlab-Realm", "self-managed")
+                .withHeader("X-Gitlab-Instance-Id", kInstanceId.toUtf8())
+                .withHeader("X-Gitlab-Global-User-Id", kGlobalUserId.toUtf8());
+            if (!seats.isEmpty())
+                r.withHeader("X-Gitlab-Duo-Seat-Count", seats);
+            return TestHttpClient::fetch(m_gw->port(), r);
+        };
+        QCOMPARE(direct(userToken, "/v2/code/completions", gitlab::completionBody()).status, 200);
+        const QJsonObject v3body = gitlab::componentsBody(QStringLiteral("code_editor_completion"), gitlab::editorPayload());
+        for (const QByteArray &path : {QByteArray("/v3/code/completions"), QByteArray("/v4/code/suggestions")}) {
+            const HttpResponse v3 = direct(userToken, path, v3body);
+            QCOMPARE(v3.status, 403);
+            QCOMPARE(v3.json().value(QStringLiteral("detail")).toString(), QStringLiteral("Unauthorized to access code suggestions"));
+        }
+        // The instance's own token serves them.
+        QCOMPARE(TestHttpClient::fetch(m_gw->port(), HttpRequest::postJson("/v3/code/completions", v3body)
+                                                         .withBearer(instanceToken)
+                                                         .withHeader("X-Gitlab-Authentication-Type", "oidc")
+                                                         .withHeader("X-Gitlab-Realm", "self-managed")
+                                                         .withHeader("X-Gitlab-Instance-Id", kInstanceId.toUtf8()))
+                     .status,
+                 200);
+
+        // duo_seat_count (test_v1_code.py test_user_access_token_success): the instance token's claim is
+        // carried over into the user's token; a request naming another seat count is refused.
+        c.insert(QStringLiteral("duo_seat_count"), QStringLiteral("333"));
+        c.insert(QStringLiteral("jti"), QStringLiteral("with-seats"));
+        const QByteArray seatToken = auth::signJwt(gitlab.keys.first(), c);
+        HttpRequest seatRequest = HttpRequest::post("/v1/code/user_access_token", QByteArray(), "application/json");
+        seatRequest.withBearer(seatToken)
+            .withHeader("X-Gitlab-Authentication-Type", "oidc")
+            .withHeader("X-Gitlab-Global-User-Id", kGlobalUserId.toUtf8())
+            .withHeader("X-Gitlab-Instance-Id", kInstanceId.toUtf8())
+            .withHeader("X-Gitlab-Realm", "self-managed")
+            .withHeader("X-Gitlab-Duo-Seat-Count", "333");
+        const HttpResponse seatOk = TestHttpClient::fetch(m_gw->port(), seatRequest);
+        QCOMPARE(seatOk.status, 200);
+        QVERIFY(seatOk.hasHeader("x-process-time"));
+        const QByteArray seatUserToken = seatOk.json().value(QStringLiteral("token")).toString().toLatin1();
+        auto seatParsed = auth::parseJwt(seatUserToken);
+        QVERIFY(seatParsed.ok());
+        QCOMPARE(seatParsed->claims.raw.value(QStringLiteral("duo_seat_count")).toString(), QStringLiteral("333"));
+        QCOMPARE(seatParsed->claims.duoSeatCount, QStringLiteral("333"));
+        QCOMPARE(direct(seatUserToken, "/v2/code/completions", gitlab::completionBody(), "333").status, 200);
+        QCOMPARE(direct(seatUserToken, "/v2/code/completions", gitlab::completionBody()).status, 200); // header absent: served
+        const HttpResponse mismatch = direct(seatUserToken, "/v2/code/completions", gitlab::completionBody(), "5");
+        QCOMPARE(mismatch.status, 401);
+        QCOMPARE(mismatch.json().value(QStringLiteral("error")).toString(),
+                 QStringLiteral("the X-Gitlab-Duo-Seat-Count header does not match the token's duo_seat_count"));
+        // A blank claim is left out.
+        c.insert(QStringLiteral("duo_seat_count"), QStringLiteral("  "));
+        c.insert(QStringLiteral("jti"), QStringLiteral("blank-seats"));
+        const HttpResponse blank = request(auth::signJwt(gitlab.keys.first(), c));
+        QCOMPARE(blank.status, 200);
+        QVERIFY(!auth::parseJwt(blank.json().value(QStringLiteral("token")).toString().toLatin1())
+                     ->claims.raw.contains(QStringLiteral("duo_seat_count")));
     }
 
     void jwksIsServedOnTheGatewayPort()

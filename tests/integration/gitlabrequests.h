@@ -59,6 +59,29 @@ inline QJsonObject generationBody(const QString &instruction = QStringLiteral("w
     return body;
 }
 
+// The editor payload of a code_editor_completion / code_editor_generation prompt component (/v3, /v4),
+// as GitLab's gateway tests send it.
+inline QJsonObject editorPayload(const QString &fileName = QStringLiteral("main.py"),
+                                 const QString &above = QStringLiteral("# Create a fast binary search\n"),
+                                 const QString &below = QStringLiteral("\n"))
+{
+    return QJsonObject{{QStringLiteral("file_name"), fileName},
+                       {QStringLiteral("content_above_cursor"), above},
+                       {QStringLiteral("content_below_cursor"), below},
+                       {QStringLiteral("language_identifier"), QStringLiteral("python")}};
+}
+
+inline QJsonObject promptComponent(const QString &type, const QJsonObject &payload)
+{
+    return QJsonObject{{QStringLiteral("type"), type}, {QStringLiteral("payload"), payload}};
+}
+
+// {"prompt_components": [component]}: the /v3/code/completions and /v4/code/suggestions body.
+inline QJsonObject componentsBody(const QString &type, const QJsonObject &payload)
+{
+    return QJsonObject{{QStringLiteral("prompt_components"), QJsonArray{promptComponent(type, payload)}}};
+}
+
 inline QJsonObject chatBody(const QString &content, bool stream = false)
 {
     return QJsonObject{

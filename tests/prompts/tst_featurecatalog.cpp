@@ -88,7 +88,9 @@ void tst_FeatureCatalog::productIdsPresent()
                           QStringLiteral("root_cause_analysis"), QStringLiteral("openai_api")};
     for (const QString &id : ids)
         QVERIFY2(isKnownFeature(id), qPrintable(id));
-    QCOMPARE(knownFeatureIds().size(), gitlabEnumIds().size() + ids.size() + 1); // + embeddings (OpenAI API only)
+    // + embeddings (OpenAI API only) and repository_xray (GitLab's AI gateway API, no self-hosted feature setting)
+    QCOMPARE(knownFeatureIds().size(), gitlabEnumIds().size() + ids.size() + 2);
+    QVERIFY(isKnownFeature(u"repository_xray"));
     QCOMPARE(knownFeatureIds(), FeatureCatalog::instance().gatewayFeatureIds());
     QVERIFY(!isKnownFeature(u"no_such_feature"));
 }

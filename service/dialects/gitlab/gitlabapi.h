@@ -6,10 +6,12 @@
 //
 //   POST /v2/code/completions, /v2/completions   code completion (JSON, or raw text chunks when streamed)
 //   POST /v2/code/generations                     code generation
-//   POST /v4/code/suggestions                     code suggestions as real SSE events
+//   POST /v3/code/completions                     code suggestions, prompt_components body (JSON or raw text)
+//   POST /v4/code/suggestions                     the same, streamed as SSE events (also the /v2 body)
 //   POST /v1/chat/{invokable}                     chat features (JSON, or raw text chunks)
 //   POST /v2/chat/agent                           Duo Chat ReAct step as NDJSON lines
 //   POST /v1/prompts/{prompt_id}                  prompt registry (incl. model_configuration/check)
+//   POST /v1/x-ray/libraries                      Repository X-Ray: a manifest's libraries, described
 //   GET  /monitoring/healthz, /monitoring/ready   liveness; readiness = every assigned model answers
 //
 // Every response carries X-Process-Time. Errors: 422 {"detail":[...]} for schema problems, 401

@@ -43,6 +43,10 @@ struct GitLabApi::Private {
     // the first try's endpoint of the feature's route. Null when it has answered the refusal itself.
     const routing::EndpointRuntime *authorizeAndRoute(http::HttpExchange &exchange, Prelude &prelude,
         const QString &feature, const QString &scopeMessage, const ModelDetails &details);
+    // Whether the caller presents a user access token (/v1/code/user_access_token: issued by this gateway
+    // for an IDE's direct connection, bound to a GitLab realm and instance). Airlock's own client tokens
+    // have the same issuer but no realm or instance.
+    static bool isUserAccessToken(const Principal &principal);
     // The admin's template override for `feature` on `endpoint`, if any.
     static std::optional<prompts::TemplateOverride> overrideFor(
         const routing::ConfigSnapshot &snapshot, const routing::EndpointRuntime &endpoint, const QString &feature);
@@ -65,12 +69,29 @@ struct GitLabApi::Private {
         const routing::EndpointRuntime *endpoint, Prepared first, Builder build, bool stream,
         const QByteArray &supersedeKey = {});
 
-    // suggestionsapi.cpp: /v2/code/completions, /v2/completions, /v2/code/generations, /v4/code/suggestions.
+    // suggestionsapi.cpp: /v2/code/completions, /v2/completions, /v2/code/generations, and
+    // /v4/code/suggestions with the /v2 body (current_file).
     void suggestions(std::unique_ptr<http::HttpExchange> exchange, bool generation,
         SuggestionContext::Format streamFormat);
+    // /v3/code/completions and /v4/code/suggestions with the prompt_components body
+    // (suggestionrequest.h); `sse`: a streamed answer is GitLab's SSE events (v4), else raw text (v3).
+    void componentSuggestions(std::unique_ptr<http::HttpExchange> exchange, bool sse);
+    // What both body shapes ask, for relaySuggestion().
+    struct SuggestionJob {
+        bool generation = false;
+        prompts::CodeContext input;
+        ModelDetails details;
+        SuggestionContext::Format format = SuggestionContext::Format::Json;
+        bool componentsShape = false;
+        QString scopeMessage;
+    };
+    // The policy step, the route, the cache and the relay of a code suggestion.
+    void relaySuggestion(std::unique_ptr<http::HttpExchange> exchange, Prelude &prelude, SuggestionJob job);
     // chatapi.cpp: /v1/chat/{invokable} and /v2/chat/agent.
     void chat(std::unique_ptr<http::HttpExchange> exchange);
     void agent(std::unique_ptr<http::HttpExchange> exchange);
+    // xrayapi.cpp: /v1/x-ray/libraries (Repository X-Ray).
+    void xray(std::unique_ptr<http::HttpExchange> exchange);
     // promptsapi.cpp: /v1/prompts/{prompt_id}.
     void prompt(std::unique_ptr<http::HttpExchange> exchange);
     // monitoringapi.cpp: /monitoring/healthz, /monitoring/ready.

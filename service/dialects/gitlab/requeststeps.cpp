@@ -1,6 +1,7 @@
 #include "gitlabapiprivate.h"
 
 #include "auth/authenticator.h"
+#include "auth/jwt.h"
 #include "featurecatalog.h"
 #include "gitlabresponses.h"
 #include "gitlabvalidator.h"
@@ -107,6 +108,12 @@ const routing::EndpointRuntime *GitLabApi::Private::authorizeAndRoute(HttpExchan
         return nullptr;
     }
     return routed.endpoint;
+}
+
+bool GitLabApi::Private::isUserAccessToken(const Principal &principal)
+{
+    return !principal.anonymous && principal.issuer == auth::kSelfIssuer
+        && (!principal.realm.isEmpty() || !principal.instanceId.isEmpty());
 }
 
 std::optional<prompts::TemplateOverride> GitLabApi::Private::overrideFor(

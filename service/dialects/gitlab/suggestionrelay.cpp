@@ -31,7 +31,32 @@ QJsonObject modelObject(const SuggestionContext &ctx, int inputTokens, int outpu
     };
 }
 
+// The model of a /v3 or /v4 answer; `withLang` for the whole answer (the stream's start has none).
+QJsonObject componentsModel(const SuggestionContext &ctx, bool withLang)
+{
+    QJsonObject model { { QStringLiteral("engine"), QStringLiteral("airlock") },
+        { QStringLiteral("name"), ctx.identifier } };
+    if (withLang)
+        model.insert(QStringLiteral("lang"), ctx.language);
+    return model;
+}
+
 } // namespace
+
+QJsonObject componentsBody(const SuggestionContext &ctx, const QStringList &texts)
+{
+    QJsonArray choices;
+    for (const QString &text : texts) {
+        if (text.isEmpty())
+            continue;
+        choices.append(QJsonObject { { QStringLiteral("text"), text }, { QStringLiteral("index"), 0 },
+            { QStringLiteral("finish_reason"), QStringLiteral("length") } });
+    }
+    return QJsonObject { { QStringLiteral("choices"), choices },
+        { QStringLiteral("metadata"),
+            QJsonObject { { QStringLiteral("model"), componentsModel(ctx, true) },
+                { QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch() } } } };
+}
 
 QJsonObject suggestionBody(const SuggestionContext &ctx, const QStringList &texts,
     const QString &finishReason, int inputTokens, int outputTokens)
@@ -71,7 +96,7 @@ public:
             // A newer keystroke replaced this request: answer "no suggestion" at once.
             exchange.record().superseded = true;
             if (m_ctx.format == SuggestionContext::Format::Json)
-                respondJson(exchange, 200, suggestionBody(m_ctx, {}, QStringLiteral("length"), 0, 0));
+                respondJson(exchange, 200, jsonBody({}, QStringLiteral("length"), 0, 0));
             else
                 exchange.respond(200, "text/event-stream; charset=utf-8", {});
             return;
@@ -85,9 +110,12 @@ protected:
         if (m_ctx.format == SuggestionContext::Format::Sse) {
             exchange.beginStream(200, "text/event-stream; charset=utf-8",
                 { { "X-Streaming-Format", "sse" }, { "Cache-Control", "no-cache" } });
+            const QJsonObject model
+                = m_ctx.componentsShape ? componentsModel(m_ctx, false) : modelObject(m_ctx, 0, 0);
             exchange.writeChunk(sseEvent("stream_start",
                 compact(QJsonObject { { QStringLiteral("metadata"),
-                    QJsonObject { { QStringLiteral("model"), modelObject(m_ctx, 0, 0) } } } })));
+                    QJsonObject { { QStringLiteral("model"), model },
+                        { QStringLiteral("timestamp"), QDateTime::currentSecsSinceEpoch() } } } })));
         } else if (m_ctx.format == SuggestionContext::Format::RawText) {
             exchange.beginStream(200, "text/event-stream; charset=utf-8", { { "Cache-Control", "no-cache" } });
         }
@@ -141,8 +169,8 @@ protected:
                     : m_ctx.prompts->postProcessCompletion(m_ctx.family, text, m_ctx.stop));
         }
         if (m_ctx.format == SuggestionContext::Format::Json) {
-            const QByteArray body = compact(
-                suggestionBody(m_ctx, texts, answer.finishReason, answer.promptTokens, answer.completionTokens));
+            const QByteArray body
+                = compact(jsonBody(texts, answer.finishReason, answer.promptTokens, answer.completionTokens));
             // Stored as sent, so that a hit answers exactly this (finish_reason, counts, id, created).
             if (m_ctx.cache && !m_ctx.cacheKey.isEmpty()) {
                 m_ctx.cache->insert(m_ctx.cacheKey,
@@ -174,6 +202,12 @@ protected:
     }
 
 private:
+    QJsonObject jsonBody(const QStringList &texts, const QString &finishReason, int inputTokens, int outputTokens) const
+    {
+        return m_ctx.componentsShape ? componentsBody(m_ctx, texts)
+                                     : suggestionBody(m_ctx, texts, finishReason, inputTokens, outputTokens);
+    }
+
     SuggestionContext m_ctx;
     FenceFilter m_fences;
     QString m_sent;

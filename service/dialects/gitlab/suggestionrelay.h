@@ -34,6 +34,9 @@ struct SuggestionContext {
     QString prefix; // generation: the code above the cursor (fixes the leading newline)
     bool generation = false;
     enum class Format { Json, RawText, Sse } format = Format::Json;
+    // The answer shape of /v3/code/completions and /v4/code/suggestions (prompt_components requests):
+    // {"choices": [...], "metadata": {"model": {engine, name, lang}, "timestamp"}}; else /v2's.
+    bool componentsShape = false;
     routing::CompletionCache *cache = nullptr;
     QByteArray cacheKey;
 };
@@ -41,6 +44,10 @@ struct SuggestionContext {
 // The whole JSON answer: one choice per non-empty text (finish_reason "length" when empty).
 QJsonObject suggestionBody(const SuggestionContext &ctx, const QStringList &texts,
     const QString &finishReason, int inputTokens, int outputTokens);
+
+// The /v3 and /v4 JSON answer: every non-empty text a choice with index 0 and finish_reason "length",
+// as GitLab's gateway answers them.
+QJsonObject componentsBody(const SuggestionContext &ctx, const QStringList &texts);
 
 std::unique_ptr<routing::ResponseRelay> makeSuggestionRelay(SuggestionContext ctx);
 

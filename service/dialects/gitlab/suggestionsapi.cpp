@@ -2,6 +2,8 @@
 
 #include "gitlabresponses.h"
 #include "gitlabvalidator.h"
+#include "languages.h"
+#include "suggestionrequest.h"
 #include "dialects/common/cacheowner.h"
 #include "routing/completioncache.h"
 
@@ -118,31 +120,76 @@ void GitLabApi::Private::suggestions(
         return;
     }
     Q_UNUSED(promptId);
-    exchange->record().lang = input.language;
+    SuggestionJob job;
+    job.generation = generation;
+    job.input = std::move(input);
+    job.details = details;
+    job.format = streamFormat == SuggestionContext::Format::Sse ? SuggestionContext::Format::Sse
+        : stream                                             ? SuggestionContext::Format::RawText
+                                                             : SuggestionContext::Format::Json;
+    job.scopeMessage = generation ? QStringLiteral("Unauthorized to access code generations")
+                                  : QStringLiteral("Unauthorized to access code completions");
+    relaySuggestion(std::move(exchange), *prelude, std::move(job));
+}
+
+void GitLabApi::Private::componentSuggestions(std::unique_ptr<HttpExchange> exchange, bool sse)
+{
+    auto prelude = begin(*exchange, true);
+    if (!prelude)
+        return;
+    GitLabValidator v;
+    ComponentRequest request;
+    readComponentRequest(prelude->body, v, request);
+    if (!v.ok()) {
+        respondValidation(*exchange, v);
+        return;
+    }
+    const QString scopeMessage = QStringLiteral("Unauthorized to access code suggestions");
+    if (!request.generation && isUserAccessToken(prelude->principal)) {
+        // The IDE's direct-connection token serves /v2 only; these endpoints are GitLab Rails', as
+        // GitLab's gateway has it.
+        exchange->record().feature = QStringLiteral("code_completions");
+        respondDetail(*exchange, 403, scopeMessage, QStringLiteral("insufficient_scope"));
+        return;
+    }
+    SuggestionJob job;
+    job.generation = request.generation;
+    job.input = std::move(request.input);
+    job.details = request.details;
+    job.componentsShape = true;
+    job.format = !request.stream ? SuggestionContext::Format::Json
+        : sse                    ? SuggestionContext::Format::Sse
+                                 : SuggestionContext::Format::RawText;
+    job.scopeMessage = scopeMessage;
+    relaySuggestion(std::move(exchange), *prelude, std::move(job));
+}
+
+void GitLabApi::Private::relaySuggestion(std::unique_ptr<HttpExchange> exchange, Prelude &prelude, SuggestionJob job)
+{
+    const bool generation = job.generation;
+    const prompts::CodeContext input = std::move(job.input);
+    const QString language = languageId(input.fileName, input.language);
+    exchange->record().lang = language;
     exchange->record().editorLang = input.language;
     const QString feature
         = generation ? QStringLiteral("code_generations") : QStringLiteral("code_completions");
-    const routing::EndpointRuntime *endpoint = authorizeAndRoute(*exchange, *prelude, feature,
-        generation ? QStringLiteral("Unauthorized to access code generations")
-                   : QStringLiteral("Unauthorized to access code completions"),
-        details);
+    const routing::EndpointRuntime *endpoint
+        = authorizeAndRoute(*exchange, prelude, feature, job.scopeMessage, job.details);
     if (!endpoint)
         return;
-    const SuggestionContext::Format format = streamFormat == SuggestionContext::Format::Sse
-        ? SuggestionContext::Format::Sse
-        : stream ? SuggestionContext::Format::RawText
-                 : SuggestionContext::Format::Json;
+    const SuggestionContext::Format format = job.format;
+    const bool componentsShape = job.componentsShape;
     const bool upstreamStream = format != SuggestionContext::Format::Json;
     // Exact-match cache (non-streamed completions): the same inputs from the same user (or anyone's, with
     // the shared scope) get the same answer. No owner: the user-scoped cache does not serve this request.
     std::optional<QString> cacheOwner;
     if (!generation && format == SuggestionContext::Format::Json && shared.cache)
-        cacheOwner = dialects::cacheOwner(shared.cache->scope(), &prelude->principal, exchange->record().userId);
+        cacheOwner = dialects::cacheOwner(shared.cache->scope(), &prelude.principal, exchange->record().userId);
     // The prompt for one endpoint of the route (its family, its identifier, the admin's override) and
     // the context its answer is post-processed with.
     const auto prepare = [prompts = shared.prompts, cache = cacheOwner ? shared.cache : nullptr,
-                             owner = cacheOwner.value_or(QString()), snapshot = prelude->snapshot, input, feature,
-                             generation, format, upstreamStream](const routing::EndpointRuntime &e)
+                             owner = cacheOwner.value_or(QString()), snapshot = prelude.snapshot, input, feature,
+                             generation, format, upstreamStream, language, componentsShape](const routing::EndpointRuntime &e)
         -> Result<std::pair<prompts::BuiltRequest, SuggestionContext>> {
         const ModelEndpoint &model = e.endpoint;
         const auto override = overrideFor(*snapshot, e, feature);
@@ -155,7 +202,8 @@ void GitLabApi::Private::suggestions(
         ctx.prompts = prompts;
         ctx.family = model.family;
         ctx.identifier = model.identifier;
-        ctx.language = input.language;
+        ctx.language = language;
+        ctx.componentsShape = componentsShape;
         ctx.generation = generation;
         ctx.prefix = input.prefix;
         ctx.format = format;
@@ -163,7 +211,8 @@ void GitLabApi::Private::suggestions(
         if (cache) {
             ctx.cache = cache;
             ctx.cacheKey = routing::CompletionCache::key({ owner, model.name, model.identifier, built->prompt,
-                QString::number(built->temperature), input.fileName });
+                QString::number(built->temperature), input.fileName,
+                componentsShape ? QStringLiteral("v3") : QStringLiteral("v2") });
         }
         return std::pair { std::move(*built), std::move(ctx) };
     };
@@ -191,8 +240,8 @@ void GitLabApi::Private::suggestions(
 
     QByteArray supersedeKey;
     if (!generation) {
-        const QString user = !prelude->principal.anonymous && !prelude->principal.subject.isEmpty()
-            ? prelude->principal.subject
+        const QString user = !prelude.principal.anonymous && !prelude.principal.subject.isEmpty()
+            ? prelude.principal.subject
             : exchange->record().userId;
         if (!user.isEmpty() && !input.fileName.isEmpty())
             supersedeKey = (user + QChar(0) + input.fileName).toUtf8();
@@ -204,7 +253,7 @@ void GitLabApi::Private::suggestions(
         return Prepared { std::move(prepared->first), makeSuggestionRelay(std::move(prepared->second)) };
     };
     Prepared prepared { std::move(built), makeSuggestionRelay(std::move(ctx)) };
-    start(std::move(exchange), *prelude, endpoint, std::move(prepared), build, upstreamStream, supersedeKey);
+    start(std::move(exchange), prelude, endpoint, std::move(prepared), build, upstreamStream, supersedeKey);
 }
 
 } // namespace airlock::gitlab

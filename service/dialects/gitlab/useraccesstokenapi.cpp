@@ -27,6 +27,7 @@ void writeDetail(http::HttpExchange &e, int status, const QString &detail)
 void registerUserAccessTokenRoute(http::GatewayServer &server, auth::AuthModule &authModule)
 {
     server.addRoute("POST", "/v1/code/user_access_token", [&authModule](std::unique_ptr<http::HttpExchange> e) {
+        e->setProcessTimeHeader(true);
         const http::HttpRequest &request = e->request();
         for (const char *name : {"X-Gitlab-Global-User-Id", "X-Gitlab-Instance-Id", "X-Gitlab-Realm"}) {
             if (request.header(name).isEmpty())
@@ -51,7 +52,8 @@ void registerUserAccessTokenRoute(http::GatewayServer &server, auth::AuthModule 
             return writeDetail(*e, 403, QStringLiteral("Unauthorized to create user access token"));
         auto token = authModule.mintUserAccessToken(QString::fromUtf8(request.header("x-gitlab-global-user-id")),
                                                     QString::fromUtf8(request.header("x-gitlab-realm")),
-                                                    QString::fromUtf8(request.header("x-gitlab-instance-id")));
+                                                    QString::fromUtf8(request.header("x-gitlab-instance-id")),
+                                                    principal.duoSeatCount);
         if (!token)
             return writeDetail(*e, 500, token.error().message);
         e->record().userId = principal.subject;
