@@ -7,6 +7,7 @@
 #include "gateway.h"
 #include "http/tlscontext.h"
 #include "platform/crashhandler.h"
+#include "platform/journallog.h"
 #include "platform/servicenotifier.h"
 #include "platform/signalhandler.h"
 #include "servicemonitor.h"
@@ -29,6 +30,7 @@ int main(int argc, char *argv[])
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
     QCoreApplication app(argc, argv);
+    useJournalPriorities(); // under systemd: "<3>" etc. in front of each log line
     QCoreApplication::setApplicationName(QStringLiteral("airlockd"));
     QCoreApplication::setApplicationVersion(QStringLiteral(AIRLOCK_VERSION));
 

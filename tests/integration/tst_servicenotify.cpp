@@ -1,6 +1,7 @@
 // airlockd under a service manager (systemd's Type=notify, spoken through $NOTIFY_SOCKET): READY=1
 // once every listener accepts, WATCHDOG=1 only while every worker thread answers, STOPPING=1 on
-// SIGTERM (servicemonitor.h, platform/servicenotifier.h, platform/threadheartbeat.h).
+// SIGTERM and a graceful drain (servicemonitor.h, platform/servicenotifier.h,
+// platform/threadheartbeat.h); log priorities for the journal (platform/journallog.h).
 
 #include "airlockdprocess.h"
 #include "fakeservicemanager.h"
@@ -208,6 +209,33 @@ private Q_SLOTS:
         QVERIFY(airlockd.process()->waitForFinished(30000));
         QCOMPARE(airlockd.process()->exitStatus(), QProcess::NormalExit);
         QCOMPARE(airlockd.process()->exitCode(), 0);
+    }
+
+    // With its journal on stderr ($JOURNAL_STREAM), every log line carries its priority for journald.
+    void logLinesCarryJournalPriorities()
+    {
+        QTemporaryDir dir;
+        AirlockdProcess airlockd;
+        AirlockdProcess::Options o;
+        o.dataDir = dir.filePath(QStringLiteral("data"));
+        o.args = {QStringLiteral("--auth"), QStringLiteral("disabled")};
+        o.env.insert(QStringLiteral("JOURNAL_STREAM"), QStringLiteral("8:12345"));
+        o.env.remove(QStringLiteral("QT_MESSAGE_PATTERN"));
+        o.env.insert(QStringLiteral("AIRLOCK_ADMIN_TOKEN"), QStringLiteral("journal-admin-token"));
+        QVERIFY2(airlockd.start(o), qPrintable(airlockd.errorMessage()));
+        // The start-up lines are enough (info, e.g. the completion cache's).
+        QVERIFY2(airlockd.stop(), airlockd.standardError().constData());
+        const QList<QByteArray> lines = airlockd.standardError().split('\n');
+        int prefixed = 0;
+        for (const QByteArray &line : lines) {
+            if (line.isEmpty() || line.startsWith("airlockd: ") || !line.contains("airlock."))
+                continue; // not from Qt's logging (the program's own messages, the bootstrap notice)
+            QVERIFY2(line.size() > 3 && line.at(0) == '<' && line.at(2) == '>' && QByteArray("234567").contains(line.at(1)),
+                     line.constData());
+            ++prefixed;
+        }
+        QVERIFY2(prefixed > 0, airlockd.standardError().constData());
+        QVERIFY2(airlockd.standardError().contains("<6>airlock."), airlockd.standardError().constData());
     }
 };
 

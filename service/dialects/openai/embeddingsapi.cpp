@@ -245,14 +245,7 @@ public:
 
     std::optional<ApiError> body(HttpExchange &exchange, QByteArrayView bytes) override
     {
-        if (m_body.size() + bytes.size() > kMaxBufferedAnswer) {
-            return ApiError::make(502, QStringLiteral("upstream_answer_too_large"),
-                                  QStringLiteral("model endpoint \"%1\" sent an answer larger than %2 bytes")
-                                      .arg(exchange.record().modelEndpoint)
-                                      .arg(kMaxBufferedAnswer));
-        }
-        m_body.append(bytes);
-        return std::nullopt;
+        return appendBounded(m_body, bytes, kMaxBufferedAnswer, exchange);
     }
 
     void complete(HttpExchange &exchange) override

@@ -96,4 +96,17 @@ routing::ProxyJob routedJob(const routing::Route &route, const http::HttpRequest
     return job;
 }
 
+std::optional<ApiError> appendBounded(QByteArray &body, QByteArrayView bytes, qsizetype maxBytes,
+                                      const http::HttpExchange &exchange)
+{
+    if (body.size() + bytes.size() > maxBytes) {
+        return ApiError::make(502, QStringLiteral("upstream_answer_too_large"),
+                              QStringLiteral("model endpoint \"%1\" sent an answer larger than %2 bytes")
+                                  .arg(exchange.record().modelEndpoint)
+                                  .arg(maxBytes));
+    }
+    body.append(bytes);
+    return std::nullopt;
+}
+
 } // namespace airlock::openai

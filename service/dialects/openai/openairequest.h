@@ -40,4 +40,9 @@ routing::ProxyJob routedJob(const routing::Route &route, const http::HttpRequest
                             routing::UpstreamApi api,
                             std::function<std::unique_ptr<routing::ResponseRelay>()> makeRelay);
 
+// Appends a piece of a whole (non-streamed) answer to `body`, or refuses it (502
+// "upstream_answer_too_large", naming the endpoint) when the answer would pass `maxBytes`.
+std::optional<http::ApiError> appendBounded(QByteArray &body, QByteArrayView bytes, qsizetype maxBytes,
+                                            const http::HttpExchange &exchange);
+
 } // namespace airlock::openai
