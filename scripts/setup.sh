@@ -20,7 +20,7 @@ PACKAGES=(
   xvfb xauth dbus gnome-keyring libsecret-tools
   clang-14 libclang-rt-14-dev
   redis-server postgresql libhiredis-dev
-  curl python3
+  curl python3 systemd
 )
 BENCH_PACKAGES=(wrk nginx nodejs npm)
 
