@@ -88,8 +88,16 @@ void tst_FeatureCatalog::productIdsPresent()
                           QStringLiteral("root_cause_analysis"), QStringLiteral("openai_api")};
     for (const QString &id : ids)
         QVERIFY2(isKnownFeature(id), qPrintable(id));
+    // The Duo Chat tools GitLab asks for through /v1/prompts/chat/<tool> (no self-hosted feature setting of their own).
+    const QStringList chatTools{QStringLiteral("duo_chat_issue_reader"), QStringLiteral("duo_chat_epic_reader"),
+                                QStringLiteral("duo_chat_merge_request_reader"), QStringLiteral("duo_chat_build_reader"),
+                                QStringLiteral("duo_chat_commit_reader"), QStringLiteral("duo_chat_ci_editor_assistant")};
+    for (const QString &id : chatTools) {
+        QVERIFY2(isKnownFeature(id), qPrintable(id));
+        QVERIFY2(FeatureCatalog::instance().find(id)->chat, qPrintable(id));
+    }
     // + embeddings (OpenAI API only) and repository_xray (GitLab's AI gateway API, no self-hosted feature setting)
-    QCOMPARE(knownFeatureIds().size(), gitlabEnumIds().size() + ids.size() + 2);
+    QCOMPARE(knownFeatureIds().size(), gitlabEnumIds().size() + ids.size() + chatTools.size() + 2);
     QVERIFY(isKnownFeature(u"repository_xray"));
     QCOMPARE(knownFeatureIds(), FeatureCatalog::instance().gatewayFeatureIds());
     QVERIFY(!isKnownFeature(u"no_such_feature"));
@@ -182,6 +190,12 @@ void tst_FeatureCatalog::findByRoute_data()
                                   << QStringLiteral("duo_chat_troubleshoot_job");
     QTest::newRow("commit message") << QStringLiteral("/v1/prompts/{prompt_id}") << QStringLiteral("generate_commit_message")
                                     << QStringLiteral("generate_commit_message");
+    QTest::newRow("chat tool prompt") << QStringLiteral("/v1/prompts/{prompt_id}") << QStringLiteral("chat/explain_code")
+                                      << QStringLiteral("duo_chat_explain_code");
+    QTest::newRow("reader prompt") << QStringLiteral("/v1/prompts/{prompt_id}") << QStringLiteral("chat/issue_reader")
+                                   << QStringLiteral("duo_chat_issue_reader");
+    QTest::newRow("tool name without chat/") << QStringLiteral("/v1/prompts/{prompt_id}") << QStringLiteral("explain_code")
+                                             << QString();
     QTest::newRow("unknown invokable") << QStringLiteral("/v1/chat/{invokable}") << QStringLiteral("nope") << QString();
     QTest::newRow("invokable on plain route") << QStringLiteral("/v2/code/completions") << QStringLiteral("x") << QString();
 }

@@ -123,6 +123,13 @@ void GitLabApi::Private::prompt(std::unique_ptr<HttpExchange> exchange)
             Prepared { std::move(*built), std::make_unique<PromptRelay>(stream) }, {}, stream);
         return;
     }
+    // The agent's ReAct prompt is not invokable as a plain prompt (GitLab's gateway: 422 "not supported");
+    // the agent is served at /v2/chat/agent.
+    if (promptId == QLatin1String("chat/react") || promptId.startsWith(QLatin1String("chat/react/"))) {
+        respondDetail(*exchange, 422, QStringLiteral("Prompt '%1' is not supported").arg(promptId),
+            QStringLiteral("prompt_not_supported"));
+        return;
+    }
     const Feature *feature = FeatureCatalog::instance().findByRoute(u"/v1/prompts/{prompt_id}", promptId);
     if (!feature) {
         // Prompt ids may carry a version or variant suffix ("chat/fix_code/v2"): try the parents.
