@@ -53,6 +53,9 @@ Page {
             model: page.config.features
             clip: true
             spacing: 2
+            // Every row stays instantiated (the catalog has a few dozen features), so that Tab reaches
+            // each row's controls, not only those of the rows in view.
+            cacheBuffer: 100000
             activeFocusOnTab: true
             keyNavigationEnabled: true
             Layout.fillWidth: true

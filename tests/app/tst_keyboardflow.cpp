@@ -41,7 +41,7 @@ using namespace Qt::StringLiterals;
 
 namespace {
 constexpr int kTimeoutMs = 15000;
-constexpr int kMaxTabs = 60; // more presses than any page has controls: "not reachable" otherwise
+constexpr int kMaxTabs = 160; // more presses than any page has controls (Features: two per feature): "not reachable" otherwise
 const QString kAdminToken = u"keyboard-flow-admin-token"_s;
 const QString kModel = u"kb-codestral"_s;
 // Where GitLab is not: the Tokens page shows the instance's state and details.
