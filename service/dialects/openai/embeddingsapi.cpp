@@ -347,7 +347,7 @@ Result<ProxyJob> EmbeddingsApi::adapt(const HttpRequest &request, std::shared_pt
     const auto route = routing::resolveModel(*snapshot, modelName);
     if (!route) {
         const QString &code = route.error().code;
-        return refuse(code == QLatin1String("model_not_found") ? 404 : 403, code.toLatin1().constData(),
+        return refuse(statusForRoutingError(code), code.toLatin1().constData(),
                       route.error().message, QStringLiteral("model"));
     }
 
@@ -379,7 +379,7 @@ void EmbeddingsApi::handle(std::unique_ptr<HttpExchange> exchange)
         policy::parseNamespaceIdsHeader(exchange->request().header("x-gitlab-feature-enabled-by-namespace-ids")));
     if (!cleared) {
         const Error &e = cleared.error();
-        exchange->respondError(ApiError::make(e.code == QLatin1String("model_not_found") ? 404 : 403, e.code,
+        exchange->respondError(ApiError::make(statusForRoutingError(e.code), e.code,
                                               e.message, e.field.isEmpty() ? QStringLiteral("model") : e.field));
         return;
     }

@@ -38,13 +38,6 @@ using dialects::lastUserMessage;
 
 namespace {
 
-int statusForRoutingError(const QString &code)
-{
-    if (code == QLatin1String("model_not_found"))
-        return 404;
-    return 403; // feature_disabled, feature_unassigned
-}
-
 // A whole (non-streamed) answer larger than this is refused rather than buffered without bound.
 constexpr qsizetype kMaxBufferedAnswer = 64 * 1024 * 1024;
 
@@ -321,7 +314,7 @@ Result<ProxyJob> OpenAiApi::adapt(const HttpRequest &request, Kind kind,
         policy::parseNamespaceIdsHeader(request.header("x-gitlab-feature-enabled-by-namespace-ids")));
     if (!cleared) {
         const Error &e = cleared.error();
-        return refuse(e.code == QLatin1String("model_not_found") ? 404 : 403, e.code.toLatin1().constData(),
+        return refuse(statusForRoutingError(e.code), e.code.toLatin1().constData(),
                       e.message, e.field);
     }
     if (clearance)

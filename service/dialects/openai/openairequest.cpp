@@ -66,6 +66,11 @@ const JsonMember *readModel(const http::HttpRequest &request, const JsonScan &sc
     return model;
 }
 
+int statusForRoutingError(const QString &code)
+{
+    return code == QLatin1String("model_not_found") ? 404 : 403;
+}
+
 QByteArray withModel(const QByteArray &body, qsizetype begin, qsizetype end, const QByteArray &identifierJson)
 {
     QByteArray out;

@@ -31,6 +31,10 @@ std::optional<JsonScan> scanObjectBody(const http::HttpRequest &request, http::A
 const JsonMember *readModel(const http::HttpRequest &request, const JsonScan &scan, QString *name,
                             http::ApiError *error);
 
+// The status for a refusal by routing or the policy step: 404 for "model_not_found" (neither a feature
+// nor a registered endpoint), 403 for every other code (a switch, flag, stage or assignment said no).
+int statusForRoutingError(const QString &code);
+
 // The client's body with its "model" value (bytes [begin, end)) replaced by the endpoint's identifier.
 QByteArray withModel(const QByteArray &body, qsizetype begin, qsizetype end, const QByteArray &identifierJson);
 
