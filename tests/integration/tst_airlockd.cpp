@@ -120,6 +120,10 @@ private Q_SLOTS:
                                       << QByteArray("airlockd: --admin-listen must be HOST:PORT (e.g. 0.0.0.0:5052, [::1]:5052), got \"127.0.0.1:70000\"") << 2;
         QTest::newRow("workers") << QStringList{QStringLiteral("--workers"), QStringLiteral("-3")}
                                  << QByteArray("airlockd: --workers must be a number from 0 (one per core) to 1024") << 2;
+        QTest::newRow("shutdown-grace") << QStringList{QStringLiteral("--shutdown-grace"), QStringLiteral("-1")}
+                                        << QByteArray("airlockd: --shutdown-grace must be a number of seconds from 0 to 3600") << 2;
+        QTest::newRow("shutdown-grace not a number") << QStringList{QStringLiteral("--shutdown-grace"), QStringLiteral("soon")}
+                                                     << QByteArray("airlockd: --shutdown-grace must be a number of seconds from 0 to 3600") << 2;
         QTest::newRow("max-request-bytes") << QStringList{QStringLiteral("--max-request-bytes"), QStringLiteral("100")}
                                            << QByteArray("airlockd: --max-request-bytes must be a number of at least 1024") << 2;
         QTest::newRow("completion-cache") << QStringList{QStringLiteral("--completion-cache"), QStringLiteral("many")}
